@@ -1,0 +1,88 @@
+"""Shared plumbing for CLI commands: context, output, secrets from env/stdin, error → exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from streamdesk.core.context import AppContext
+from streamdesk.core.errors import StreamdeskError
+
+log = logging.getLogger("streamdesk.cli")
+
+Handler = Callable[[argparse.Namespace, AppContext], int]
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(StreamdeskError):
+    """Bad arguments (exit 2)."""
+
+
+def run_handler(handler: Handler, args: argparse.Namespace) -> int:
+    try:
+        ctx = AppContext()
+        _setup_logging(ctx)
+        return handler(args, ctx)
+    except UsageError as e:
+        print(f"streamdesk: {e.one_line()}", file=sys.stderr)
+        return EXIT_USAGE
+    except StreamdeskError as e:
+        log.info("command failed: %s", e.one_line())
+        print(f"streamdesk: {e.one_line()}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("streamdesk: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug: keep the traceback in the (redacted) log, not on the terminal
+        log.exception("unexpected error")
+        print(
+            f"streamdesk: unexpected error ({type(e).__name__}); details are in the log under "
+            f"{_log_hint()}",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+def _log_hint() -> str:
+    try:
+        return str(AppContext().paths.log_file)
+    except Exception:
+        return "STREAMDESK_HOME/logs"
+
+
+def _setup_logging(ctx: AppContext) -> None:
+    try:
+        from streamdesk.core.secrets import setup_logging
+    except ImportError:  # pragma: no cover - during bring-up only
+        return
+    setup_logging(ctx.paths.log_file)
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+def secret_from(env_var: str, use_stdin: bool, what: str) -> str | None:
+    """A secret handed in by a script: stdin when asked, else the environment, else None."""
+    if use_stdin:
+        value = sys.stdin.readline().rstrip("\r\n")
+        if not value.strip():
+            raise UsageError(f"no {what} on standard input")
+        return value
+    value = os.environ.get(env_var, "")
+    return value if value.strip() else None
+
+
+def run_gui(*, demo: bool, self_test: bool) -> int:
+    try:
+        from streamdesk.ui.app import run
+    except ImportError as e:
+        print(f"streamdesk: the desktop app is not available ({e}); try `streamdesk status`", file=sys.stderr)
+        return EXIT_ERROR
+    return run(demo=demo, self_test=self_test)

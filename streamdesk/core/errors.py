@@ -1,0 +1,25 @@
+"""The base of every error streamdesk shows a user.
+
+``str(error)`` is one plain sentence that says what happened and what to check. It never
+contains a secret (the redaction filter in ``core.secrets`` is the second line of defence)."""
+
+from __future__ import annotations
+
+
+class StreamdeskError(Exception):
+    """An expected failure with a message fit for a streamer's eyes."""
+
+    #: a short hint shown under the message ("Check …"), optional
+    hint: str = ""
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        if hint:
+            self.hint = hint
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else self.__class__.__name__
+
+    def one_line(self) -> str:
+        return f"{self.message} {self.hint}".strip()

@@ -1,0 +1,321 @@
+"""SQLite store (stdlib ``sqlite3``): settings, channel config, live sessions and their samples.
+
+Never holds a secret: the API secret, stream key, OBS password and Discord webhook live in the
+keyring (``core.secrets``). ``put_setting`` refuses values that look like one, as a last guard.
+
+One connection per thread (sqlite3 connections must not be shared across threads); WAL so the
+GUI can read history while the recorder writes; every write is one short transaction, so a
+crash loses at most the transaction in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+# Each entry upgrades the schema from version i to i+1. Append, never edit a shipped one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL             -- JSON
+    );
+    CREATE TABLE sessions (
+        id              INTEGER PRIMARY KEY,
+        call_cid        TEXT NOT NULL,
+        gs_session_id   TEXT,           -- GetStream's call session id, when known
+        started_at      REAL NOT NULL,  -- Unix seconds: the call went live
+        ended_at        REAL,
+        total_minutes   INTEGER,
+        peak_viewers    INTEGER NOT NULL DEFAULT 0,
+        total_chat      INTEGER NOT NULL DEFAULT 0,
+        end_reason      TEXT,
+        last_message_id TEXT            -- chat cursor, so a restart does not count twice
+    );
+    CREATE INDEX sessions_open ON sessions (call_cid, ended_at);
+    CREATE TABLE samples (
+        session_id   INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        t            REAL NOT NULL,     -- Unix seconds
+        viewers      INTEGER,           -- NULL when the poll failed
+        chat         INTEGER NOT NULL DEFAULT 0,  -- messages new since the previous sample
+        bitrate_kbps REAL               -- NULL when OBS is not connected
+    );
+    CREATE INDEX samples_session_t ON samples (session_id, t);
+    """,
+]
+
+_SECRETISH = [
+    re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\."),  # a JWT (stream key / server token)
+    re.compile(r"discord(?:app)?\.com/api/webhooks/", re.I),
+]
+
+
+class StoreError(Exception):
+    """The database could not be opened or is of a newer version than this app knows."""
+
+
+@dataclass
+class ChannelConfig:
+    """Everything about the streamer's GetStream channel that is not a secret."""
+
+    api_key: str = ""
+    api_base: str = ""
+    user_id: str = ""
+    call_type: str = "livestream"
+    call_id: str = ""
+    chat_cid: str = ""
+    rtmps_url: str = ""
+    key_expires_at: float | None = None  # Unix seconds; the key itself is in the keyring
+    provisioned_at: float | None = None
+
+    @property
+    def call_cid(self) -> str:
+        return f"{self.call_type}:{self.call_id}" if self.call_id else ""
+
+    @property
+    def has_account(self) -> bool:
+        return bool(self.api_key and self.user_id and self.call_id)
+
+    @property
+    def is_provisioned(self) -> bool:
+        return bool(self.provisioned_at and self.rtmps_url)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ChannelConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class Session:
+    id: int
+    call_cid: str
+    started_at: float
+    ended_at: float | None = None
+    total_minutes: int | None = None
+    peak_viewers: int = 0
+    total_chat: int = 0
+    end_reason: str | None = None
+    gs_session_id: str | None = None
+    last_message_id: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+
+@dataclass
+class Sample:
+    t: float
+    viewers: int | None
+    chat: int = 0
+    bitrate_kbps: float | None = None
+
+
+def total_minutes(started_at: float, ended_at: float) -> int:
+    """Minutes from live start to end, partial minutes rounded up (how streaming minutes are
+    counted for usage); a session that went live at all counts at least one minute."""
+    seconds = max(0.0, ended_at - started_at)
+    return max(1, math.ceil(seconds / 60 - 1e-9))
+
+
+def _check_not_secret(key: str, value: Any) -> None:
+    text = json.dumps(value)
+    for pattern in _SECRETISH:
+        if pattern.search(text):
+            raise ValueError(f"refusing to store what looks like a secret under setting {key!r}")
+
+
+@dataclass
+class Store:
+    path: Path
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    # -- connection ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        store = cls(Path(path))
+        store._migrate()
+        return store
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            old = os.umask(0o077)
+            try:
+                conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            except sqlite3.Error as e:
+                raise StoreError(f"cannot open the database {self.path}: {e}") from None
+            finally:
+                os.umask(old)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+            for p in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+                if p.exists():
+                    os.chmod(p, 0o600)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def schema_version(self) -> int:
+        conn = self._conn()
+        has = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'"
+        ).fetchone()
+        if not has:
+            return 0
+        row = conn.execute("SELECT version FROM schema_version").fetchone()
+        return int(row[0]) if row else 0
+
+    def _migrate(self) -> None:
+        with self.transaction() as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = conn.execute("SELECT version FROM schema_version").fetchone()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the database {self.path} was written by a newer streamdesk "
+                    f"(schema {version}, this version knows {SCHEMA_VERSION}); upgrade streamdesk"
+                )
+            for i in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[i].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+            if row is None:
+                conn.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+            else:
+                conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+
+    # -- settings -------------------------------------------------------------------------------
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        row = self._conn().execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def put_setting(self, key: str, value: Any) -> None:
+        _check_not_secret(key, value)
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value)),
+            )
+
+    def delete_setting(self, key: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+
+    def channel(self) -> ChannelConfig:
+        return ChannelConfig.from_json(self.get_setting("channel", {}))
+
+    def save_channel(self, channel: ChannelConfig) -> None:
+        self.put_setting("channel", asdict(channel))
+
+    # -- sessions -------------------------------------------------------------------------------
+    def start_session(self, call_cid: str, started_at: float, gs_session_id: str | None = None) -> Session:
+        """Open a session row for a call that went live; returns the already-open one if any
+        (a restart while live resumes the same row instead of opening a second)."""
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT * FROM sessions WHERE call_cid = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1",
+                (call_cid,),
+            ).fetchone()
+            if row is not None:
+                return _session(row)
+            cur = conn.execute(
+                "INSERT INTO sessions (call_cid, gs_session_id, started_at) VALUES (?, ?, ?)",
+                (call_cid, gs_session_id, started_at),
+            )
+            row = conn.execute("SELECT * FROM sessions WHERE id = ?", (cur.lastrowid,)).fetchone()
+            return _session(row)
+
+    def open_session(self, call_cid: str | None = None) -> Session | None:
+        sql = "SELECT * FROM sessions WHERE ended_at IS NULL"
+        args: tuple[Any, ...] = ()
+        if call_cid is not None:
+            sql += " AND call_cid = ?"
+            args = (call_cid,)
+        row = self._conn().execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
+        return None if row is None else _session(row)
+
+    def get_session(self, session_id: int) -> Session | None:
+        row = self._conn().execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return None if row is None else _session(row)
+
+    def list_sessions(self) -> list[Session]:
+        rows = self._conn().execute("SELECT * FROM sessions ORDER BY started_at DESC, id DESC").fetchall()
+        return [_session(r) for r in rows]
+
+    def add_sample(self, session_id: int, sample: Sample, last_message_id: str | None = None) -> Session:
+        """Record one poll and update the row's peak and total in the same transaction, so the
+        row and its samples never disagree, even after a crash."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO samples (session_id, t, viewers, chat, bitrate_kbps) VALUES (?, ?, ?, ?, ?)",
+                (session_id, sample.t, sample.viewers, sample.chat, sample.bitrate_kbps),
+            )
+            conn.execute(
+                "UPDATE sessions SET peak_viewers = MAX(peak_viewers, COALESCE(?, 0)),"
+                " total_chat = total_chat + ?,"
+                " last_message_id = COALESCE(?, last_message_id) WHERE id = ?",
+                (sample.viewers, sample.chat, last_message_id, session_id),
+            )
+            row = conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"session {session_id} does not exist")
+        return _session(row)
+
+    def end_session(self, session_id: int, ended_at: float | None = None, reason: str = "ended") -> Session:
+        ended_at = time.time() if ended_at is None else ended_at
+        with self.transaction() as conn:
+            row = conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"session {session_id} does not exist")
+            if row["ended_at"] is None:
+                conn.execute(
+                    "UPDATE sessions SET ended_at = ?, total_minutes = ?, end_reason = ? WHERE id = ?",
+                    (ended_at, total_minutes(row["started_at"], ended_at), reason, session_id),
+                )
+            row = conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return _session(row)
+
+    def samples(self, session_id: int) -> list[Sample]:
+        rows = self._conn().execute(
+            "SELECT t, viewers, chat, bitrate_kbps FROM samples WHERE session_id = ? ORDER BY t",
+            (session_id,),
+        ).fetchall()
+        return [Sample(r["t"], r["viewers"], r["chat"], r["bitrate_kbps"]) for r in rows]
+
+
+def _session(row: sqlite3.Row) -> Session:
+    return Session(**{k: row[k] for k in row.keys()})  # noqa: SIM118 (sqlite3.Row has no iterator of keys)

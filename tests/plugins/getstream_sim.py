@@ -1,0 +1,1 @@
+"""pytest fixtures: getstream_sim (filled in by the area that owns it)."""

@@ -1,0 +1,1 @@
+"""pytest fixtures: keyrings (filled in by the area that owns it)."""

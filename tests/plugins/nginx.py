@@ -1,0 +1,1 @@
+"""pytest fixtures: nginx (filled in by the area that owns it)."""

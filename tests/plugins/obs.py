@@ -1,0 +1,1 @@
+"""pytest fixtures: obs (filled in by the area that owns it)."""
