@@ -25,6 +25,9 @@ class UsageError(StreamdeskError):
 
 
 def run_handler(handler: Handler, args: argparse.Namespace) -> int:
+    if not logging.getLogger().handlers:
+        # until the log file is set up, records must not fall through to stderr as tracebacks
+        logging.getLogger().addHandler(logging.NullHandler())
     try:
         ctx = AppContext()
         _setup_logging(ctx)

@@ -141,8 +141,10 @@ _REASONS: dict[tuple[State, Event], str] = {
     **{
         (s, E.PROVISIONED): "The call is live: end it before provisioning again "
         "(a new stream key would cut OBS off mid-show)."
-        for s in (S.READY, *_ANY_LIVE)
+        for s in _ANY_LIVE
     },
+    (S.READY, E.PROVISIONED): "OBS is streaming with the current key: stop streaming in OBS before "
+    "provisioning again.",
     (S.NEEDS_ACCOUNT, E.PROVISIONED): "Enter your GetStream API key, secret and user id first.",
     (S.NEEDS_ACCOUNT, E.OBS_CONFIGURED): "Set up your GetStream account and provision first: "
     "OBS needs the server and stream key that provisioning creates.",

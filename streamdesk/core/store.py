@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from streamdesk.core.errors import StreamdeskError
+
 SCHEMA_VERSION = 1
 
 # Each entry upgrades the schema from version i to i+1. Append, never edit a shipped one.
@@ -62,8 +64,8 @@ _SECRETISH = [
 ]
 
 
-class StoreError(Exception):
-    """The database could not be opened or is of a newer version than this app knows."""
+class StoreError(StreamdeskError):
+    """The database could not be opened, is damaged, or is of a newer version than this app knows."""
 
 
 @dataclass
@@ -147,7 +149,14 @@ class Store:
     @classmethod
     def open(cls, path: Path) -> Store:
         store = cls(Path(path))
-        store._migrate()
+        try:
+            store._migrate()
+        except sqlite3.DatabaseError as e:
+            store.close()
+            raise StoreError(
+                f"The database {path} is damaged or not a streamdesk database ({e}).",
+                hint="Move it aside to start fresh; your keyring secrets are not in it.",
+            ) from None
         return store
 
     def _conn(self) -> sqlite3.Connection:
