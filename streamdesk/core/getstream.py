@@ -1,0 +1,645 @@
+"""GetStream server-side REST client (httpx + PyJWT, no Qt).
+
+A thin, explicit client for the dozen endpoints a livestream needs (see
+``docs``/``getstream-api.md`` §1). Chosen over the official SDK for start-up time and install size,
+and because explicit parsing makes contract drift visible instead of silently ``None``.
+
+Wire rules this module follows (reference §2-§3):
+- every request carries ``?api_key=``, the raw JWT in ``Authorization`` (no ``Bearer``) and
+  ``stream-auth-type: jwt``;
+- the server token is HS256 over ``{"server": true}``, the documented form (GetStream's docs, the
+  Node and stream-chat SDKs). getstream 7.0.0 sends ``{}``; the service accepts both;
+- response timestamps are integer Unix nanoseconds; RFC3339 strings are tolerated, like getstream-go;
+- request timestamps are sent as RFC3339 strings, as GetStream's own docs and SDK do.
+
+Every method is blocking: the GUI calls it from a worker thread. Errors are typed
+:class:`GetStreamError` subclasses whose text never contains a token.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import jwt
+
+from streamdesk import __version__
+from streamdesk.core.errors import StreamdeskError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://chat.stream-io-api.com"
+DEFAULT_CALL_TYPE = "livestream"
+USER_AGENT = f"streamdesk-{__version__}"
+
+# Backoff: full jitter on an exponential base, capped per sleep and in total per call, so a
+# GetStream outage costs the streamer a bounded wait and a clear error instead of a hang.
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 8.0
+MAX_RETRY_WAIT = 30.0
+
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_JWTISH = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*")
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------------------------
+class GetStreamError(StreamdeskError):
+    """GetStream answered with an error (or could not be reached).
+
+    ``status`` is the HTTP status (0 when there was no response), ``code`` GetStream's own error
+    code (reference §7; -1 when unknown) and ``api_message`` its message, with anything
+    token-shaped removed."""
+
+    hint = "Check the GetStream status page and try again."
+
+    def __init__(self, message: str, *, status: int = 0, code: int = -1, api_message: str = "",
+                 hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.code = code
+        self.api_message = api_message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status}, code={self.code}, message={self.message!r})"
+
+
+class AuthError(GetStreamError):
+    hint = "Check the API key and secret (streamdesk setup) and that this machine's clock is right."
+
+
+class InputError(GetStreamError):
+    hint = "Check the ids and options you entered."
+
+
+class NotFoundError(GetStreamError):
+    hint = "Check the call id, or provision the livestream again."
+
+
+class RateLimitedError(GetStreamError):
+    hint = "Wait a minute before trying again."
+
+    def __init__(self, message: str, *, reset_at: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.reset_at = reset_at  # Unix seconds from X-RateLimit-Reset, when GetStream said
+
+
+class ServerError(GetStreamError):
+    hint = "GetStream is having trouble; try again in a minute."
+
+
+class NetworkError(GetStreamError):
+    hint = "Check your internet connection and the API base URL."
+
+
+class ProtocolError(GetStreamError):
+    hint = "Check that the API base URL points at GetStream (STREAMDESK_API_BASE)."
+
+
+# ---------------------------------------------------------------------------------------------
+# Typed results
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CallState:
+    """What streamdesk needs from a GetStream ``CallResponse``; everything else is ignored."""
+
+    type: str
+    id: str
+    cid: str
+    backstage: bool
+    created_at: datetime | None
+    starts_at: datetime | None
+    ended_at: datetime | None
+    live_started_at: datetime | None
+    live_ended_at: datetime | None
+    session_id: str | None
+    rtmp_address: str
+    participants_by_role: dict[str, int] = field(default_factory=dict)
+    anonymous_count: int = 0
+    join_ahead_time_seconds: int | None = None
+    hls_playlist_url: str | None = None
+    recording: bool = False
+    transcribing: bool = False
+    captioning: bool = False
+
+    @property
+    def is_live(self) -> bool:
+        """Out of backstage with a live start the server confirmed, and not ended."""
+        return not self.backstage and self.live_started_at is not None and self.ended_at is None
+
+    def viewers(self, exclude_roles: tuple[str, ...] = ("host",)) -> int:
+        """People watching: every participant not in ``exclude_roles`` plus anonymous viewers.
+        (An app-level derivation: GetStream only reports counts per role.)"""
+        named = sum(n for role, n in self.participants_by_role.items() if role not in exclude_roles)
+        return named + self.anonymous_count
+
+
+@dataclass(frozen=True)
+class CallTypeState:
+    name: str
+    backstage_enabled: bool
+    join_ahead_time_seconds: int | None
+    grants: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    id: str
+    text: str
+    user_id: str
+    created_at: datetime | None
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing helpers: every field read goes through these, so a wrong shape is one clear
+# ProtocolError naming the field instead of a KeyError deep in the GUI.
+# ---------------------------------------------------------------------------------------------
+def parse_timestamp(value: Any, what: str = "timestamp") -> datetime | None:
+    """Integer Unix nanoseconds (GetStream's wire format) or an RFC3339 string → aware UTC."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ProtocolError(f"GetStream sent a malformed {what} ({value!r}).")
+    if isinstance(value, int):
+        seconds, ns = divmod(value, 1_000_000_000)
+        return datetime.fromtimestamp(seconds, UTC) + timedelta(microseconds=ns // 1000)
+    if isinstance(value, float):
+        return datetime.fromtimestamp(value / 1e9, UTC)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ProtocolError(f"GetStream sent a malformed {what} ({value[:40]!r}).") from None
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    raise ProtocolError(f"GetStream sent a malformed {what} ({type(value).__name__}).")
+
+
+def _obj(data: Any, key: str, where: str, *, required: bool = True) -> dict[str, Any] | None:
+    value = data.get(key) if isinstance(data, dict) else None
+    if value is None and not required:
+        return None
+    if not isinstance(value, dict):
+        raise ProtocolError(f"GetStream's reply has no readable {where}.{key}.")
+    return value
+
+
+def _str(data: dict[str, Any], key: str, where: str, *, required: bool = True) -> str | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise ProtocolError(f"GetStream's reply has no readable {where}.{key}.")
+    return value
+
+
+def _int(data: dict[str, Any], key: str, where: str, default: int | None = 0) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ProtocolError(f"GetStream's reply has a non-numeric {where}.{key}.")
+    return int(value)
+
+
+def _bool(data: dict[str, Any], key: str) -> bool:
+    return data.get(key) is True
+
+
+def parse_call(data: Any, where: str = "call") -> CallState:
+    """A ``CallResponse`` object → :class:`CallState` (unknown fields ignored)."""
+    if not isinstance(data, dict):
+        raise ProtocolError(f"GetStream's reply has no readable {where}.")
+    ingress = _obj(data, "ingress", where) or {}
+    rtmp = _obj(ingress, "rtmp", f"{where}.ingress") or {}
+    rtmp_address = _str(rtmp, "address", f"{where}.ingress.rtmp") or ""
+    session = _obj(data, "session", where, required=False) or {}
+    by_role_raw = session.get("participants_count_by_role") or {}
+    if not isinstance(by_role_raw, dict):
+        raise ProtocolError(f"GetStream's reply has no readable {where}.session.participants_count_by_role.")
+    by_role: dict[str, int] = {}
+    for role, n in by_role_raw.items():
+        if isinstance(n, bool) or not isinstance(n, int | float):
+            raise ProtocolError(f"GetStream's reply has a non-numeric participant count for role {role!r}.")
+        by_role[str(role)] = int(n)
+    egress = _obj(data, "egress", where, required=False) or {}
+    hls = _obj(egress, "hls", f"{where}.egress", required=False) or {}
+    backstage = data.get("backstage")
+    if not isinstance(backstage, bool):
+        raise ProtocolError(f"GetStream's reply has no readable {where}.backstage.")
+    call_type = _str(data, "type", where) or ""
+    call_id = _str(data, "id", where) or ""
+    session_id = session.get("id") or data.get("current_session_id") or None
+    return CallState(
+        type=call_type,
+        id=call_id,
+        cid=_str(data, "cid", where, required=False) or f"{call_type}:{call_id}",
+        backstage=backstage,
+        created_at=parse_timestamp(data.get("created_at"), f"{where}.created_at"),
+        starts_at=parse_timestamp(data.get("starts_at"), f"{where}.starts_at"),
+        ended_at=parse_timestamp(data.get("ended_at"), f"{where}.ended_at"),
+        live_started_at=parse_timestamp(session.get("live_started_at"), f"{where}.session.live_started_at"),
+        live_ended_at=parse_timestamp(session.get("live_ended_at"), f"{where}.session.live_ended_at"),
+        session_id=str(session_id) if session_id else None,
+        rtmp_address=rtmp_address,
+        participants_by_role=by_role,
+        anonymous_count=_int(session, "anonymous_participant_count", f"{where}.session") or 0,
+        join_ahead_time_seconds=_int(data, "join_ahead_time_seconds", where, default=None),
+        hls_playlist_url=hls.get("playlist_url") or None,
+        recording=_bool(data, "recording"),
+        transcribing=_bool(data, "transcribing"),
+        captioning=_bool(data, "captioning"),
+    )
+
+
+def parse_message(data: Any) -> ChatMessage:
+    if not isinstance(data, dict):
+        raise ProtocolError("GetStream's reply has an unreadable chat message.")
+    user = data.get("user") if isinstance(data.get("user"), dict) else {}
+    return ChatMessage(
+        id=_str(data, "id", "message") or "",
+        text=data.get("text") if isinstance(data.get("text"), str) else "",
+        user_id=str(user.get("id") or data.get("user_id") or ""),
+        created_at=parse_timestamp(data.get("created_at"), "message.created_at"),
+    )
+
+
+def _rfc3339(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("starts_at must be timezone-aware")
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _clean_api_message(text: Any) -> str:
+    """GetStream's error message, trimmed and with anything JWT-shaped removed: a misbehaving
+    proxy could echo the Authorization header, and these strings reach the screen and the log."""
+    if not isinstance(text, str):
+        return ""
+    return _JWTISH.sub("[redacted]", text.strip())[:300]
+
+
+# ---------------------------------------------------------------------------------------------
+# The client
+# ---------------------------------------------------------------------------------------------
+class GetStreamClient:
+    """One app's server-side client: one ``httpx.Client``, explicit timeouts, bounded retries."""
+
+    def __init__(
+        self,
+        api_key: str,
+        api_secret: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = 10.0,
+        max_retries: int = 4,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        max_retry_wait: float = MAX_RETRY_WAIT,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not api_key or not api_key.strip():
+            raise InputError("The GetStream API key is empty.", hint="Enter the API key from the dashboard.")
+        if not api_secret or not api_secret.strip():
+            raise InputError("The GetStream API secret is empty.",
+                             hint="Enter the API secret from the dashboard.")
+        self.api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.max_retries = max_retries
+        self.max_retry_wait = max_retry_wait
+        self._secret = api_secret
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng or random.Random()
+        # Server tokens carry no exp, so one per client is enough (and cheap to keep in memory only).
+        self._server_token = jwt.encode({"server": True}, api_secret, algorithm="HS256")
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            # Connecting should be quick; a slow read is more likely a busy server worth waiting for.
+            timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
+            transport=transport,
+            headers={"X-Stream-Client": USER_AGENT, "stream-auth-type": "jwt"},
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:  # never the secret or a token
+        return f"GetStreamClient(api_key={self.api_key!r}, base_url={self.base_url!r})"
+
+    def __enter__(self) -> GetStreamClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- tokens -----------------------------------------------------------------------------
+    def user_token(self, user_id: str, ttl_seconds: float | None) -> tuple[str, int | None]:
+        """The broadcaster's user JWT (the OBS stream key) and its expiry (Unix seconds).
+
+        ``iat`` is backdated 5 s like the official SDK, so a server clock slightly behind ours
+        does not reject a token "issued in the future" (code 42). ``ttl_seconds=None`` omits
+        ``exp`` (a key that never expires) - possible, but the CLI never chooses it."""
+        now = int(self._clock())
+        claims: dict[str, Any] = {"user_id": user_id, "iat": now - 5}
+        exp = None
+        if ttl_seconds is not None:
+            exp = now + int(ttl_seconds)
+            claims["exp"] = exp
+        return jwt.encode(claims, self._secret, algorithm="HS256"), exp
+
+    # -- operations -------------------------------------------------------------------------
+    def upsert_user(self, user_id: str, name: str | None = None) -> None:
+        user: dict[str, Any] = {"id": user_id}
+        if name:
+            user["name"] = name
+        self._request("UpdateUsers", "POST", "/api/v2/users", json={"users": {user_id: user}})
+
+    def get_call_type(self, name: str = DEFAULT_CALL_TYPE) -> CallTypeState:
+        data = self._request("GetCallType", "GET", f"/api/v2/video/calltypes/{_seg(name)}")
+        return _parse_call_type(data)
+
+    def update_call_type(self, name: str = DEFAULT_CALL_TYPE, *, backstage: bool = True,
+                         join_ahead_seconds: int | None = None,
+                         grant_join_backstage_to_host: bool = True) -> CallTypeState:
+        backstage_settings: dict[str, Any] = {"enabled": backstage}
+        if join_ahead_seconds is not None:
+            backstage_settings["join_ahead_time_seconds"] = join_ahead_seconds
+        body: dict[str, Any] = {"settings": {"backstage": backstage_settings}}
+        if grant_join_backstage_to_host:
+            # GetStream replaces a role's grant list with what is sent; streamdesk only needs
+            # the host to be able to join while backstage (reference §4.2).
+            body["grants"] = {"host": ["join-backstage"]}
+        data = self._request("UpdateCallType", "PUT", f"/api/v2/video/calltypes/{_seg(name)}", json=body)
+        return _parse_call_type(data)
+
+    def get_or_create_call(self, call_type: str, call_id: str, *, created_by_id: str,
+                           starts_at: datetime | None = None,
+                           join_ahead_seconds: int | None = None) -> CallState:
+        backstage: dict[str, Any] = {"enabled": True}
+        if join_ahead_seconds is not None:
+            backstage["join_ahead_time_seconds"] = join_ahead_seconds
+        call: dict[str, Any] = {
+            "created_by_id": created_by_id,
+            "members": [{"user_id": created_by_id, "role": "host"}],
+            "settings_override": {"backstage": backstage},
+        }
+        if starts_at is not None:
+            call["starts_at"] = _rfc3339(starts_at)
+        data = self._request("GetOrCreateCall", "POST", _call_path(call_type, call_id), json={"data": call})
+        return parse_call(_obj(data, "call", "response"))
+
+    def get_call(self, call_type: str, call_id: str) -> CallState:
+        data = self._request("GetCall", "GET", _call_path(call_type, call_id))
+        return parse_call(_obj(data, "call", "response"))
+
+    def update_call(self, call_type: str, call_id: str, *, starts_at: datetime | None = None,
+                    join_ahead_seconds: int | None = None) -> CallState:
+        body: dict[str, Any] = {}
+        if starts_at is not None:
+            body["starts_at"] = _rfc3339(starts_at)
+        if join_ahead_seconds is not None:
+            body["settings_override"] = {"backstage": {"join_ahead_time_seconds": join_ahead_seconds}}
+        data = self._request("UpdateCall", "PATCH", _call_path(call_type, call_id), json=body)
+        return parse_call(_obj(data, "call", "response"))
+
+    def go_live(self, call_type: str, call_id: str, *, hls: bool = False, recording: bool = False,
+                captions: bool = False, transcription: bool = False, recording_storage: str | None = None,
+                transcription_storage: str | None = None) -> CallState:
+        body: dict[str, Any] = {
+            "start_hls": hls,
+            "start_recording": recording,
+            "start_closed_caption": captions,
+            "start_transcription": transcription,
+        }
+        if recording_storage:
+            body["recording_storage_name"] = recording_storage
+        if transcription_storage:
+            body["transcription_storage_name"] = transcription_storage
+        data = self._request("GoLive", "POST", _call_path(call_type, call_id, "go_live"), json=body)
+        return parse_call(_obj(data, "call", "response"))
+
+    def stop_live(self, call_type: str, call_id: str, *, continue_hls: bool = False,
+                  continue_recording: bool = False, continue_captions: bool = False,
+                  continue_transcription: bool = False) -> CallState:
+        body = {
+            "continue_hls": continue_hls,
+            "continue_recording": continue_recording,
+            "continue_closed_caption": continue_captions,
+            "continue_transcription": continue_transcription,
+        }
+        data = self._request("StopLive", "POST", _call_path(call_type, call_id, "stop_live"), json=body)
+        return parse_call(_obj(data, "call", "response"))
+
+    def end_call(self, call_type: str, call_id: str) -> None:
+        """``mark_ended``: the call ends for everyone (EndCall has no request body)."""
+        self._request("EndCall", "POST", _call_path(call_type, call_id, "mark_ended"))
+
+    def participants_total(self, call_type: str, call_id: str) -> int:
+        # limit=1: only total_participants is wanted, not the page of participants.
+        data = self._request("QueryCallParticipants", "POST", _call_path(call_type, call_id, "participants"),
+                             params={"limit": 1}, json={"filter_conditions": {}})
+        total = _int(data, "total_participants", "response", default=None)
+        if total is None:
+            raise ProtocolError("GetStream's reply has no readable response.total_participants.")
+        return total
+
+    def get_or_create_channel(self, channel_type: str, channel_id: str, *, created_by_id: str) -> str:
+        body = {"data": {"created_by_id": created_by_id}, "state": False}
+        data = self._request("GetOrCreateChannel", "POST", _channel_path(channel_type, channel_id, "query"),
+                             json=body)
+        channel = _obj(data, "channel", "response", required=False) or {}
+        return channel.get("cid") if isinstance(channel.get("cid"), str) else f"{channel_type}:{channel_id}"
+
+    def messages_since(self, channel_type: str, channel_id: str, last_id: str | None,
+                       limit: int = 100) -> list[ChatMessage]:
+        """Chat messages newer than ``last_id`` (all recent ones when None), oldest first.
+
+        Uses the read-only GetChannel form, so a poll never creates anything. When more than
+        ``limit`` messages arrived, the next poll picks up after the last one returned."""
+        params: dict[str, Any] = {"state": "true", "messages_limit": limit}
+        if last_id:
+            params["messages_id_gt"] = last_id
+        data = self._request("GetChannel", "GET", _channel_path(channel_type, channel_id), params=params)
+        messages = data.get("messages")
+        if not isinstance(messages, list):
+            raise ProtocolError("GetStream's reply has no readable response.messages.")
+        parsed = [parse_message(m) for m in messages]
+        # Oldest first is the documented order; sort defensively (ids are opaque, times are not).
+        if any(m.created_at is None for m in parsed):
+            return parsed
+        return sorted(parsed, key=lambda m: m.created_at)  # type: ignore[arg-type, return-value]
+
+    # -- transport ----------------------------------------------------------------------------
+    def _request(self, operation: str, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+                 json: Any = None) -> dict[str, Any]:
+        """Send one request, retrying on 429, 5xx and network errors.
+
+        Every operation this client exposes is safe to repeat, which is why all of them retry:
+        reads and upserts trivially; get-or-create returns the existing call; UpdateCallType and
+        UpdateCall set absolute values; GoLive on a live call, StopLive on a call in backstage and
+        EndCall on an ended call leave the state as it was (the effect is a state, not a counter).
+        The total time slept is capped by ``max_retry_wait`` so a stuck API fails clearly."""
+        query = {"api_key": self.api_key, **(params or {})}
+        headers = {"Authorization": self._server_token}
+        attempt = 0
+        waited = 0.0
+        while True:
+            try:
+                response = self._http.request(method, path, params=query, json=json, headers=headers)
+            except httpx.TimeoutException:
+                error: GetStreamError = NetworkError(
+                    f"GetStream did not answer {operation} in time ({self.base_url}).")
+            except httpx.TransportError as e:
+                reason = _transport_reason(e)
+                error = NetworkError(f"Could not reach GetStream at {self.base_url} ({reason}).")
+            else:
+                if 200 <= response.status_code < 300:
+                    return _json_body(response, operation)
+                error = _error_from(response, operation, self._clock)
+                if response.status_code not in _RETRY_STATUSES or _unrecoverable(response):
+                    raise error
+            if attempt >= self.max_retries:
+                raise error
+            delay = self._delay(attempt, error)
+            if waited + delay > self.max_retry_wait:
+                raise error
+            log.info("GetStream %s failed (%s); retry %d in %.1fs", operation, type(error).__name__,
+                     attempt + 1, delay)
+            self._sleep(delay)
+            waited += delay
+            attempt += 1
+
+    def _delay(self, attempt: int, error: GetStreamError) -> float:
+        backoff = min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
+        delay = backoff / 2 + self._rng.uniform(0, backoff / 2)  # "equal jitter": never zero, spread
+        if isinstance(error, RateLimitedError) and error.reset_at is not None:
+            # Waiting less than the reset just earns another 429; add a little jitter so several
+            # clients do not all return on the same second.
+            until_reset = error.reset_at - self._clock()
+            if until_reset > 0:
+                delay = until_reset + self._rng.uniform(0, 0.25)
+        return delay
+
+
+def _parse_call_type(data: dict[str, Any]) -> CallTypeState:
+    settings = _obj(data, "settings", "response")
+    backstage = _obj(settings, "backstage", "response.settings") or {}
+    grants_raw = data.get("grants") or {}
+    if not isinstance(grants_raw, dict):
+        raise ProtocolError("GetStream's reply has no readable response.grants.")
+    return CallTypeState(
+        name=_str(data, "name", "response") or "",
+        backstage_enabled=_bool(backstage, "enabled"),
+        join_ahead_time_seconds=_int(backstage, "join_ahead_time_seconds", "response.settings.backstage",
+                                     default=None),
+        grants={str(k): [str(c) for c in v] for k, v in grants_raw.items() if isinstance(v, list)},
+    )
+
+
+def _seg(value: str) -> str:
+    # Percent-encode like the SDK (quote(v, safe="")); ids are validated before they get here.
+    return quote(value, safe="")
+
+
+def _call_path(call_type: str, call_id: str, action: str | None = None) -> str:
+    path = f"/api/v2/video/call/{_seg(call_type)}/{_seg(call_id)}"
+    return f"{path}/{action}" if action else path
+
+
+def _channel_path(channel_type: str, channel_id: str, action: str | None = None) -> str:
+    path = f"/api/v2/chat/channels/{_seg(channel_type)}/{_seg(channel_id)}"
+    return f"{path}/{action}" if action else path
+
+
+def _json_body(response: httpx.Response, operation: str) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except (ValueError, UnicodeDecodeError):
+        raise ProtocolError(f"GetStream sent an unreadable reply to {operation} (not JSON).",
+                            status=response.status_code) from None
+    if not isinstance(data, dict):
+        raise ProtocolError(f"GetStream sent an unexpected reply to {operation} (not a JSON object).",
+                            status=response.status_code)
+    return data
+
+
+def _unrecoverable(response: httpx.Response) -> bool:
+    try:
+        data = response.json()
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("unrecoverable") is True
+
+
+def _first_header(response: httpx.Response, name: str) -> str | None:
+    # Both Python SDKs split on "," and take the first non-empty value (duplicated headers occur).
+    raw = response.headers.get(name)
+    if not raw:
+        return None
+    return next((part.strip() for part in raw.split(",") if part.strip()), None)
+
+
+def _reset_at(response: httpx.Response, clock: Callable[[], float]) -> float | None:
+    reset = _first_header(response, "X-RateLimit-Reset")
+    if reset is not None:
+        try:
+            return float(reset)
+        except ValueError:
+            pass
+    retry_after = _first_header(response, "Retry-After")
+    if retry_after is not None:
+        try:
+            return clock() + float(retry_after)
+        except ValueError:
+            pass
+    return None
+
+
+def _error_from(response: httpx.Response, operation: str, clock: Callable[[], float]) -> GetStreamError:
+    status = response.status_code
+    code, api_message = -1, ""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        if isinstance(data.get("code"), int):
+            code = data["code"]
+        api_message = _clean_api_message(data.get("message"))
+    detail = f" (code {code}: {api_message})" if api_message else f" (HTTP {status})"
+    kw: dict[str, Any] = {"status": status, "code": code, "api_message": api_message}
+    if status == 401:
+        return AuthError(f"GetStream refused the API key or secret{detail}.", **kw)
+    if status == 404:
+        return NotFoundError(f"GetStream could not find what {operation} asked for{detail}.", **kw)
+    if status == 429:
+        reset_at = _reset_at(response, clock)
+        when = (f"; it resets at {datetime.fromtimestamp(reset_at, UTC):%H:%M:%S} UTC"
+                if reset_at is not None else "")
+        return RateLimitedError(f"GetStream is rate limiting {operation}{when}.", reset_at=reset_at, **kw)
+    if status >= 500:
+        return ServerError(f"GetStream had a server error during {operation}{detail}.", **kw)
+    if status == 400:
+        return InputError(f"GetStream rejected {operation}{detail}.", **kw)
+    if status == 403:
+        return GetStreamError(f"GetStream does not allow {operation} for this app{detail}.",
+                              hint="Check the app's permissions in the GetStream dashboard.", **kw)
+    return GetStreamError(f"GetStream answered {operation} with an error{detail}.", **kw)
+
+
+def _transport_reason(error: httpx.TransportError) -> str:
+    if isinstance(error, httpx.ConnectError):
+        return "connection failed"
+    if isinstance(error, httpx.RemoteProtocolError):
+        return "the connection was dropped"
+    return type(error).__name__
