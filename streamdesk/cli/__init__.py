@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from streamdesk import __version__
-from streamdesk.cli import channel, history, obs_cmd, sim_cmd
+from streamdesk.cli import channel, discord_cmd, history, obs_cmd, sim_cmd
 from streamdesk.cli._common import run_handler
 
-GROUPS = (channel, obs_cmd, history, sim_cmd)
+GROUPS = (channel, obs_cmd, history, discord_cmd, sim_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
