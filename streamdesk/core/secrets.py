@@ -1,0 +1,397 @@
+"""Every secret streamdesk holds lives in the OS keyring, and never anywhere else.
+
+``SecretStore`` is the one wrapper for the GetStream API secret, the stream key, the OBS
+websocket password, OBS's backed-up key and the Discord webhook URL. Entries live under the
+keyring service ``streamdesk`` and are named ``<kind>:<scope>`` (``stream_key:livestream:show-1``)
+so two channels never collide.
+
+It refuses to work rather than downgrade: keyring's ``fail``/``null`` backends and any plaintext
+backend (``keyrings.alt``, which keyring may chain silently behind the real one) are rejected
+with a message saying what to install or unlock. A locked Secret Service collection is reported
+("unlock your keyring") instead of letting secretstorage pop an unlock prompt that can block.
+
+Every value read or written is registered with the redaction filter that ``setup_logging``
+installs on the root logger's handlers, so a secret never reaches a log file, whichever library
+logged it.
+
+``keyring`` is imported lazily: it costs ~100 ms of GUI start-up.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import logging.handlers
+import os
+import re
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from streamdesk.core.errors import StreamdeskError
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
+
+log = logging.getLogger(__name__)
+
+SERVICE = "streamdesk"
+
+#: how long a Secret Service lock probe may take before we call the keyring unresponsive
+PROBE_TIMEOUT_S = 5.0
+
+
+class SecretKind(enum.StrEnum):
+    API_SECRET = "api_secret"  # scope: the GetStream API key
+    STREAM_KEY = "stream_key"  # scope: the call cid
+    OBS_PASSWORD = "obs_password"  # scope: "host:port"
+    DISCORD_WEBHOOK = "discord_webhook"  # scope: ""
+    OBS_BACKUP_KEY = "obs_backup_key"  # scope: "host:port" (the key OBS had before we configured it)
+
+
+def _install_hint() -> str:
+    if sys.platform == "darwin":
+        return "check that the macOS Keychain is available and unlocked, then try again."
+    if sys.platform == "win32":
+        return "check that Windows Credential Manager is available, then try again."
+    return "install and unlock GNOME Keyring or KWallet (Secret Service), then try again."
+
+
+class KeyringUnavailable(StreamdeskError):
+    """No secure keyring backend: nothing can be stored (and nothing will be, in plain text)."""
+
+    def __init__(self, message: str | None = None, *, hint: str = "") -> None:
+        super().__init__(message or f"No system keyring found: {_install_hint()}", hint=hint)
+
+
+class KeyringLocked(StreamdeskError):
+    """The keyring exists but is locked (or not answering); we never prompt for it."""
+
+    def __init__(self, message: str | None = None, *, hint: str = "") -> None:
+        super().__init__(
+            message
+            or "Your keyring is locked: unlock your keyring (log in to your desktop session or open "
+            "your keyring app), then try again.",
+            hint=hint,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Backend vetting
+# --------------------------------------------------------------------------------------------
+
+# Backends that cannot store anything, or store it where anyone who can read the disk can.
+_NO_STORAGE = {"keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"}
+
+
+def _qualname(backend: object) -> str:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__name__}"
+
+
+def _is_plaintext(backend: object) -> bool:
+    """keyrings.alt is, by its own README, 'alternate, less secure' storage: refuse all of it,
+    and anything anywhere that calls itself a plaintext keyring."""
+    for cls in type(backend).__mro__:
+        if cls.__module__.startswith("keyrings.alt") or "plaintext" in cls.__name__.lower():
+            return True
+    return False
+
+
+def _is_chainer(backend: object) -> bool:
+    return any(c.__name__ == "ChainerBackend" for c in type(backend).__mro__)
+
+
+def _vet(backend: KeyringBackend) -> KeyringBackend:
+    """Return the backend secrets may go to, or raise saying what to install.
+
+    A chain is unwrapped: keyring's ChainerBackend writes to the first backend that accepts
+    and reads from all of them, so one plaintext member is a silent downgrade. We keep the
+    best secure member and use it directly."""
+    if _is_chainer(backend):
+        members = list(getattr(backend, "backends", []))
+        secure = [b for b in members if _qualname(b) not in _NO_STORAGE and not _is_plaintext(b)]
+        skipped = [_qualname(b) for b in members if _is_plaintext(b)]
+        if skipped:
+            log.warning("ignoring plaintext keyring backends: %s", ", ".join(skipped))
+        if not secure:
+            if skipped:
+                raise _plaintext_refused()
+            raise KeyringUnavailable()
+        return _vet(secure[0])
+    name = _qualname(backend)
+    if name in _NO_STORAGE:
+        raise KeyringUnavailable()
+    if _is_plaintext(backend):
+        raise _plaintext_refused()
+    return backend
+
+
+def _plaintext_refused() -> KeyringUnavailable:
+    return KeyringUnavailable(
+        "Only a plaintext keyring is available and streamdesk will not store secrets in plain text: "
+        f"{_install_hint()}"
+    )
+
+
+def _is_secret_service(backend: object) -> bool:
+    return type(backend).__module__ in ("keyring.backends.SecretService", "keyring.backends.libsecret")
+
+
+def _probe_secret_service() -> None:
+    """Raise KeyringLocked/KeyringUnavailable if the default collection is locked or missing.
+
+    Reads the ``Locked`` property only: secretstorage's ``unlock()`` (and its
+    ``get_default_collection``, which *creates* a missing collection) open a prompt that blocks
+    forever without a desktop. The probe runs in a daemon thread so a stuck bus cannot hang us."""
+    result: dict[str, BaseException | bool] = {}
+
+    def probe() -> None:
+        try:
+            import secretstorage
+            from secretstorage.exceptions import ItemNotFoundException
+
+            conn = secretstorage.dbus_init()
+            try:
+                try:
+                    collection = secretstorage.Collection(conn)  # the "default" alias; never creates
+                except ItemNotFoundException:
+                    result["missing"] = True
+                    return
+                result["locked"] = collection.is_locked()
+            finally:
+                conn.close()
+        except BaseException as e:  # reported below, on the caller's thread
+            result["error"] = e
+
+    t = threading.Thread(target=probe, name="keyring-probe", daemon=True)
+    t.start()
+    t.join(PROBE_TIMEOUT_S)
+    if t.is_alive():
+        raise KeyringLocked(
+            f"Your keyring did not answer within {PROBE_TIMEOUT_S:.0f} s: unlock your keyring and check "
+            "that its service is running, then try again."
+        )
+    if "error" in result:
+        log.info("Secret Service probe failed: %s", type(result["error"]).__name__)
+        raise KeyringUnavailable(f"The system keyring could not be reached: {_install_hint()}")
+    if result.get("missing"):
+        raise KeyringLocked(
+            "Your keyring has no default collection: create and unlock a default keyring "
+            "(e.g. in Passwords and Keys), then try again."
+        )
+    if result.get("locked"):
+        raise KeyringLocked()
+
+
+# --------------------------------------------------------------------------------------------
+# The store
+# --------------------------------------------------------------------------------------------
+
+
+def entry_name(kind: SecretKind, scope: str = "") -> str:
+    """The keyring user name of one secret: ``stream_key:livestream:show-1``."""
+    return f"{SecretKind(kind).value}:{scope}" if scope else SecretKind(kind).value
+
+
+class SecretStore:
+    """The keyring, vetted. ``backend=None`` means whatever keyring selects (env
+    ``PYTHON_KEYRING_BACKEND``, ``keyring.set_keyring`` in tests, or the platform's best)."""
+
+    def __init__(self, backend: KeyringBackend | None = None) -> None:
+        self._backend = backend
+
+    def __repr__(self) -> str:
+        return f"SecretStore(backend={_qualname(self._backend) if self._backend else 'default'})"
+
+    def _resolve(self) -> KeyringBackend:
+        backend = self._backend
+        if backend is None:
+            import keyring
+
+            try:
+                backend = keyring.get_keyring()
+            except Exception as e:  # a bad PYTHON_KEYRING_BACKEND, a broken backend import
+                log.info("keyring backend selection failed: %s", type(e).__name__)
+                raise KeyringUnavailable() from None
+        chosen = _vet(backend)
+        if _is_secret_service(chosen):
+            _probe_secret_service()
+        return chosen
+
+    def check(self) -> str:
+        """A description of the backend in use (``SecretService Keyring``); raises
+        ``KeyringUnavailable`` / ``KeyringLocked`` saying what to install or unlock."""
+        backend = self._resolve()
+        return str(getattr(backend, "name", _qualname(backend)))
+
+    def get(self, kind: SecretKind, scope: str = "") -> str | None:
+        backend = self._resolve()
+        with _keyring_errors():
+            value = backend.get_password(SERVICE, entry_name(kind, scope))
+        if value:
+            register_secret(value)
+        return value or None
+
+    def set(self, kind: SecretKind, value: str, scope: str = "") -> None:
+        if not value or not value.strip():
+            what = SecretKind(kind).value.replace("_", " ")
+            raise StreamdeskError(f"The {what} is empty: enter it again.")
+        register_secret(value)  # before anything can log it
+        backend = self._resolve()
+        with _keyring_errors():
+            backend.set_password(SERVICE, entry_name(kind, scope), value)
+
+    def delete(self, kind: SecretKind, scope: str = "") -> None:
+        """Remove one secret; deleting one that is not there is not an error."""
+        from keyring.errors import PasswordDeleteError
+
+        backend = self._resolve()
+        with _keyring_errors(), suppress(PasswordDeleteError):
+            backend.delete_password(SERVICE, entry_name(kind, scope))
+
+
+@contextmanager
+def _keyring_errors() -> Iterator[None]:
+    """Turn keyring's exceptions into one-line user errors (their text may echo a value)."""
+    from keyring import errors as kerr
+
+    try:
+        yield
+    except (StreamdeskError, kerr.PasswordDeleteError):
+        raise
+    except kerr.KeyringLocked:
+        log.info("keyring operation failed: locked")
+        raise KeyringLocked() from None
+    except (kerr.NoKeyringError, kerr.InitError) as e:
+        log.info("keyring operation failed: %s", type(e).__name__)
+        raise KeyringUnavailable() from None
+    except kerr.KeyringError as e:
+        log.info("keyring operation failed: %s", type(e).__name__)
+        raise KeyringUnavailable(
+            f"The system keyring refused the operation ({type(e).__name__}): unlock your keyring and "
+            "try again."
+        ) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Redaction
+# --------------------------------------------------------------------------------------------
+
+REDACTED = "[REDACTED]"
+#: shorter values are not registered: redacting every "obs" in a log would make it unreadable
+MIN_SECRET_LEN = 4
+# Belt and braces: anything shaped like a JWT (the stream key, server tokens) is hidden even if
+# it was never registered (a key minted by another process, a token in a third-party record).
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*")
+_DISCORD_WEBHOOK = re.compile(r"(discord(?:app)?\.com/api/webhooks/\d+/)[A-Za-z0-9_.-]+", re.I)
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+_pattern: re.Pattern[str] | None = None
+
+
+def register_secret(value: str | None) -> None:
+    """Hide ``value`` from every log record from now on (idempotent, thread-safe)."""
+    global _pattern
+    if not value:
+        return
+    candidates = {value, value.strip()}
+    # a webhook URL also leaks through its token alone (e.g. an httpx log of a redirect)
+    m = _DISCORD_WEBHOOK.search(value)
+    if m:
+        candidates.add(value[m.end(1):].split("?")[0])
+    candidates = {c for c in candidates if len(c) >= MIN_SECRET_LEN}
+    with _lock:
+        if candidates <= _secrets:
+            return
+        _secrets.update(candidates)
+        # longest first, so a secret containing another is hidden whole
+        _pattern = re.compile("|".join(re.escape(s) for s in sorted(_secrets, key=len, reverse=True)))
+
+
+def redact(text: str) -> str:
+    """``text`` with every registered secret and anything JWT-shaped replaced by ``[REDACTED]``."""
+    if not text:
+        return text
+    pattern = _pattern
+    if pattern is not None:
+        text = pattern.sub(REDACTED, text)
+    text = _JWT.sub(REDACTED, text)
+    return _DISCORD_WEBHOOK.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+class RedactingFilter(logging.Filter):
+    """A handler filter: rewrites each record so no registered secret survives in its message,
+    arguments, exception text or stack. On a handler (not a logger) it also sees records
+    propagated from third-party loggers (httpx, obsws_python, websockets)."""
+
+    _formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: keep what we can, redacted
+            message = f"{record.msg!s} {record.args!r}"
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+_FILTER = RedactingFilter()
+_HANDLER_MARK = "_streamdesk_log_file"
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files are created 0600 (rotated ones too): logs are redacted, but still private."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.chmod(self.baseFilename, 0o600)  # an older file may have been created wider
+        return os.fdopen(fd, self.mode.replace("w", "a"), encoding=self.encoding, errors=self.errors)
+
+
+def setup_logging(log_file: Path | str, level: int = logging.INFO) -> logging.Handler:
+    """Install the rotating log file (mode 0600) and the redaction filter on the root logger.
+
+    Idempotent: a second call with the same file changes nothing; with another file it replaces
+    our handler. Every root handler (ours and any already there) gets the redaction filter."""
+    path = Path(log_file)
+    root = logging.getLogger()
+    ours = None
+    for h in list(root.handlers):
+        mark = getattr(h, _HANDLER_MARK, None)
+        if mark is None:
+            continue
+        if mark == str(path):
+            ours = h
+        else:
+            root.removeHandler(h)
+            h.close()
+    if ours is None:
+        old = os.umask(0o077)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        finally:
+            os.umask(old)
+        ours = _PrivateRotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        ours.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        setattr(ours, _HANDLER_MARK, str(path))
+        root.addHandler(ours)
+    for h in root.handlers:
+        if _FILTER not in h.filters:
+            h.addFilter(_FILTER)
+    root.setLevel(level)
+    # their DEBUG/INFO is chatty and the most likely to echo request bodies or passwords
+    for noisy in ("obsws_python", "httpx", "httpcore", "websockets"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return ours
