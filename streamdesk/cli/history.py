@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import csv
+import contextlib
+import json
 import sys
-from dataclasses import asdict
+from collections.abc import Callable
 from datetime import datetime
 
 from streamdesk.cli._common import EXIT_OK, UsageError, print_json
+from streamdesk.core import live, stats
 from streamdesk.core.context import AppContext
 from streamdesk.core.errors import StreamdeskError
 from streamdesk.core.store import Session
-
-CSV_FIELDS = ("id", "call_cid", "started_at", "ended_at", "total_minutes", "peak_viewers", "total_chat",
-              "end_reason")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,27 +26,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("watch", help="follow the live session in the terminal, recording samples")
     p.add_argument("--json", action="store_true", help="one JSON object per poll")
     p.add_argument("--for", dest="duration", type=float, metavar="SECONDS", help="stop after this long")
-    p.set_defaults(func=_todo_watch)
-
-
-def iso(ts: float | None) -> str:
-    return "" if ts is None else datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds")
-
-
-def session_row(s: Session) -> dict:
-    row = {k: v for k, v in asdict(s).items() if k in CSV_FIELDS}
-    row["started_at"], row["ended_at"] = iso(s.started_at), iso(s.ended_at)
-    return row
+    p.set_defaults(func=watch)
 
 
 def sessions(args: argparse.Namespace, ctx: AppContext) -> int:
-    rows = [session_row(s) for s in ctx.store.list_sessions()]
+    all_sessions = ctx.store.list_sessions()
+    rows = [stats.session_record(s) for s in all_sessions]
     if args.json:
         print_json(rows)
     elif args.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        stats.write_sessions_csv(sys.stdout, all_sessions)
     elif not rows:
         print("No sessions yet. They appear here after you go live (streamdesk golive).")
     else:
@@ -59,7 +47,86 @@ def sessions(args: argparse.Namespace, ctx: AppContext) -> int:
     return EXIT_OK
 
 
-def _todo_watch(args: argparse.Namespace, ctx: AppContext) -> int:
+def watch(args: argparse.Namespace, ctx: AppContext) -> int:
+    """Follow the live session, recording samples exactly as the GUI does, until Ctrl-C, --for,
+    or the session ends. One line (or JSON object) per poll."""
     if args.duration is not None and args.duration <= 0:
         raise UsageError("--for needs a positive number of seconds")
-    raise StreamdeskError("`streamdesk watch` is not available in this build yet.")
+    session = _live_session(ctx)
+    bitrate, close_obs = _obs_bitrate(ctx)
+    show = _print_json_line if args.json else _print_text_line
+    try:
+        with live.LiveRecorder(ctx, session.id, bitrate=bitrate) as recorder:
+            if not args.json:
+                print(f"Watching session {session.id} ({session.call_cid}), live since "
+                      f"{stats.local_iso(session.started_at)}; Ctrl-C to stop watching.", flush=True)
+            # Ctrl-C is the normal way to stop watching, not an error.
+            with contextlib.suppress(KeyboardInterrupt):
+                live.follow(recorder, show, duration_s=args.duration)
+    finally:
+        if close_obs is not None:
+            close_obs()
+    if not args.json:
+        row = ctx.store.get_session(session.id)
+        if row is not None:
+            state = "ended" if not row.is_open else "still live"
+            print(f"Session {row.id} {state}: peak {row.peak_viewers} viewers, "
+                  f"{row.total_chat} chat messages.")
+    return EXIT_OK
+
+
+def _live_session(ctx: AppContext) -> Session:
+    """The open session row; if GetStream says the call is live but no row is open (it went
+    live from another machine, or the row was closed by mistake), open one from the server's data."""
+    channel = ctx.store.channel()
+    session = ctx.store.open_session(channel.call_cid or None)
+    if session is not None:
+        return session
+    if channel.has_account:
+        client = live.default_client(ctx)
+        try:
+            call = client.get_call(channel.call_type, channel.call_id)
+        finally:
+            client.close()
+        if call.is_live and call.live_started_at is not None:
+            return ctx.store.start_session(call.cid, call.live_started_at.timestamp(), call.session_id)
+    raise StreamdeskError("There is no live session to watch.",
+                          hint="Go live first (`streamdesk golive`); `streamdesk status` shows the state.")
+
+
+def _obs_bitrate(ctx: AppContext) -> tuple[Callable[[], float | None] | None, Callable[[], None] | None]:
+    """A bitrate reader when OBS is reachable; (None, None) otherwise (the column is left out)."""
+    try:
+        from streamdesk.core import obs_ops
+        from streamdesk.core.obs import ObsController
+    except ImportError:
+        return None, None
+    try:
+        controller = ObsController(obs_ops.target(ctx))
+        controller.connect()
+    except Exception:  # no OBS, wrong password, …: watching viewers and chat still works
+        return None, None
+
+    def read() -> float | None:
+        return controller.health().bitrate_kbps
+
+    return read, controller.close
+
+
+def _print_json_line(snap: live.LiveSnapshot) -> None:
+    print(json.dumps(snap.as_json(), sort_keys=True), flush=True)
+
+
+def _print_text_line(snap: live.LiveSnapshot) -> None:
+    clock = datetime.fromtimestamp(snap.t).strftime("%H:%M:%S")
+    if snap.ended:
+        print(f"{clock}  the stream has ended ({stats.fmt_duration(snap.duration_s)} live).", flush=True)
+        return
+    viewers = "   —" if snap.viewers is None else f"{snap.viewers:>4}"
+    line = (f"{clock}  viewers {viewers}  chat/min {snap.chat_per_minute:5.1f}  peak {snap.peak_viewers:>4}  "
+            f"chat {snap.total_chat:>5}  {stats.fmt_duration(snap.duration_s):>8}")
+    if snap.bitrate_kbps is not None:
+        line += f"  {snap.bitrate_kbps:6.0f} kbps"
+    if snap.error:
+        line += f"  ({snap.error})"
+    print(line, flush=True)

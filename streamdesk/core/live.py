@@ -1,0 +1,344 @@
+"""The live recorder: poll GetStream while a session is live and write each poll as one sample.
+
+One ``poll_once`` is one ``GetCall`` (viewer counts) plus the chat messages since the stored
+cursor, written with ``Store.add_sample`` in ONE transaction together with the row's peak, total
+and chat cursor. So a crash at any point loses at most the poll in flight, and a new recorder
+resumes from the stored cursor without counting a message twice.
+
+The recorder never sleeps: ``poll_once`` returns a snapshot saying when the next poll is due
+(the cadence, or later after a 429 or repeated failures), and the caller waits (``follow`` for
+the terminal, a QTimer in the GUI). Failed polls are recorded as gaps (viewers NULL), not
+zeros, and never raise. When the call goes back to backstage or is ended, the recorder finishes
+the session row (``ended_at``, total minutes from live start to end).
+
+Only one recorder per session at a time, across processes: an exclusive ``flock`` on a lock
+file under ``paths.lock_dir``; a second recorder (the GUI and ``watch`` at once) gets
+``RecorderBusy`` instead of double counting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import IO, TYPE_CHECKING
+
+from streamdesk.core import stats
+from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.getstream import (
+    ChatMessage,
+    GetStreamClient,
+    GetStreamError,
+    RateLimitedError,
+)
+from streamdesk.core.store import Sample, Session
+
+if TYPE_CHECKING:
+    from streamdesk.core.context import AppContext
+
+log = logging.getLogger("streamdesk.live")
+
+POLL_INTERVAL_SETTING = "poll_interval_s"
+DEFAULT_POLL_INTERVAL = 3.0
+MIN_POLL_INTERVAL = 0.05  # tests poll fast; the CLI/GUI setting is validated separately
+MAX_BACKOFF = 60.0
+#: chat pages fetched per poll at most; a busier chat catches up on the next poll
+MAX_CHAT_PAGES = 10
+CHAT_PAGE = 100
+
+
+class RecorderBusy(StreamdeskError):
+    """Another process (or window) is already recording this session."""
+
+
+class SessionClosed(StreamdeskError):
+    """The session row is already ended: there is nothing to record."""
+
+
+@dataclass(frozen=True)
+class LiveSnapshot:
+    """What one poll saw, plus the running totals from the session row."""
+
+    t: float
+    viewers: int | None  # None: this poll failed (a gap)
+    chat_new: int
+    chat_per_minute: float
+    peak_viewers: int
+    total_chat: int
+    duration_s: float
+    bitrate_kbps: float | None
+    session_id: int = 0
+    error: str | None = None  # one sentence when the poll failed
+    ended: bool = False  # the session is over; stop polling
+    next_poll_s: float = DEFAULT_POLL_INTERVAL  # when the caller should poll again
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "t": round(self.t, 3), "time": stats.local_iso(self.t), "session_id": self.session_id,
+            "viewers": self.viewers, "chat_new": self.chat_new,
+            "chat_per_minute": round(self.chat_per_minute, 2), "peak_viewers": self.peak_viewers,
+            "total_chat": self.total_chat, "duration_s": round(self.duration_s, 1),
+            "bitrate_kbps": None if self.bitrate_kbps is None else round(self.bitrate_kbps, 1),
+            "error": self.error, "ended": self.ended,
+        }
+
+
+class _SessionLock:
+    """An exclusive, non-blocking ``flock`` held for the recorder's lifetime. The kernel drops it
+    when the process dies, so a crashed recorder never leaves a stale lock behind."""
+
+    def __init__(self, path: os.PathLike[str] | str, session_id: int) -> None:
+        self._file: IO[str] | None = open(path, "a+")  # noqa: SIM115 (held open on purpose)
+        try:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.seek(0)
+            holder = self._file.read().strip()
+            self._file.close()
+            self._file = None
+            who = f" (process {holder})" if holder.isdigit() else ""
+            raise RecorderBusy(
+                f"Session {session_id} is already being recorded by another streamdesk{who}.",
+                hint="Close the other window or `streamdesk watch` first; two recorders would count twice.",
+            ) from None
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(str(os.getpid()))
+        self._file.flush()
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+def poll_interval(ctx: AppContext) -> float:
+    """The cadence from the store setting ``poll_interval_s`` (default 3 s)."""
+    value = ctx.store.get_setting(POLL_INTERVAL_SETTING, DEFAULT_POLL_INTERVAL)
+    try:
+        return max(MIN_POLL_INTERVAL, float(value))
+    except (TypeError, ValueError):
+        return DEFAULT_POLL_INTERVAL
+
+
+def default_client(ctx: AppContext, timeout: float = 5.0) -> GetStreamClient:
+    """A client that never retries on its own: the recorder's next poll is the retry, and a
+    poll must not sleep (a 429 backs off through ``LiveSnapshot.next_poll_s`` instead)."""
+    from streamdesk.core.secrets import SecretKind
+
+    channel = ctx.store.channel()
+    if not channel.has_account:
+        raise StreamdeskError("No GetStream account is set up.", hint="Run `streamdesk setup` first.")
+    secret = os.environ.get("STREAMDESK_API_SECRET", "").strip() or ctx.secrets.get(
+        SecretKind.API_SECRET, channel.api_key)
+    if not secret:
+        raise StreamdeskError("The GetStream API secret is not in the keyring.",
+                              hint="Run `streamdesk setup --secret-stdin` again.")
+    return GetStreamClient(channel.api_key, secret, base_url=ctx.api_base(), timeout=timeout, max_retries=0)
+
+
+def _ts(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+class LiveRecorder:
+    """Records one live session. Construct it, call ``poll_once`` every ``next_poll_s`` seconds
+    until a snapshot says ``ended``, then ``close`` (or use it as a context manager)."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        session_id: int,
+        *,
+        client: GetStreamClient | None = None,
+        bitrate: Callable[[], float | None] | None = None,
+        clock: Callable[[], float] = time.time,
+        interval: float | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.store = ctx.store
+        self.session_id = session_id
+        self.clock = clock
+        self.interval = poll_interval(ctx) if interval is None else max(MIN_POLL_INTERVAL, interval)
+        session = self.store.get_session(session_id)
+        if session is None:
+            raise SessionClosed(f"There is no session {session_id}.", hint="See `streamdesk sessions`.")
+        if not session.is_open:
+            raise SessionClosed(f"Session {session_id} has already ended.", hint="See `streamdesk sessions`.")
+        self._lock = _SessionLock(ctx.paths.lock_dir / f"recorder-{session_id}.lock", session_id)
+        try:
+            self._owns_client = client is None
+            self.client = client if client is not None else default_client(ctx)
+        except BaseException:
+            self._lock.release()
+            raise
+        self.session: Session = session
+        self.bitrate = bitrate
+        channel = ctx.store.channel()
+        self.call_type, _, self.call_id = session.call_cid.partition(":")
+        chat_cid = channel.chat_cid or f"livestream:{self.call_id}"
+        self.chat_type, _, self.chat_id = chat_cid.partition(":")
+        self._failures = 0
+        # The last minute of samples, for chat/min; seeded from the store so a resumed recorder
+        # shows the same rate the crashed one did.
+        now = clock()
+        self._recent: deque[Sample] = deque(s for s in self.store.samples(session_id) if s.t > now - 60)
+        self.ended = False
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+    def close(self) -> None:
+        if self._owns_client:
+            with contextlib.suppress(Exception):
+                self.client.close()
+        self._lock.release()
+
+    def __enter__(self) -> LiveRecorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- polling ------------------------------------------------------------------------------------
+    def poll_once(self) -> LiveSnapshot:
+        """One poll: GetCall + new chat, written as one sample. Never raises for remote trouble."""
+        now = self.clock()
+        current = self.store.get_session(self.session_id)
+        if current is None or not current.is_open:  # ended elsewhere (`streamdesk stop`, the GUI)
+            self.session = current or self.session
+            return self._finish(now, ended_at=self.session.ended_at or now, reason=None)
+
+        try:
+            call = self.client.get_call(self.call_type, self.call_id)
+        except GetStreamError as e:
+            return self._gap(now, e)
+
+        ended_at = _ts(call.ended_at)
+        if call.backstage or ended_at is not None:
+            live_end = _ts(call.live_ended_at)
+            when = ended_at or (live_end if live_end and live_end >= self.session.started_at else now)
+            return self._finish(now, ended_at=when, reason="ended" if ended_at else "stopped")
+
+        viewers = call.viewers()
+        chat_new, cursor, chat_error = self._fetch_chat(until=None)
+        return self._record(now, viewers, chat_new, cursor, error=chat_error)
+
+    def _fetch_chat(self, until: float | None) -> tuple[int, str | None, str | None]:
+        """New chat since the stored cursor: (count, new cursor, error). Messages from before the
+        live start (or after its end) move the cursor but are not counted."""
+        cursor = self.session.last_message_id
+        counted = 0
+        try:
+            for _ in range(MAX_CHAT_PAGES):
+                page = self.client.messages_since(self.chat_type, self.chat_id, cursor, limit=CHAT_PAGE)
+                counted += sum(1 for m in page if self._counts(m, until))
+                if page:
+                    cursor = page[-1].id
+                if len(page) < CHAT_PAGE:
+                    break
+        except GetStreamError as e:
+            # Keep the pages already read: the cursor only ever moves past counted messages.
+            return counted, cursor, e.one_line()
+        return counted, cursor, None
+
+    def _counts(self, m: ChatMessage, until: float | None) -> bool:
+        t = _ts(m.created_at)
+        if t is None:
+            return True
+        return t >= self.session.started_at and (until is None or t <= until)
+
+    def _bitrate(self) -> float | None:
+        if self.bitrate is None:
+            return None
+        try:
+            return self.bitrate()
+        except Exception as e:  # OBS trouble must not stop the viewer/chat record
+            log.info("bitrate unavailable: %s", type(e).__name__)
+            return None
+
+    def _record(self, now: float, viewers: int | None, chat_new: int, cursor: str | None,
+                error: str | None = None) -> LiveSnapshot:
+        sample = Sample(t=now, viewers=viewers, chat=chat_new, bitrate_kbps=self._bitrate())
+        self.session = self.store.add_sample(self.session_id, sample, cursor)
+        self._recent.append(sample)
+        while self._recent and self._recent[0].t <= now - 60:
+            self._recent.popleft()
+        if viewers is None:
+            self._failures += 1
+        else:
+            self._failures = 0
+        return self._snapshot(sample, error=error, next_poll_s=self._backoff())
+
+    def _gap(self, now: float, error: GetStreamError) -> LiveSnapshot:
+        log.info("poll failed: %s", type(error).__name__)
+        snap = self._record(now, None, 0, None, error=error.one_line())
+        if isinstance(error, RateLimitedError) and error.reset_at is not None:
+            # Honour GetStream's reset time: polling earlier only earns another 429.
+            wait = max(snap.next_poll_s, error.reset_at - now)
+            snap = replace(snap, next_poll_s=min(wait, MAX_BACKOFF * 5))
+        return snap
+
+    def _backoff(self) -> float:
+        """The cadence, doubled per consecutive failed poll (capped), so an outage is not hammered."""
+        if self._failures <= 1:
+            return self.interval
+        return min(MAX_BACKOFF, self.interval * 2 ** (self._failures - 1))
+
+    def _finish(self, now: float, *, ended_at: float, reason: str | None) -> LiveSnapshot:
+        """The call left live: count the chat up to the end, then close the row (if nobody did)."""
+        chat_new, cursor, error = self._fetch_chat(until=ended_at)
+        if chat_new:  # the last seconds' chat still belongs to this session
+            sample = Sample(t=min(now, max(ended_at, self.session.started_at)), viewers=None, chat=chat_new)
+            self.session = self.store.add_sample(self.session_id, sample, cursor)
+        if reason is not None:
+            self.session = self.store.end_session(self.session_id, ended_at, reason)
+        self.ended = True
+        last = Sample(t=now, viewers=None, chat=chat_new, bitrate_kbps=None)
+        return self._snapshot(last, error=error, next_poll_s=0.0, ended=True)
+
+    def _snapshot(self, sample: Sample, *, error: str | None, next_poll_s: float,
+                  ended: bool = False) -> LiveSnapshot:
+        s = self.session
+        until = s.ended_at if s.ended_at is not None else sample.t
+        return LiveSnapshot(
+            t=sample.t, viewers=sample.viewers, chat_new=sample.chat,
+            chat_per_minute=stats.chat_per_minute(list(self._recent), sample.t),
+            peak_viewers=s.peak_viewers, total_chat=s.total_chat,
+            duration_s=stats.duration_s(s.started_at, until), bitrate_kbps=sample.bitrate_kbps,
+            session_id=self.session_id, error=error, ended=ended, next_poll_s=next_poll_s,
+        )
+
+
+def follow(
+    recorder: LiveRecorder,
+    on_snapshot: Callable[[LiveSnapshot], None],
+    *,
+    duration_s: float | None = None,
+    wait: Callable[[float], object] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> LiveSnapshot | None:
+    """Poll until the session ends, ``duration_s`` passes, or ``wait`` returns something truthy
+    (pass ``threading.Event().wait`` to stop from another thread). Returns the last snapshot."""
+    deadline = None if duration_s is None else monotonic() + duration_s
+    last: LiveSnapshot | None = None
+    while True:
+        last = recorder.poll_once()
+        on_snapshot(last)
+        if last.ended:
+            return last
+        delay = last.next_poll_s
+        if deadline is not None:
+            remaining = deadline - monotonic()
+            if remaining <= 0:
+                return last
+            if remaining < delay:
+                wait(remaining)
+                return last
+        if wait(delay):
+            return last
