@@ -51,6 +51,20 @@ class SecretKind(enum.StrEnum):
     DISCORD_WEBHOOK = "discord_webhook"  # scope: ""
     OBS_BACKUP_KEY = "obs_backup_key"  # scope: "host:port" (the key OBS had before we configured it)
 
+    @property
+    def label(self) -> str:
+        """How a streamer calls it, for messages."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    SecretKind.API_SECRET: "API secret",
+    SecretKind.STREAM_KEY: "stream key",
+    SecretKind.OBS_PASSWORD: "OBS websocket password",
+    SecretKind.DISCORD_WEBHOOK: "Discord webhook URL",
+    SecretKind.OBS_BACKUP_KEY: "backed-up OBS stream key",
+}
+
 
 def _install_hint() -> str:
     if sys.platform == "darwin":
@@ -238,8 +252,7 @@ class SecretStore:
 
     def set(self, kind: SecretKind, value: str, scope: str = "") -> None:
         if not value or not value.strip():
-            what = SecretKind(kind).value.replace("_", " ")
-            raise StreamdeskError(f"The {what} is empty: enter it again.")
+            raise StreamdeskError(f"The {SecretKind(kind).label} is empty: enter it again.")
         register_secret(value)  # before anything can log it
         backend = self._resolve()
         with _keyring_errors():
