@@ -1,0 +1,99 @@
+"""SecretStore against a real gnome-keyring Secret Service on a private D-Bus session."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from streamdesk.core.secrets import SERVICE, KeyringLocked, SecretKind, SecretStore
+
+pytestmark = pytest.mark.secretservice
+
+
+def _keyring_in_subprocess(env: dict[str, str], code: str) -> str:
+    """Run ``code`` in a fresh interpreter (its own keyring selection) and return its stdout."""
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.strip()
+
+
+def test_round_trip_lands_in_the_real_daemon(secret_service, use_secret_service_env) -> None:
+    from keyring.backends.SecretService import Keyring
+
+    use_secret_service_env(secret_service)
+    store = SecretStore(Keyring())
+    assert store.check() == "SecretService Keyring"
+    value = f"key-{uuid.uuid4().hex}"
+    store.set(SecretKind.STREAM_KEY, value, scope="livestream:show-1")
+    # another process, selecting its backend from the env, sees the same item in the daemon
+    seen = _keyring_in_subprocess(
+        secret_service,
+        f"import keyring; print(keyring.get_password({SERVICE!r}, 'stream_key:livestream:show-1'))",
+    )
+    assert seen == value
+    assert store.get(SecretKind.STREAM_KEY, scope="livestream:show-1") == value
+    store.delete(SecretKind.STREAM_KEY, scope="livestream:show-1")
+    assert store.get(SecretKind.STREAM_KEY, scope="livestream:show-1") is None
+
+
+def test_locked_collection_says_unlock_without_prompting(locked_secret_service, use_secret_service_env):
+    from keyring.backends.SecretService import Keyring
+
+    use_secret_service_env(locked_secret_service)
+    store = SecretStore(Keyring())
+    started = time.monotonic()
+    for op in (store.check, lambda: store.get(SecretKind.API_SECRET, "k"),
+               lambda: store.set(SecretKind.API_SECRET, "never-stored-1234", "k")):
+        with pytest.raises(KeyringLocked, match="unlock your keyring"):
+            op()
+    # keyring's own get_password would have called collection.unlock() and waited on a prompt
+    # that cannot appear (no display): we must answer from the Locked property alone
+    assert time.monotonic() - started < 5
+
+
+def test_plaintext_chained_behind_secret_service_is_never_used(secret_service, tmp_path: Path) -> None:
+    """The silent downgrade: keyrings.alt installed next to a real Secret Service. keyring then
+    picks a ChainerBackend that reads from (and may write to) a plaintext file."""
+    env = {k: v for k, v in secret_service.items() if k != "PYTHON_KEYRING_BACKEND"}
+    env["XDG_DATA_HOME"] = secret_service["XDG_DATA_HOME"]
+    value = f"api-{uuid.uuid4().hex}"
+    out = _keyring_in_subprocess(
+        {**env, "SD_VALUE": value},
+        "import os, keyring\n"
+        "from streamdesk.core.secrets import SecretStore, SecretKind\n"
+        "print(type(keyring.get_keyring()).__name__)\n"
+        "s = SecretStore(); s.set(SecretKind.API_SECRET, os.environ['SD_VALUE'], 'chain-key')\n"
+        "print(s.check())\n",
+    )
+    assert out.splitlines() == ["ChainerBackend", "SecretService Keyring"]
+    data_home = Path(secret_service["XDG_DATA_HOME"])
+    plaintext_files = [p for p in data_home.rglob("*") if p.is_file() and "python_keyring" in str(p)]
+    assert plaintext_files == []
+    seen = _keyring_in_subprocess(
+        secret_service, f"import keyring; print(keyring.get_password({SERVICE!r}, 'api_secret:chain-key'))"
+    )
+    assert seen == value
+
+
+def test_no_secret_service_and_only_plaintext_is_refused(tmp_path: Path) -> None:
+    """No D-Bus at all and keyrings.alt installed: keyring would pick PlaintextKeyring."""
+    import os
+
+    dropped = ("DBUS_SESSION_BUS_ADDRESS", "PYTHON_KEYRING_BACKEND")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
+    env.update(XDG_DATA_HOME=str(tmp_path / "data"), DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/bus")
+    out = _keyring_in_subprocess(
+        env,
+        "from streamdesk.core.secrets import SecretStore, SecretKind, KeyringUnavailable\n"
+        "try:\n"
+        "    SecretStore().set(SecretKind.API_SECRET, 'would-be-plaintext-1234', 'k')\n"
+        "except KeyringUnavailable as e:\n"
+        "    print(e)\n",
+    )
+    assert "plain text" in out and "install and unlock GNOME Keyring or KWallet" in out
+    assert not (tmp_path / "data").exists() or not any((tmp_path / "data").rglob("*.cfg"))
