@@ -1,0 +1,299 @@
+"""Live charts: viewers (line), chat messages per minute (bars), OBS bitrate (optional line).
+
+Built for a 12-hour show at 1 sample/s without slowing down (measured costs in the shared
+qt-stack notes; ``bench/charts.py`` checks ours):
+- samples go into preallocated numpy buffers that double when full (no Python lists, no
+  re-allocation per sample);
+- ``append`` only marks the charts dirty; a QTimer redraws at most every ``redraw_ms``;
+- ``setDownsampling(auto=True)`` + ``setClipToView(True)`` so a long series draws only about as
+  many points as there are pixels; 1 px pens (wider pens cost 5-80x more to paint);
+- chat is kept as per-minute buckets (720 bars for 12 hours), not per sample.
+
+Gaps (a failed poll, viewers ``None``) are NaN and break the line rather than drawing a drop
+to zero. The time axis is local clock time (``DateAxisItem``). Hovering shows the values under
+the cursor in a readout line.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import datetime
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from streamdesk.core.stats import MINUTE, fmt_duration, minute_start
+from streamdesk.core.store import Sample
+from streamdesk.ui.style import INFO_BLUE, OK_GREEN, WARN_AMBER
+
+VIEWERS_COLOUR = INFO_BLUE
+CHAT_COLOUR = WARN_AMBER
+BITRATE_COLOUR = OK_GREEN
+
+
+class GrowableSeries:
+    """(x, y) float64 columns in preallocated buffers; capacity doubles when full, so appending
+    is amortised O(1) and ``x``/``y`` are zero-copy views of the filled part."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self._x = np.empty(max(16, capacity), dtype=np.float64)
+        self._y = np.empty_like(self._x)
+        self.n = 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def x(self) -> np.ndarray:
+        return self._x[: self.n]
+
+    @property
+    def y(self) -> np.ndarray:
+        return self._y[: self.n]
+
+    def _reserve(self, extra: int) -> None:
+        need = self.n + extra
+        if need <= len(self._x):
+            return
+        cap = len(self._x)
+        while cap < need:
+            cap *= 2
+        for name in ("_x", "_y"):
+            old = getattr(self, name)
+            new = np.empty(cap, dtype=np.float64)
+            new[: self.n] = old[: self.n]
+            setattr(self, name, new)
+
+    def append(self, x: float, y: float) -> None:
+        self._reserve(1)
+        self._x[self.n] = x
+        self._y[self.n] = y
+        self.n += 1
+
+    def extend(self, xs: np.ndarray, ys: np.ndarray) -> None:
+        self._reserve(len(xs))
+        self._x[self.n : self.n + len(xs)] = xs
+        self._y[self.n : self.n + len(ys)] = ys
+        self.n += len(xs)
+
+    def add_to_last(self, dy: float) -> None:
+        self._y[self.n - 1] += dy
+
+    def clear(self) -> None:
+        self.n = 0
+
+    def nearest(self, x: float) -> int | None:
+        """Index of the sample closest to ``x`` (the series is sorted by x), or None if empty."""
+        if self.n == 0:
+            return None
+        xs = self.x
+        i = int(np.searchsorted(xs, x))
+        if i >= self.n:
+            return self.n - 1
+        if i > 0 and x - xs[i - 1] < xs[i] - x:
+            return i - 1
+        return i
+
+
+def _pen(colour: str) -> object:
+    return pg.mkPen(colour, width=1)  # 1 px: see the module docstring
+
+
+class LiveCharts(QWidget):
+    """Viewers, chat/min and (optionally) bitrate, stacked with a shared, linked time axis.
+
+    ``show_bitrate``: True/False forces the bitrate chart on/off; None shows it once a sample
+    carries a bitrate (OBS connected)."""
+
+    def __init__(self, parent: QWidget | None = None, *, show_bitrate: bool | None = None,
+                 redraw_ms: int = 500) -> None:
+        super().__init__(parent)
+        self.viewers = GrowableSeries()
+        self.chat = GrowableSeries(1024)  # x = minute start, y = messages in that minute
+        self.bitrate = GrowableSeries()
+        self._show_bitrate = show_bitrate
+        self._dirty = False
+        self._window_s: float | None = None
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        self.viewers_plot = self._plot("Viewers")
+        self.chat_plot = self._plot("Chat / min")
+        self.bitrate_plot = self._plot("Bitrate (kbps)")
+        for p in (self.chat_plot, self.bitrate_plot):
+            p.setXLink(self.viewers_plot)
+        self.viewers_curve = self.viewers_plot.plot(pen=_pen(VIEWERS_COLOUR), connect="finite")
+        self.bitrate_curve = self.bitrate_plot.plot(pen=_pen(BITRATE_COLOUR), connect="finite")
+        for curve in (self.viewers_curve, self.bitrate_curve):
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+        self.chat_bars = pg.BarGraphItem(x=[], height=[], width=MINUTE * 0.8, brush=CHAT_COLOUR,
+                                         pen=_pen(CHAT_COLOUR))
+        self.chat_plot.addItem(self.chat_bars)
+        self.readout = QLabel(" ", self)
+        self.readout.setObjectName("ChartReadout")
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._cursor_lines = []
+        for plot in (self.viewers_plot, self.chat_plot, self.bitrate_plot):
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(width=1, style=Qt.PenStyle.DotLine))
+            line.setVisible(False)
+            plot.addItem(line, ignoreBounds=True)
+            self._cursor_lines.append(line)
+            plot.scene().sigMouseMoved.connect(lambda pos, plot=plot: self._on_mouse(plot, pos))
+            layout.addWidget(plot, 2 if plot is self.viewers_plot else 1)
+        layout.addWidget(self.readout)
+        self._bitrate_on = False
+        self._set_bitrate_on(bool(show_bitrate))
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(redraw_ms)
+        self._timer.timeout.connect(self.flush)
+        self._timer.start()
+        self._apply_palette()
+
+    def _plot(self, title: str) -> pg.PlotWidget:
+        plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+        plot.setMenuEnabled(False)
+        plot.setLabel("left", title)
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        plot.setMouseEnabled(x=True, y=False)
+        plot.getPlotItem().hideButtons()
+        plot.setMinimumHeight(80)
+        return plot
+
+    # -- data ---------------------------------------------------------------------------------------
+    def append(self, t: float, viewers: int | None, chat_new: int = 0, bitrate: float | None = None) -> None:
+        """Add one poll. Cheap: the charts redraw on the timer, not here."""
+        self.viewers.append(t, math.nan if viewers is None else float(viewers))
+        m = minute_start(t)
+        if len(self.chat) and self.chat.x[-1] == m:
+            self.chat.add_to_last(chat_new)
+        else:
+            self.chat.append(m, float(chat_new))
+        self.bitrate.append(t, math.nan if bitrate is None else float(bitrate))
+        if bitrate is not None and self._show_bitrate is None and not self._bitrate_on:
+            self._set_bitrate_on(True)
+        self._dirty = True
+
+    def append_snapshot(self, snapshot: object) -> None:
+        """Convenience for ``core.live.LiveSnapshot`` (or anything with the same fields)."""
+        self.append(snapshot.t, snapshot.viewers, snapshot.chat_new, snapshot.bitrate_kbps)  # type: ignore[attr-defined]
+
+    def load(self, samples: Sequence[Sample]) -> None:
+        """Replace everything with stored samples (history, or resuming a live session)."""
+        self.clear()
+        if samples:
+            t = np.fromiter((s.t for s in samples), dtype=np.float64, count=len(samples))
+            v = np.fromiter((math.nan if s.viewers is None else s.viewers for s in samples),
+                            dtype=np.float64, count=len(samples))
+            b = np.fromiter((math.nan if s.bitrate_kbps is None else s.bitrate_kbps for s in samples),
+                            dtype=np.float64, count=len(samples))
+            c = np.fromiter((s.chat for s in samples), dtype=np.float64, count=len(samples))
+            self.viewers.extend(t, v)
+            self.bitrate.extend(t, b)
+            minutes = np.floor(t / MINUTE) * MINUTE
+            keys, inverse = np.unique(minutes, return_inverse=True)
+            self.chat.extend(keys, np.bincount(inverse, weights=c, minlength=len(keys)))
+            if self._show_bitrate is None:
+                self._set_bitrate_on(bool(np.isfinite(b).any()))
+        self.flush()
+        for plot in (self.viewers_plot, self.chat_plot, self.bitrate_plot):
+            plot.enableAutoRange()
+
+    def clear(self) -> None:
+        for series in (self.viewers, self.chat, self.bitrate):
+            series.clear()
+        if self._show_bitrate is None:
+            self._set_bitrate_on(False)
+        self.readout.setText(" ")
+        self._dirty = True
+        self.flush()
+
+    def set_window(self, seconds: float | None) -> None:
+        """Show only the last ``seconds`` (follow mode), or the whole session with None."""
+        self._window_s = seconds
+        if seconds is None:
+            self.viewers_plot.enableAutoRange(axis="x")
+        self._dirty = True
+
+    # -- drawing ------------------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Redraw now if anything changed (the timer calls this; tests and the bench may too)."""
+        if not self._dirty:
+            return
+        self._dirty = False
+        self.viewers_curve.setData(self.viewers.x, self.viewers.y, connect="finite")
+        if self._bitrate_on:
+            self.bitrate_curve.setData(self.bitrate.x, self.bitrate.y, connect="finite")
+        self.chat_bars.setOpts(x=self.chat.x + MINUTE / 2, height=self.chat.y, width=MINUTE * 0.8)
+        if self._window_s is not None and len(self.viewers):
+            last = float(self.viewers.x[-1])
+            self.viewers_plot.setXRange(last - self._window_s, last, padding=0.02)
+
+    def _set_bitrate_on(self, on: bool) -> None:
+        self._bitrate_on = on
+        self.bitrate_plot.setVisible(on)
+        self._dirty = True
+
+    @property
+    def bitrate_shown(self) -> bool:
+        return self._bitrate_on
+
+    @property
+    def is_dirty(self) -> bool:
+        return self._dirty
+
+    # -- hover readout ------------------------------------------------------------------------------
+    def _on_mouse(self, plot: pg.PlotWidget, pos: QPointF) -> None:
+        vb = plot.getPlotItem().vb
+        if not plot.sceneBoundingRect().contains(pos) or not len(self.viewers):
+            return
+        self.show_readout_at(vb.mapSceneToView(pos).x())
+
+    def show_readout_at(self, t: float) -> str:
+        """Move the cursor line to the sample nearest ``t`` and describe it; returns the text."""
+        i = self.viewers.nearest(t)
+        if i is None:
+            return ""
+        x = float(self.viewers.x[i])
+        v = self.viewers.y[i]
+        parts = [datetime.fromtimestamp(x).strftime("%H:%M:%S"),
+                 "viewers —" if math.isnan(v) else f"{int(v)} viewers"]
+        j = self.chat.nearest(minute_start(x))
+        if j is not None and self.chat.x[j] == minute_start(x):
+            parts.append(f"{int(self.chat.y[j])} chat that minute")
+        b = self.bitrate.y[i]
+        if not math.isnan(b):
+            parts.append(f"{b:.0f} kbps")
+        parts.append(f"+{fmt_duration(x - float(self.viewers.x[0]))}")
+        text = " · ".join(parts)
+        self.readout.setText(text)
+        for line in self._cursor_lines:
+            line.setPos(x)
+            line.setVisible(True)
+        return text
+
+    # -- light/dark -------------------------------------------------------------------------------
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._apply_palette()
+        super().changeEvent(event)
+
+    def _apply_palette(self) -> None:
+        pal = self.palette()
+        bg = pal.color(QPalette.ColorRole.Base)
+        fg = pal.color(QPalette.ColorRole.Text)
+        muted = QColor(fg)
+        muted.setAlpha(140)
+        for plot in (self.viewers_plot, self.chat_plot, self.bitrate_plot):
+            plot.setBackground(bg)
+            for name in ("left", "bottom"):
+                axis = plot.getAxis(name)
+                axis.setPen(pg.mkPen(muted, width=1))
+                axis.setTextPen(pg.mkPen(fg))
+            plot.setLabel("left", plot.getAxis("left").labelText, color=fg.name())
