@@ -1,89 +1,343 @@
-"""GetStream commands: setup, provision, key, golive, stop, end, status."""
+"""GetStream commands: setup, provision, key, golive, stop, end, status.
+
+Thin wrappers over ``core.channel_ops``: parse, call, print. Secrets come in only through
+STREAMDESK_API_SECRET or --secret-stdin (never argv) and are printed only on ``key --reveal``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
 
-from streamdesk.cli._common import EXIT_OK, print_json
+from streamdesk.cli._common import EXIT_OK, UsageError, print_json, secret_from
+from streamdesk.core import channel_ops as ops
 from streamdesk.core.context import AppContext
 from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.store import Session
+
+#: how long `key --copy` keeps the key on an X11/Wayland clipboard before clearing it
+CLIPBOARD_SECONDS = 45.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("setup", help="save the GetStream account (secret from STREAMDESK_API_SECRET or stdin)")
+    p = sub.add_parser("setup",
+                       help="save the GetStream account (secret from STREAMDESK_API_SECRET or stdin)")
     p.add_argument("--api-key", required=True)
     p.add_argument("--user-id", required=True, help="the broadcaster's GetStream user id")
     p.add_argument("--call-id", help="the livestream call id (default: derived from the user id)")
     p.add_argument("--api-base", help="GetStream base URL (default https://chat.stream-io-api.com)")
     p.add_argument("--secret-stdin", action="store_true", help="read the API secret from standard input")
-    p.set_defaults(func=_todo)
+    p.set_defaults(func=setup)
 
     p = sub.add_parser("provision", help="create the user, the livestream call, the chat channel and the key")
     p.add_argument("--join-ahead", type=int, metavar="SECONDS", help="backstage join-ahead time")
     p.add_argument("--starts-at", metavar="ISO8601", help="scheduled start time")
-    p.add_argument("--key-ttl", type=float, metavar="HOURS", help="stream key lifetime in hours")
-    p.set_defaults(func=_todo)
+    p.add_argument("--key-ttl", type=float, metavar="HOURS",
+                   help=f"stream key lifetime in hours (default {ops.DEFAULT_KEY_TTL_HOURS:.0f}: a long show "
+                   "plus reconnects; OBS cannot reconnect with an expired key)")
+    p.set_defaults(func=provision)
 
     p = sub.add_parser("key", help="show (masked), reveal, copy or rotate the stream key")
-    p.add_argument("--reveal", action="store_true")
-    p.add_argument("--copy", action="store_true")
-    p.add_argument("--rotate", action="store_true")
-    p.set_defaults(func=_todo)
+    p.add_argument("--reveal", action="store_true", help="print the whole key")
+    p.add_argument("--copy", action="store_true", help="copy the key to the clipboard (needs a display)")
+    p.add_argument("--rotate", action="store_true", help="mint a new key (and push it to OBS when possible)")
+    p.add_argument("--key-ttl", type=float, metavar="HOURS", help="lifetime of a rotated key in hours")
+    p.set_defaults(func=key)
 
     p = sub.add_parser("golive", help="take the call out of backstage")
     for flag in ("hls", "record", "captions", "transcribe"):
         p.add_argument(f"--{flag}", action="store_true")
     p.add_argument("--recording-storage", metavar="NAME")
     p.add_argument("--transcription-storage", metavar="NAME")
-    p.set_defaults(func=_todo)
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="how long to wait for GetStream to confirm (default 30)")
+    p.set_defaults(func=golive)
 
     p = sub.add_parser("stop", help="stop live: back to backstage")
     for flag in ("hls", "recording", "captions", "transcription"):
         p.add_argument(f"--continue-{flag}", action="store_true")
-    p.set_defaults(func=_todo)
+    p.set_defaults(func=stop)
 
     p = sub.add_parser("end", help="end the stream (stop live and stop OBS)")
     p.add_argument("--force", action="store_true", help="call the server directly, whatever the local state")
     p.add_argument("--mark-ended", action="store_true", help="also end the call for everyone")
-    p.set_defaults(func=_todo)
+    p.set_defaults(func=end)
 
     p = sub.add_parser("status", help="where the stream stands and what to do next")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--offline", action="store_true", help="do not ask GetStream, show the local state only")
     p.set_defaults(func=status)
 
 
-def _todo(args: argparse.Namespace, ctx: AppContext) -> int:
-    raise StreamdeskError(f"`streamdesk {args.command}` is not available in this build yet.")
+# -- setup / provision / key ------------------------------------------------------------------------
+def setup(args: argparse.Namespace, ctx: AppContext) -> int:
+    secret = secret_from(ops.API_SECRET_ENV, args.secret_stdin, "API secret")
+    channel = ops.save_account(ctx, api_key=args.api_key, api_secret=secret, user_id=args.user_id,
+                               call_id=args.call_id, api_base=args.api_base)
+    print(f"Saved the GetStream account: API key {channel.api_key}, user {channel.user_id}, "
+          f"call {channel.call_cid}.")
+    print("The API secret is in the system keyring." if secret
+          else "Kept the API secret already in the keyring.")
+    print("Next: streamdesk provision")
+    return EXIT_OK
 
 
+def provision(args: argparse.Namespace, ctx: AppContext) -> int:
+    result = ops.provision(ctx, join_ahead=args.join_ahead, starts_at=args.starts_at,
+                           key_ttl_hours=args.key_ttl)
+    print(f"Provisioned {result.call_cid} (in backstage until you go live).")
+    print(f"Chat channel: {result.chat_cid}")
+    print(f"RTMPS server: {result.rtmps_url}")
+    print(f"Stream key:   {mask(ops.stream_key(ctx))} (in the keyring; {_expiry(result.key_expires_at)})")
+    print("Next: streamdesk obs configure")
+    return EXIT_OK
+
+
+def mask(secret: str) -> str:
+    """Only the last 4 characters, so the streamer can tell keys apart on screen without leaking one."""
+    return "•" * 8 + secret[-4:] if len(secret) > 8 else "•" * 8
+
+
+def _expiry(expires_at: float | None) -> str:
+    if expires_at is None:
+        return "never expires"
+    when = datetime.fromtimestamp(expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    left = expires_at - time.time()
+    if left <= 0:
+        return f"EXPIRED at {when}: rotate it with streamdesk key --rotate"
+    return f"expires {when}, in {_duration(left)}"
+
+
+def _duration(seconds: float) -> str:
+    hours, rem = divmod(int(seconds), 3600)
+    return f"{hours} h {rem // 60} min" if hours else f"{rem // 60} min"
+
+
+def key(args: argparse.Namespace, ctx: AppContext) -> int:
+    if args.key_ttl is not None and not args.rotate:
+        raise UsageError("--key-ttl only applies with --rotate.")
+    if args.rotate:
+        result = ops.rotate_key(ctx, key_ttl_hours=args.key_ttl)
+        print(f"Minted a new stream key for {result.call_cid} ({_expiry(result.key_expires_at)}).")
+        print("The previous key keeps working until it expires.")
+        _push_key_to_obs(ctx)
+    secret = ops.stream_key(ctx)
+    channel = ctx.store.channel()
+    if args.reveal:
+        print(secret)
+    elif not args.rotate or args.copy:
+        print(f"Server: {channel.rtmps_url}")
+        print(f"Key:    {mask(secret)} ({_expiry(channel.key_expires_at)})")
+    if args.copy:
+        _copy_to_clipboard(secret)
+    elif not args.reveal and not args.rotate:
+        print("Reveal it with --reveal or copy it with --copy.")
+    return EXIT_OK
+
+
+def _push_key_to_obs(ctx: AppContext) -> None:
+    """Give OBS the new key if it is reachable and not streaming (changing the key of a live
+    stream would cut it: obs-websocket refuses with OutputRunning anyway)."""
+    try:
+        from streamdesk.core import obs_ops
+    except ImportError:
+        print("Configure OBS with the new key: streamdesk obs configure")
+        return
+    try:
+        note = obs_ops.push_key(ctx) if hasattr(obs_ops, "push_key") else None
+    except StreamdeskError as e:
+        print(f"OBS still has the old key ({e.one_line()}); update it with: streamdesk obs configure")
+        return
+    if hasattr(obs_ops, "push_key"):
+        print(note or "OBS now has the new key.")
+    else:
+        print("Configure OBS with the new key: streamdesk obs configure")
+
+
+def _copy_to_clipboard(secret: str) -> None:
+    """Put the key on the system clipboard through Qt (imported only here).
+
+    On X11 the clipboard lives in the owning process, so we keep it for ``CLIPBOARD_SECONDS`` (or
+    until something else is copied) and then clear it, like ``pass -c``; a stream key should not
+    sit on the clipboard for the rest of the session anyway."""
+    if os.environ.get("QT_QPA_PLATFORM", "") in ("offscreen", "minimal"):
+        raise StreamdeskError("Cannot copy: there is no display (QT_QPA_PLATFORM is "
+                              f"{os.environ['QT_QPA_PLATFORM']}).", hint="Use --reveal instead.")
+    has_display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    if sys.platform.startswith("linux") and not has_display:
+        raise StreamdeskError("Cannot copy: there is no display to own a clipboard.",
+                              hint="Use --reveal instead.")
+    try:
+        from PySide6.QtCore import QTimer
+        from PySide6.QtGui import QClipboard, QGuiApplication
+    except ImportError as e:
+        raise StreamdeskError(f"Cannot copy: Qt is not available ({e}).",
+                              hint="Use --reveal instead.") from None
+    app = QGuiApplication.instance() or QGuiApplication(["streamdesk"])
+    clipboard = QGuiApplication.clipboard()
+    clipboard.setText(secret, QClipboard.Mode.Clipboard)
+    if not sys.platform.startswith("linux"):
+        print("Copied the stream key to the clipboard.")
+        return
+    seconds = float(os.environ.get("STREAMDESK_CLIPBOARD_SECONDS", CLIPBOARD_SECONDS))
+    print(f"Copied the stream key to the clipboard; it is cleared in {seconds:.0f} s "
+          "(paste it now; Ctrl+C clears it sooner).", flush=True)
+    clipboard.dataChanged.connect(app.quit)  # someone copied something else: nothing left to clear
+    QTimer.singleShot(int(seconds * 1000), app.quit)
+    try:
+        app.exec()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if clipboard.text(QClipboard.Mode.Clipboard) == secret:
+            clipboard.clear(QClipboard.Mode.Clipboard)
+
+
+# -- live -------------------------------------------------------------------------------------------
+def golive(args: argparse.Namespace, ctx: AppContext) -> int:
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be more than 0 seconds.")
+    options = ops.GoLiveOptions(hls=args.hls, recording=args.record, captions=args.captions,
+                                transcription=args.transcribe, recording_storage=args.recording_storage,
+                                transcription_storage=args.transcription_storage)
+    result = ops.go_live(ctx, options, timeout=args.timeout)
+    started = datetime.fromtimestamp(result.session.started_at, UTC).strftime("%H:%M:%S UTC")
+    print(f"LIVE: {result.call.cid} went live at {started} (session {result.session.id}).")
+    if result.call.hls_playlist_url:
+        print(f"HLS: {result.call.hls_playlist_url}")
+    _print_notices(result.notices)
+    print("Follow it with: streamdesk watch    End it with: streamdesk end")
+    return EXIT_OK
+
+
+def stop(args: argparse.Namespace, ctx: AppContext) -> int:
+    options = ops.StopOptions(continue_hls=args.continue_hls, continue_recording=args.continue_recording,
+                              continue_captions=args.continue_captions,
+                              continue_transcription=args.continue_transcription)
+    notices: list[str] = []
+    session = ops.stop_live(ctx, options, notices=notices)
+    print(f"Stopped: {ctx.store.channel().call_cid} is back in backstage.")
+    _print_session(session)
+    _print_notices(notices)
+    return EXIT_OK
+
+
+def end(args: argparse.Namespace, ctx: AppContext) -> int:
+    notices: list[str] = []
+    if args.force:
+        session = ops.force_end(ctx, mark_ended=args.mark_ended, notices=notices)
+    else:
+        session = ops.end(ctx, mark_ended=args.mark_ended, notices=notices)
+    cid = ctx.store.channel().call_cid
+    print(f"Ended: {cid} was ended for everyone." if args.mark_ended
+          else f"Ended: {cid} is back in backstage.")
+    _print_session(session)
+    _print_notices(notices)
+    return EXIT_OK
+
+
+def _print_session(session: Session | None) -> None:
+    if session is None:
+        print("No session was open on this computer.")
+        return
+    print(f"Session {session.id}: {session.total_minutes} min, peak {session.peak_viewers} viewers, "
+          f"{session.total_chat} chat messages.")
+
+
+def _print_notices(notices: Any) -> None:
+    for notice in notices:
+        print(f"Note: {notice}")
+
+
+# -- status -----------------------------------------------------------------------------------------
 def status(args: argparse.Namespace, ctx: AppContext) -> int:
     channel = ctx.store.channel()
     session = ctx.store.open_session(channel.call_cid) if channel.call_id else None
+    remote: dict[str, Any] | None = None
+    remote_error: str | None = None
+    call = None
+    if channel.has_account and not args.offline:
+        try:
+            # Quick and single-shot: status must answer promptly even when GetStream does not.
+            call = ops.fetch_call(ctx, timeout=5.0, max_retries=0)
+        except StreamdeskError as e:
+            remote_error = e.one_line()
+        else:
+            remote = _call_info(call)
+
     if not channel.has_account:
         state, next_step = "needs_account", (
             "Set up your account: STREAMDESK_API_SECRET=… streamdesk setup --api-key KEY --user-id USER"
         )
-    elif not channel.is_provisioned:
+    elif not channel.is_provisioned or (remote is not None and call is None):
         state, next_step = "needs_provision", "Provision the livestream: streamdesk provision"
-    elif session is not None:
-        state, next_step = "live", "You are live. End with: streamdesk stop (or streamdesk end --force)"
+    elif call is not None and call.ended_at is not None:
+        state = "ended"
+        next_step = "The call was ended for everyone: streamdesk setup --call-id NEW_ID, then provision"
+    elif call is not None and call.is_live:
+        state = "live"
+        next_step = "You are live. End with: streamdesk end (or streamdesk end --force)"
+        if session is None:
+            next_step = ("GetStream shows you live but no session is recorded here; "
+                         "streamdesk golive resumes it, streamdesk end ends it")
+    elif call is None and session is not None:  # offline: trust the local row
+        state, next_step = "live", "You are live. End with: streamdesk end (or streamdesk end --force)"
     else:
-        state, next_step = "provisioned", "Configure OBS: streamdesk obs configure"
+        state, next_step = "provisioned", "Configure OBS (streamdesk obs configure), then: streamdesk golive"
+        if session is not None:
+            next_step = ("GetStream shows the call in backstage but a session is still open here; "
+                         "close it with: streamdesk end --force")
     info = {
         "state": state,
         "next": next_step,
         "api_key": channel.api_key or None,
         "user_id": channel.user_id or None,
         "call_cid": channel.call_cid or None,
+        "chat_cid": channel.chat_cid or None,
         "rtmps_url": channel.rtmps_url or None,
+        "key_expires_at": channel.key_expires_at,
         "session_id": session.id if session else None,
+        "remote": remote,
+        "remote_error": remote_error,
     }
     if args.json:
         print_json(info)
-    else:
-        print(f"State: {state.replace('_', ' ')}")
-        for key in ("api_key", "user_id", "call_cid", "rtmps_url"):
-            if info[key]:
-                print(f"{key.replace('_', ' ').capitalize()}: {info[key]}")
-        print(f"Next: {next_step}")
+        return EXIT_OK
+    print(f"State: {state.replace('_', ' ')}")
+    for field in ("api_key", "user_id", "call_cid", "rtmps_url"):
+        if info[field]:
+            print(f"{field.replace('_', ' ').capitalize()}: {info[field]}")
+    if channel.is_provisioned:
+        print(f"Stream key: {_expiry(channel.key_expires_at)}")
+    if remote_error:
+        print(f"GetStream unreachable: {remote_error}")
+    elif remote and call is not None:
+        where = "live" if call.is_live else ("ended" if call.ended_at else "backstage")
+        print(f"GetStream: {where}, {call.viewers()} viewers")
+    print(f"Next: {next_step}")
     return EXIT_OK
+
+
+def _call_info(call: Any) -> dict[str, Any] | None:
+    if call is None:
+        return None
+
+    def ts(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "cid": call.cid,
+        "backstage": call.backstage,
+        "live": call.is_live,
+        "live_started_at": ts(call.live_started_at),
+        "live_ended_at": ts(call.live_ended_at),
+        "ended_at": ts(call.ended_at),
+        "session_id": call.session_id,
+        "viewers": call.viewers(),
+        "participants_by_role": call.participants_by_role,
+        "anonymous": call.anonymous_count,
+    }

@@ -1,0 +1,463 @@
+"""The streamer's GetStream channel, operation by operation: save the account, provision, mint and
+rotate the stream key, go live, stop, end.
+
+Shared by the CLI and the GUI (no Qt here). Every function blocks on the network: the GUI calls
+them from its background-task primitive. Inputs are validated before any request so a typo is a
+specific message, not a 400 from GetStream. Secrets only ever go to ``ctx.secrets`` (the keyring).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Literal
+from urllib.parse import urlsplit
+
+from streamdesk.core.context import AppContext
+from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.getstream import (
+    CallState,
+    GetStreamClient,
+    GetStreamError,
+    NotFoundError,
+    ProtocolError,
+)
+from streamdesk.core.secrets import SecretKind  # keyring itself is imported lazily in there
+from streamdesk.core.store import ChannelConfig, Session
+
+log = logging.getLogger(__name__)
+
+CHAT_CHANNEL_TYPE = "livestream"
+API_SECRET_ENV = "STREAMDESK_API_SECRET"
+
+# The stream key is the broadcaster's user JWT, and OBS keeps reconnecting with it after a drop.
+# Once it expires, every reconnect is refused and OBS retries forever without saying why
+# (obs-studio#11304), so a key that expires mid-show silently ends the show. 24 h covers a very
+# long stream plus reconnects started near its end; a shorter TTL is a --key-ttl away for anyone
+# who prefers less exposure, and `streamdesk key --rotate` mints a fresh one before each show.
+DEFAULT_KEY_TTL_HOURS = 24.0
+MAX_KEY_TTL_HOURS = 24.0 * 365
+MAX_JOIN_AHEAD_SECONDS = 7 * 24 * 3600
+
+# GetStream path parameters are at most 255 characters (OpenAPI subset); restricting the
+# alphabet too keeps ids safe in URLs, keyring entry names and the RTMP address.
+_ID = re.compile(r"[A-Za-z0-9_-]+")
+_MAX_ID = 255
+
+
+class NotSetUp(StreamdeskError):
+    """No account, or the account's secret is missing from the keyring."""
+
+
+class NotProvisioned(StreamdeskError):
+    """The livestream has not been provisioned on this machine yet."""
+
+
+class GoLiveStuck(StreamdeskError):
+    """GetStream accepted go_live but the call never showed as live."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Results and options
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProvisionResult:
+    call_cid: str
+    rtmps_url: str
+    chat_cid: str
+    key_expires_at: float | None  # Unix seconds; the key itself stays in the keyring
+    call: CallState | None = None  # None after an offline key rotation
+
+
+@dataclass(frozen=True)
+class GoLiveOptions:
+    hls: bool = False
+    recording: bool = False
+    captions: bool = False
+    transcription: bool = False
+    recording_storage: str | None = None
+    transcription_storage: str | None = None
+
+
+@dataclass(frozen=True)
+class StopOptions:
+    continue_hls: bool = False
+    continue_recording: bool = False
+    continue_captions: bool = False
+    continue_transcription: bool = False
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    call: CallState
+    session: Session
+    waited_s: float
+    notices: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------------------------
+def validate_id(value: str | None, what: str) -> str:
+    """A GetStream id (user id, call id, API key): 1-255 of ``A-Z a-z 0-9 _ -``."""
+    text = (value or "").strip()
+    if not text:
+        raise StreamdeskError(f"The {what} is empty.", hint=f"Enter the {what}.")
+    if len(text) > _MAX_ID:
+        raise StreamdeskError(f"The {what} is {len(text)} characters long; GetStream allows at most "
+                              f"{_MAX_ID}.")
+    if not _ID.fullmatch(text):
+        bad = sorted({c for c in text if not _ID.fullmatch(c)})
+        shown = " ".join(repr(c) for c in bad[:5])
+        raise StreamdeskError(f"The {what} {text[:60]!r} contains {shown}; use only letters, digits, "
+                              "'_' and '-'.")
+    return text
+
+
+def validate_api_base(value: str) -> str:
+    url = value.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise StreamdeskError(f"The API base URL {url[:80]!r} is not an http(s) URL.",
+                              hint="Use https://chat.stream-io-api.com or leave it empty.")
+    if parts.username or parts.password:
+        raise StreamdeskError("The API base URL must not contain a user name or password.")
+    return url
+
+
+def validate_secret(value: str | None) -> str:
+    # Pasting adds stray newlines and spaces; a GetStream secret never contains whitespace.
+    text = (value or "").strip()
+    if not text:
+        raise StreamdeskError("The API secret is empty.", hint="Copy it from the GetStream dashboard.")
+    if any(c.isspace() for c in text):
+        raise StreamdeskError("The API secret contains spaces; it was probably pasted incompletely.",
+                              hint="Copy it again from the GetStream dashboard.")
+    return text
+
+
+def validate_key_ttl(hours: float | None) -> float:
+    ttl = DEFAULT_KEY_TTL_HOURS if hours is None else float(hours)
+    if not (0 < ttl <= MAX_KEY_TTL_HOURS) or ttl != ttl:
+        raise StreamdeskError(f"The key lifetime {hours} h is out of range; use more than 0 and at most "
+                              f"{MAX_KEY_TTL_HOURS:.0f} hours (default {DEFAULT_KEY_TTL_HOURS:.0f}).")
+    return ttl
+
+
+def validate_join_ahead(seconds: int | None) -> int | None:
+    if seconds is None:
+        return None
+    if not 0 <= seconds <= MAX_JOIN_AHEAD_SECONDS:
+        raise StreamdeskError(f"The join-ahead time {seconds} s is out of range; use 0 to "
+                              f"{MAX_JOIN_AHEAD_SECONDS} seconds.")
+    return seconds
+
+
+def parse_starts_at(value: datetime | str | None) -> datetime | None:
+    """An ISO 8601 time → aware UTC; a time without an offset is taken as this computer's local time."""
+    if value is None or isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise StreamdeskError(f"The start time {value[:40]!r} is not an ISO 8601 date and time.",
+                                  hint="For example 2030-01-01T20:00:00+01:00.") from None
+    if parsed is None:
+        return None
+    return (parsed.astimezone() if parsed.tzinfo is None else parsed).astimezone(UTC)
+
+
+def derive_call_id(user_id: str) -> str:
+    """The default call id: one stable livestream per broadcaster."""
+    return f"{user_id}-live"[:_MAX_ID]
+
+
+# ---------------------------------------------------------------------------------------------
+# Account and client
+# ---------------------------------------------------------------------------------------------
+def save_account(ctx: AppContext, *, api_key: str, api_secret: str | None, user_id: str,
+                 call_id: str | None = None, api_base: str | None = None) -> ChannelConfig:
+    """Validate and save the account: the secret to the keyring, the rest to the store.
+
+    ``api_secret=None`` keeps the secret already in the keyring for this API key (changing the
+    user or call id should not require pasting the secret again). Switching to another API key,
+    user or call forgets the old provisioning, which belonged to the old call."""
+    api_key = validate_id(api_key, "API key")
+    user_id = validate_id(user_id, "user id")
+    call_id = validate_id(call_id, "call id") if call_id and call_id.strip() else derive_call_id(user_id)
+    base = validate_api_base(api_base) if api_base and api_base.strip() else ""
+    secret = validate_secret(api_secret) if api_secret is not None else None
+    if secret is None and not ctx.secrets.get(SecretKind.API_SECRET, api_key):
+        raise NotSetUp(f"No API secret is stored for API key {api_key}.",
+                       hint="Hand it in with STREAMDESK_API_SECRET or --secret-stdin.")
+    old = ctx.store.channel()
+    # The keyring first: if it is locked or missing, nothing is half-saved.
+    if secret is not None:
+        ctx.secrets.set(SecretKind.API_SECRET, secret, api_key)
+    same_call = (old.api_key, old.user_id, old.call_id) == (api_key, user_id, call_id)
+    channel = old if same_call else ChannelConfig()
+    channel = replace(channel, api_key=api_key, user_id=user_id, call_id=call_id,
+                      api_base=base or old.api_base)
+    ctx.store.save_channel(channel)
+    return channel
+
+
+def require_account(ctx: AppContext) -> ChannelConfig:
+    channel = ctx.store.channel()
+    if not channel.has_account:
+        raise NotSetUp("No GetStream account is set up yet.",
+                       hint="Run: STREAMDESK_API_SECRET=… streamdesk setup --api-key KEY --user-id USER")
+    return channel
+
+
+def require_provisioned(ctx: AppContext) -> ChannelConfig:
+    channel = require_account(ctx)
+    if not channel.is_provisioned:
+        raise NotProvisioned(f"The livestream {channel.call_cid} is not provisioned on this computer yet.",
+                             hint="Run: streamdesk provision")
+    return channel
+
+
+def client(ctx: AppContext, *, timeout: float = 10.0, max_retries: int = 4,
+           sleep: Callable[[float], None] = time.sleep) -> GetStreamClient:
+    """A client for the saved account (the caller closes it; use it as a context manager)."""
+    channel = require_account(ctx)
+    # A script's STREAMDESK_API_SECRET wins (CI machines may have no keyring); else the keyring.
+    secret = os.environ.get(API_SECRET_ENV, "").strip() or ctx.secrets.get(SecretKind.API_SECRET,
+                                                                            channel.api_key)
+    if not secret:
+        raise NotSetUp(f"The API secret for API key {channel.api_key} is not in the keyring.",
+                       hint="Run streamdesk setup again with STREAMDESK_API_SECRET or --secret-stdin.")
+    base = validate_api_base(ctx.api_base())
+    return GetStreamClient(channel.api_key, secret, base_url=base, timeout=timeout,
+                           max_retries=max_retries, sleep=sleep)
+
+
+# ---------------------------------------------------------------------------------------------
+# Provisioning and the stream key
+# ---------------------------------------------------------------------------------------------
+def provision(ctx: AppContext, *, join_ahead: int | None = None, starts_at: datetime | str | None = None,
+              key_ttl_hours: float | None = None) -> ProvisionResult:
+    """Create (or find) everything the livestream needs, then mint the stream key.
+
+    Order matters: the user must exist before it can create and host a call (reference §12), and
+    the call type must allow hosts backstage before the host tries to stream there. Every step is
+    a get-or-create or an absolute update, so provisioning again is safe and repairs a partial run."""
+    channel = require_account(ctx)
+    join_ahead = validate_join_ahead(join_ahead)
+    start = parse_starts_at(starts_at)
+    ttl_hours = validate_key_ttl(key_ttl_hours)
+    with client(ctx) as gs:
+        gs.upsert_user(channel.user_id)
+        gs.update_call_type(channel.call_type, backstage=True, join_ahead_seconds=join_ahead,
+                            grant_join_backstage_to_host=True)
+        call = gs.get_or_create_call(channel.call_type, channel.call_id, created_by_id=channel.user_id,
+                                     starts_at=start, join_ahead_seconds=join_ahead)
+        if call.ended_at is not None:
+            raise StreamdeskError(f"The call {call.cid} was ended for everyone and cannot go live again.",
+                                  hint="Choose a new call id: streamdesk setup --call-id NEW_ID …")
+        # GetOrCreateCall ignores `data` for a call that already exists (reference §12): apply a
+        # changed schedule with UpdateCall instead of silently keeping the old one.
+        if (start is not None and call.starts_at != start) or (
+            join_ahead is not None and call.join_ahead_time_seconds != join_ahead
+        ):
+            call = gs.update_call(channel.call_type, channel.call_id, starts_at=start,
+                                  join_ahead_seconds=join_ahead)
+        chat_cid = gs.get_or_create_channel(CHAT_CHANNEL_TYPE, channel.call_id, created_by_id=channel.user_id)
+        if not call.rtmp_address:
+            raise ProtocolError(f"GetStream returned no RTMP ingress address for {call.cid}.")
+        key, exp = gs.user_token(channel.user_id, ttl_hours * 3600)
+    ctx.secrets.set(SecretKind.STREAM_KEY, key, channel.call_cid)
+    channel = replace(ctx.store.channel(), chat_cid=chat_cid, rtmps_url=call.rtmp_address,
+                      key_expires_at=float(exp) if exp else None, provisioned_at=time.time())
+    ctx.store.save_channel(channel)
+    return ProvisionResult(call.cid, call.rtmp_address, chat_cid, channel.key_expires_at, call)
+
+
+def stream_key(ctx: AppContext) -> str:
+    channel = require_provisioned(ctx)
+    key = ctx.secrets.get(SecretKind.STREAM_KEY, channel.call_cid)
+    if not key:
+        raise NotProvisioned(f"There is no stream key for {channel.call_cid} in the keyring.",
+                             hint="Mint one with: streamdesk key --rotate")
+    return key
+
+
+def rotate_key(ctx: AppContext, key_ttl_hours: float | None = None) -> ProvisionResult:
+    """Mint a fresh stream key (no network needed: it is a JWT signed with the API secret).
+
+    The previous key stays valid until it expires: GetStream has no per-token revocation short
+    of revoking every token of the user, which would also cut off the broadcaster's apps."""
+    channel = require_provisioned(ctx)
+    ttl_hours = validate_key_ttl(key_ttl_hours)
+    with client(ctx) as gs:
+        key, exp = gs.user_token(channel.user_id, ttl_hours * 3600)
+    ctx.secrets.set(SecretKind.STREAM_KEY, key, channel.call_cid)
+    channel = replace(channel, key_expires_at=float(exp) if exp else None)
+    ctx.store.save_channel(channel)
+    return ProvisionResult(channel.call_cid, channel.rtmps_url, channel.chat_cid, channel.key_expires_at)
+
+
+def fetch_call(ctx: AppContext, *, timeout: float = 10.0, max_retries: int = 4) -> CallState | None:
+    """The call as GetStream sees it now; None when there is no account or no such call."""
+    channel = ctx.store.channel()
+    if not channel.has_account:
+        return None
+    with client(ctx, timeout=timeout, max_retries=max_retries) as gs:
+        try:
+            return gs.get_call(channel.call_type, channel.call_id)
+        except NotFoundError:
+            return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Live
+# ---------------------------------------------------------------------------------------------
+def go_live(ctx: AppContext, options: GoLiveOptions = GoLiveOptions(), *, timeout: float = 30.0,
+            poll_interval: float = 1.0, sleep: Callable[[float], None] = time.sleep,
+            clock: Callable[[], float] = time.monotonic) -> LiveResult:
+    """Take the call out of backstage and wait until GetStream confirms it is live.
+
+    GoLive's reply already shows the new state on a healthy service, but the confirmation that
+    counts is GetCall (``backstage`` false and ``session.live_started_at`` set), polled until
+    ``timeout``; only then is the session row opened, so history never records a show that
+    did not happen."""
+    channel = require_provisioned(ctx)
+    start = clock()
+    with client(ctx, sleep=sleep) as gs:
+        call = gs.go_live(channel.call_type, channel.call_id, hls=options.hls, recording=options.recording,
+                          captions=options.captions, transcription=options.transcription,
+                          recording_storage=options.recording_storage or None,
+                          transcription_storage=options.transcription_storage or None)
+        while not (call.backstage is False and call.live_started_at is not None):
+            if clock() - start >= timeout:
+                raise _stuck(channel, call, timeout)
+            sleep(poll_interval)
+            call = gs.get_call(channel.call_type, channel.call_id)
+    assert call.live_started_at is not None
+    session = ctx.store.start_session(channel.call_cid, call.live_started_at.timestamp(), call.session_id)
+    notices = tuple(n for n in (_announce(ctx, "live", session),) if n)
+    return LiveResult(call, session, clock() - start, notices)
+
+
+def _stuck(channel: ChannelConfig, call: CallState, timeout: float) -> GoLiveStuck:
+    if call.ended_at is not None:
+        return GoLiveStuck(f"The call {call.cid} has been ended for everyone, so it cannot go live.",
+                           hint="Choose a new call id with streamdesk setup --call-id, then provision.")
+    checks = ["that OBS is streaming (streamdesk obs status)",
+              f"that OBS's server is {channel.rtmps_url}"]
+    if channel.key_expires_at is not None and channel.key_expires_at <= time.time():
+        expired = datetime.fromtimestamp(channel.key_expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        checks.append(f"the stream key, which expired at {expired} (streamdesk key --rotate, then "
+                      "streamdesk obs configure)")
+    else:
+        checks.append("that OBS has the current stream key (streamdesk obs configure)")
+    return GoLiveStuck(f"GetStream still shows {call.cid} in backstage {timeout:.0f} s after go live.",
+                       hint="Check " + "; ".join(checks) + ".")
+
+
+def stop_live(ctx: AppContext, options: StopOptions = StopOptions(), *,
+              notices: list[str] | None = None) -> Session | None:
+    """Back to backstage; closes the open session row (if any) at GetStream's ``live_ended_at``."""
+    channel = require_provisioned(ctx)
+    with client(ctx) as gs:
+        call = gs.stop_live(channel.call_type, channel.call_id, continue_hls=options.continue_hls,
+                            continue_recording=options.continue_recording,
+                            continue_captions=options.continue_captions,
+                            continue_transcription=options.continue_transcription)
+    ended_at = call.live_ended_at.timestamp() if call.live_ended_at else time.time()
+    return _close_session(ctx, channel, ended_at, "stopped", notices)
+
+
+def end(ctx: AppContext, *, mark_ended: bool = False, stop_obs: bool = True,
+        notices: list[str] | None = None) -> Session | None:
+    """The normal end of a show: stop live (then mark the call ended if asked), then stop OBS.
+
+    Live stops first so viewers see a clean cut to backstage rather than a frozen last frame."""
+    channel = require_provisioned(ctx)
+    session = stop_live(ctx, StopOptions(), notices=notices)
+    if mark_ended:
+        with client(ctx) as gs:
+            gs.end_call(channel.call_type, channel.call_id)
+    if stop_obs:
+        _stop_obs(ctx, notices)
+    return session
+
+
+def force_end(ctx: AppContext, *, mark_ended: bool = False, stop_obs: bool = True,
+              notices: list[str] | None = None) -> Session | None:
+    """End now, whatever anyone believes the state is: stop_live (and mark_ended if asked) without
+    waiting for any confirmation, close the local session row, stop OBS.
+
+    Every step runs even if an earlier one failed; a server failure is raised at the end, after
+    the local cleanup, so the streamer knows GetStream may still show the call live."""
+    channel = require_account(ctx)
+    failure: GetStreamError | StreamdeskError | None = None
+    ended_at = time.time()
+    try:
+        # One attempt each, short timeout: a force end must not sit in backoff.
+        with client(ctx, timeout=5.0, max_retries=1) as gs:
+            try:
+                call = gs.stop_live(channel.call_type, channel.call_id)
+                if call.live_ended_at:
+                    ended_at = call.live_ended_at.timestamp()
+            except GetStreamError as e:
+                failure = e
+            if mark_ended:
+                try:
+                    gs.end_call(channel.call_type, channel.call_id)
+                except GetStreamError as e:
+                    failure = failure or e
+    except StreamdeskError as e:  # no secret in the keyring, keyring locked …
+        failure = e
+    session = _close_session(ctx, channel, ended_at, "force_end", notices)
+    if stop_obs:
+        _stop_obs(ctx, notices)
+    if failure is not None:
+        note = " The local session was closed, but GetStream may still show the call live."
+        if isinstance(failure, GetStreamError):
+            raise type(failure)(failure.message + note, status=failure.status, code=failure.code,
+                                api_message=failure.api_message, hint=failure.hint)
+        raise StreamdeskError(failure.message + note, hint=failure.hint)
+    return session
+
+
+def _close_session(ctx: AppContext, channel: ChannelConfig, ended_at: float, reason: str,
+                   notices: list[str] | None) -> Session | None:
+    session = ctx.store.open_session(channel.call_cid) if channel.call_cid else None
+    if session is None:
+        return None
+    session = ctx.store.end_session(session.id, max(ended_at, session.started_at), reason)
+    notice = _announce(ctx, "ended", session)
+    if notice and notices is not None:
+        notices.append(notice)
+    return session
+
+
+def _announce(ctx: AppContext, kind: Literal["live", "ended"], session: Session) -> str | None:
+    try:
+        from streamdesk.core import discord
+    except ImportError:
+        return None
+    return discord.announce(ctx, kind, session)
+
+
+def _stop_obs(ctx: AppContext, notices: list[str] | None) -> None:
+    try:
+        from streamdesk.core import obs_ops
+    except ImportError:
+        note: str | None = "OBS was not stopped: OBS control is not available in this build."
+    else:
+        try:
+            note = obs_ops.stop_quietly(ctx)
+        except Exception as e:  # stop_quietly promises not to raise; a bug there must not hide the end
+            log.warning("obs stop_quietly raised %s", type(e).__name__)
+            note = f"OBS may still be streaming ({type(e).__name__}); stop it in OBS."
+    if note and notices is not None:
+        notices.append(note)
