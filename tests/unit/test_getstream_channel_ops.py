@@ -1,0 +1,155 @@
+"""channel_ops without the network: validation, the account in store + keyring, offline key rotation.
+
+The keyring is the in-memory backend (autouse ``memory_keyring``); the store is a real SQLite file
+in the test's STREAMDESK_HOME."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+
+import jwt
+import pytest
+
+from streamdesk.cli.channel import mask
+from streamdesk.core import channel_ops as ops
+from streamdesk.core.context import AppContext
+from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.secrets import SecretKind
+
+SECRET = "demo-secret-0123456789abcdef0123456789"
+
+
+@pytest.fixture
+def ctx() -> AppContext:
+    return AppContext()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "The call id is empty."),
+        ("   ", "The call id is empty."),
+        ("x" * 256, "256 characters long; GetStream allows at most 255"),
+        ("my show", "contains ' '"),
+        ("show/1", "contains '/'"),
+        ("émission", "contains 'é'"),
+    ],
+)
+def test_bad_ids_get_a_specific_message(value: str, message: str) -> None:
+    with pytest.raises(StreamdeskError) as info:
+        ops.validate_id(value, "call id")
+    assert message in str(info.value)
+
+
+def test_good_ids_pass_trimmed() -> None:
+    assert ops.validate_id("  show_1-A  ", "call id") == "show_1-A"
+    assert ops.validate_id("x" * 255, "call id") == "x" * 255
+
+
+@pytest.mark.parametrize("url", ["ftp://gs.test", "chat.stream-io-api.com", "https://", "https://u:p@gs.test"])
+def test_api_base_must_be_plain_http_or_https(url: str) -> None:
+    with pytest.raises(StreamdeskError, match="API base URL"):
+        ops.validate_api_base(url)
+
+
+def test_api_base_is_normalised() -> None:
+    assert ops.validate_api_base(" http://127.0.0.1:8080/ ") == "http://127.0.0.1:8080"
+
+
+@pytest.mark.parametrize(("value", "message"), [("", "empty"), (" \n", "empty"), ("abc def", "spaces")])
+def test_bad_secrets_are_refused(value: str, message: str) -> None:
+    with pytest.raises(StreamdeskError, match=message):
+        ops.validate_secret(value)
+
+
+def test_pasted_secret_whitespace_is_trimmed() -> None:
+    assert ops.validate_secret(f"  {SECRET}\n") == SECRET
+
+
+@pytest.mark.parametrize("hours", [0, -1, 24 * 366, float("nan")])
+def test_key_ttl_out_of_range(hours: float) -> None:
+    with pytest.raises(StreamdeskError, match="key lifetime"):
+        ops.validate_key_ttl(hours)
+
+
+def test_starts_at_parsing() -> None:
+    assert ops.parse_starts_at("2030-01-01T20:00:00+01:00") == datetime(2030, 1, 1, 19, tzinfo=UTC)
+    assert ops.parse_starts_at("2030-01-01T19:00:00Z") == datetime(2030, 1, 1, 19, tzinfo=UTC)
+    naive = ops.parse_starts_at("2030-01-01T19:00:00")
+    assert naive is not None and naive.tzinfo is UTC
+    assert naive == datetime(2030, 1, 1, 19).astimezone().astimezone(UTC)
+    tz = timezone(timedelta(hours=-5))
+    assert ops.parse_starts_at(datetime(2030, 1, 1, 14, tzinfo=tz)) == datetime(2030, 1, 1, 19, tzinfo=UTC)
+    with pytest.raises(StreamdeskError, match="not an ISO 8601"):
+        ops.parse_starts_at("next friday")
+
+
+def test_mask_shows_only_the_last_four() -> None:
+    assert mask("eyJhbGciOiJIUzI1NiJ9.payload.sig-ABCD") == "••••••••ABCD"
+    assert "ABCD" not in mask("ABCD")
+
+
+def test_save_account_puts_the_secret_in_the_keyring_only(ctx: AppContext, memory_keyring) -> None:
+    channel = ops.save_account(ctx, api_key="key1", api_secret=f" {SECRET}\n", user_id="host-1")
+    assert channel.call_id == "host-1-live" and channel.call_cid == "livestream:host-1-live"
+    assert ctx.secrets.get(SecretKind.API_SECRET, "key1") == SECRET
+    assert SECRET not in ctx.paths.database.read_bytes().decode("latin-1")
+    assert ctx.store.channel() == channel
+
+
+def test_save_account_validates_everything_before_storing_anything(ctx: AppContext, memory_keyring) -> None:
+    with pytest.raises(StreamdeskError, match="user id"):
+        ops.save_account(ctx, api_key="key1", api_secret=SECRET, user_id="bad user")
+    assert memory_keyring.entries == {} and not ctx.store.channel().has_account
+
+
+def test_save_account_without_a_secret_keeps_the_stored_one(ctx: AppContext) -> None:
+    with pytest.raises(ops.NotSetUp, match="No API secret is stored for API key key1"):
+        ops.save_account(ctx, api_key="key1", api_secret=None, user_id="host-1")
+    ops.save_account(ctx, api_key="key1", api_secret=SECRET, user_id="host-1")
+    ops.save_account(ctx, api_key="key1", api_secret=None, user_id="host-1", call_id="show-2")
+    assert ctx.store.channel().call_id == "show-2"
+    assert ctx.secrets.get(SecretKind.API_SECRET, "key1") == SECRET
+
+
+def test_changing_the_call_forgets_the_old_provisioning(ctx: AppContext) -> None:
+    ops.save_account(ctx, api_key="key1", api_secret=SECRET, user_id="host-1", call_id="show-1")
+    ctx.store.save_channel(replace(ctx.store.channel(), rtmps_url="rtmps://x/y", provisioned_at=1.0))
+    ops.save_account(ctx, api_key="key1", api_secret=None, user_id="host-1", call_id="show-1")
+    assert ctx.store.channel().is_provisioned  # same call: kept
+    ops.save_account(ctx, api_key="key1", api_secret=None, user_id="host-1", call_id="show-2")
+    assert not ctx.store.channel().is_provisioned
+
+
+def test_operations_say_what_to_do_first(ctx: AppContext) -> None:
+    with pytest.raises(ops.NotSetUp, match="No GetStream account"):
+        ops.provision(ctx)
+    ops.save_account(ctx, api_key="key1", api_secret=SECRET, user_id="host-1")
+    with pytest.raises(ops.NotProvisioned, match="not provisioned"):
+        ops.go_live(ctx)
+    with pytest.raises(ops.NotProvisioned, match="not provisioned"):
+        ops.stream_key(ctx)
+
+
+def test_client_needs_the_secret_in_the_keyring(ctx: AppContext, memory_keyring) -> None:
+    ops.save_account(ctx, api_key="key1", api_secret=SECRET, user_id="host-1")
+    memory_keyring.entries.clear()
+    with pytest.raises(ops.NotSetUp, match="not in the keyring"):
+        ops.client(ctx)
+
+
+def test_rotate_key_mints_a_user_jwt_offline(ctx: AppContext) -> None:
+    ops.save_account(ctx, api_key="key1", api_secret=SECRET, user_id="host-1",
+                     api_base="http://127.0.0.1:9")  # nothing listens there: rotation needs no network
+    ctx.store.save_channel(replace(ctx.store.channel(), rtmps_url="rtmps://x/y", provisioned_at=1.0))
+    before = time.time()
+    result = ops.rotate_key(ctx, key_ttl_hours=2)
+    key = ops.stream_key(ctx)
+    claims = jwt.decode(key, SECRET, algorithms=["HS256"])
+    assert claims["user_id"] == "host-1"
+    assert claims["exp"] == result.key_expires_at == ctx.store.channel().key_expires_at
+    assert before + 2 * 3600 - 2 <= claims["exp"] <= time.time() + 2 * 3600
+    assert claims["iat"] <= before
+    assert SECRET not in repr(result)
