@@ -1,0 +1,655 @@
+"""The simulated GetStream application: users, call types, calls, chat channels, and what they do.
+
+No HTTP here: ``getstream_server`` authenticates a request, picks the operation and calls one of
+``SimulatedApp``'s methods with the decoded path parameters, query and body. Each method returns
+``(status, body)`` or raises ``ApiError``; bodies are built in ``payloads`` from GetStream's own
+skeletons, so shapes stay exact while the values follow the state machine of the reference (§6):
+
+    GetOrCreateCall → backstage (per settings) · GoLive → live, audience arrives ·
+    StopLive → backstage, viewers leave · EndCall (mark_ended) → ended, everyone leaves
+
+Decisions where GetStream's behaviour is not documented (kept simple, never asserted elsewhere):
+GetOrCreateCall on an existing call ignores ``data``; GoLive/StopLive/EndCall repeat harmlessly;
+GoLive on an ended call is refused (provision a new call); users named as creator or member are
+created on the fly; an unknown ``id_gt`` cursor pages as if there were none.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from streamdesk.sim import payloads
+from streamdesk.sim.audience import AudienceConfig, LiveAudience
+from streamdesk.sim.clock import SimClock, to_ns
+
+Body = dict[str, Any]
+Result = tuple[int, Body]
+
+_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+_CHAT_TYPES = ("livestream", "messaging", "team", "gaming", "commerce")
+_DEFAULT_RTMP = "rtmps://ingress.stream-io-video.com:443/{api_key}.{call_type}.{call_id}"
+_DEFAULT_MESSAGES_LIMIT, _MAX_MESSAGES_LIMIT = 25, 300
+_MAX_PARTICIPANTS_LIMIT = 100
+
+
+class ApiError(Exception):
+    """A GetStream error response: HTTP status, Stream's code, and the reason inside the message."""
+
+    def __init__(self, status: int, code: int, reason: str, *, exception_fields: dict[str, str] | None = None,
+                 unrecoverable: bool | None = None) -> None:
+        super().__init__(reason)
+        self.status, self.code, self.reason = status, code, reason
+        self.exception_fields = exception_fields
+        self.unrecoverable = unrecoverable
+
+    def body(self, operation: str) -> Body:
+        return payloads.api_error(self.status, self.code, f'{operation} failed with error: "{self.reason}"',
+                                  exception_fields=self.exception_fields, unrecoverable=self.unrecoverable)
+
+
+def _input_error(reason: str, fld: str | None = None) -> ApiError:
+    return ApiError(400, 4, reason, exception_fields={fld: reason} if fld else None)
+
+
+@dataclass
+class User:
+    id: str
+    created: float
+    updated: float
+    name: str | None = None
+    role: str = "user"
+    custom: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CallType:
+    name: str
+    settings: Body
+    grants: dict[str, list[str]]
+    created: float
+    updated: float
+
+
+@dataclass
+class LiveStretch:
+    """One go_live → stop_live stretch and its audience."""
+
+    start: float
+    audience: LiveAudience
+    end: float | None = None
+
+    def live_time(self, now: float) -> float:
+        return (self.end if self.end is not None else now) - self.start
+
+
+@dataclass
+class Session:
+    id: str
+    started_at: float | None = None
+    ended_at: float | None = None
+    live_started_at: float | None = None
+    live_ended_at: float | None = None
+    host_id: str | None = None  # the broadcaster, present from the first go_live until the end
+    host_session_id: str = ""
+    host_joined_at: float | None = None
+
+
+@dataclass
+class Call:
+    type: str
+    id: str
+    created_by_id: str
+    created: float
+    updated: float
+    settings: Body
+    session: Session
+    backstage: bool
+    starts_at: float | None = None
+    ended_at: float | None = None
+    custom: Body = field(default_factory=dict)
+    members: dict[str, str | None] = field(default_factory=dict)  # user id → call role
+    stretches: list[LiveStretch] = field(default_factory=list)
+    recording: bool = False
+    transcribing: bool = False
+    captioning: bool = False
+    hls: bool = False
+
+    @property
+    def cid(self) -> str:
+        return f"{self.type}:{self.id}"
+
+    @property
+    def live(self) -> LiveStretch | None:
+        return self.stretches[-1] if self.stretches and self.stretches[-1].end is None else None
+
+
+@dataclass
+class SentMessage:
+    id: str
+    text: str
+    user_id: str
+    at: float
+
+
+@dataclass
+class Channel:
+    type: str
+    id: str
+    created_by_id: str
+    created: float
+    sent: list[SentMessage] = field(default_factory=list)
+
+    @property
+    def cid(self) -> str:
+        return f"{self.type}:{self.id}"
+
+
+@dataclass(frozen=True)
+class Truth:
+    """What the simulated audience of one call did, straight from the simulator's state."""
+
+    viewers: int  # present now, host excluded (registered + anonymous)
+    registered: int
+    anonymous: int
+    peak_viewers: int
+    messages_generated: int
+    messages: list[Body]  # {"id", "text", "user_id", "created_at"} oldest first
+
+
+@dataclass(frozen=True)
+class _ChatItem:
+    id: str
+    text: str
+    user_id: str
+    at: float
+
+
+class SimulatedApp:
+    def __init__(self, api_key: str, *, seed: int, clock: SimClock, audience: AudienceConfig,
+                 rtmp_address: str | None = None) -> None:
+        self.api_key = api_key
+        self.seed = seed
+        self.clock = clock
+        self.audience = audience
+        self.rtmp_address = rtmp_address or _DEFAULT_RTMP
+        self._ids = random.Random(f"{seed}:ids")
+        now = clock.now()
+        self.users: dict[str, User] = {}
+        self.call_types: dict[str, CallType] = {
+            name: CallType(name, payloads.call_settings(), _default_grants(), now, now)
+            for name in ("livestream", "default", "audio_room", "development")
+        }
+        for name in ("default", "development"):
+            self.call_types[name].settings["backstage"] = {"enabled": False, "join_ahead_time_seconds": 0}
+        self.calls: dict[str, Call] = {}
+        self.channels: dict[str, Channel] = {}
+
+    # -- helpers -------------------------------------------------------------------------------------
+    def _uuid(self) -> str:
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+
+    def _user(self, user_id: str, now: float) -> User:
+        if user_id not in self.users:
+            self.users[user_id] = User(user_id, now, now)
+        return self.users[user_id]
+
+    def _user_body(self, user_id: str, at: float | None = None) -> Body:
+        u = self.users.get(user_id)
+        if u is None:  # a simulated viewer: never upserted, exists from the moment it is seen
+            return payloads.user(user_id, created_ns=to_ns(at or self.clock.now()))
+        return payloads.user(u.id, name=u.name, role=u.role, custom=u.custom, created_ns=to_ns(u.created),
+                             updated_ns=to_ns(u.updated))
+
+    def _call_type(self, name: str) -> CallType:
+        if name not in self.call_types:
+            raise ApiError(404, 16, f"{name}: call type does not exist")
+        return self.call_types[name]
+
+    def _call(self, call_type: str, call_id: str) -> Call:
+        self._call_type(call_type)
+        call = self.calls.get(f"{call_type}:{call_id}")
+        if call is None:
+            raise ApiError(404, 16, f"Can't find call with id {call_type}:{call_id}")
+        return call
+
+    def _channel(self, channel_type: str, channel_id: str) -> Channel:
+        channel = self.channels.get(f"{channel_type}:{channel_id}")
+        if channel is None:
+            raise ApiError(404, 16, f"Can't find channel with id {channel_type}:{channel_id}")
+        return channel
+
+    # -- audience ------------------------------------------------------------------------------------
+    def _present(self, call: Call, now: float) -> tuple[list[tuple[str, str, float]], int]:
+        """(registered viewers as (user id, session id, joined at), anonymous count) right now."""
+        stretch = call.live
+        if stretch is None:
+            return [], 0
+        t = stretch.live_time(now)
+        present = stretch.audience.present(t)
+        registered = [(v.user_id, v.session_id, stretch.start + v.arrive) for v in present if v.user_id]
+        return registered, sum(1 for v in present if v.user_id is None)
+
+    def truth(self, call_cid: str) -> Truth:
+        call = self.calls.get(call_cid)
+        if call is None:
+            raise KeyError(call_cid)
+        now = self.clock.now()
+        registered, anonymous = self._present(call, now)
+        peak = max((s.audience.peak(s.live_time(now)) for s in call.stretches), default=0)
+        lines = self._audience_chat(call_cid, now)
+        messages = [{"id": m.id, "text": m.text, "user_id": m.user_id, "created_at": to_ns(m.at)}
+                    for m in lines]
+        return Truth(len(registered) + anonymous, len(registered), anonymous, peak, len(lines), messages)
+
+    def _audience_chat(self, cid: str, now: float) -> list[_ChatItem]:
+        call = self.calls.get(cid)
+        if call is None:
+            return []
+        items = []
+        for s in call.stretches:
+            items += [_ChatItem(m.id, m.text, m.user_id, s.start + m.at)
+                      for m in s.audience.messages(s.live_time(now))]
+        return items
+
+    # -- call payloads -------------------------------------------------------------------------------
+    def _rtmp(self, call: Call) -> str:
+        return self.rtmp_address.format(api_key=self.api_key, call_type=call.type, call_id=call.id)
+
+    def _session_body(self, call: Call, now: float) -> Body:
+        s = call.session
+        body = payloads.skeleton("CallSessionResponse")
+        participants, by_role = [], {}
+        if s.host_id and s.ended_at is None:
+            participants.append(payloads.participant(self._user_body(s.host_id), "host", s.host_session_id,
+                                                     to_ns(s.host_joined_at or now)))
+            by_role["host"] = 1
+        registered, anonymous = self._present(call, now)
+        for user_id, session_id, joined in registered:
+            participants.append(payloads.participant(self._user_body(user_id, joined), "user", session_id,
+                                                     to_ns(joined)))
+        if registered:
+            by_role["user"] = len(registered)
+        body.update(id=s.id, participants=participants, participants_count_by_role=by_role,
+                    anonymous_participant_count=anonymous, started_at=_ns(s.started_at),
+                    ended_at=_ns(s.ended_at), live_started_at=_ns(s.live_started_at),
+                    live_ended_at=_ns(s.live_ended_at), timer_ends_at=None)
+        return body
+
+    def _call_body(self, call: Call) -> Body:
+        now = self.clock.now()
+        body = payloads.skeleton("GetCallResponse")["call"]
+        body.update(
+            type=call.type, id=call.id, cid=call.cid, current_session_id=call.session.id,
+            created_by=self._user_body(call.created_by_id), custom=call.custom,
+            created_at=to_ns(call.created), updated_at=to_ns(call.updated), recording=call.recording,
+            transcribing=call.transcribing, captioning=call.captioning, backstage=call.backstage,
+            settings=call.settings, starts_at=_ns(call.starts_at), ended_at=_ns(call.ended_at),
+            join_ahead_time_seconds=call.settings["backstage"].get("join_ahead_time_seconds") or 0,
+            session=self._session_body(call, now),
+        )
+        body["ingress"]["rtmp"]["address"] = self._rtmp(call)
+        body["ingress"]["whip"]["address"] = f"https://ingress.stream-io-video.com/whip/{call.type}/{call.id}"
+        body["ingress"]["srt"]["address"] = (f"srt://ingress.stream-io-video.com:443?streamid="
+                                             f"{self.api_key}.{call.type}.{call.id}")
+        body["egress"] = {"broadcasting": call.hls, "rtmps": [], "hls": None}
+        if call.hls:
+            body["egress"]["hls"] = {"playlist_url": f"https://hls.stream-io-video.com/{call.cid}/playlist.m3u8",
+                                     "status": "running"}
+        return body
+
+    def _members_body(self, call: Call) -> list[Body]:
+        return [payloads.member(self._user_body(uid), role, to_ns(call.created))
+                for uid, role in call.members.items()]
+
+    def _call_response(self, call: Call) -> Body:
+        return {"call": self._call_body(call), "members": self._members_body(call), "own_capabilities": []}
+
+    # -- users and call types ------------------------------------------------------------------------
+    def update_users(self, body: Body) -> Result:
+        users = body.get("users")
+        if not isinstance(users, dict) or not users:
+            raise _input_error("users is a required field", "users")
+        now = self.clock.now()
+        out = {}
+        for key, req in users.items():
+            if not isinstance(req, dict) or not isinstance(req.get("id"), str) or not req["id"]:
+                raise _input_error(f"users[{key}].id is a required field", "id")
+            old = self.users.get(req["id"])
+            # upsert replaces the whole user, keeping only its creation time
+            self.users[req["id"]] = User(req["id"], old.created if old else now, now, req.get("name"),
+                                         req.get("role") or "user", dict(req.get("custom") or {}))
+            out[req["id"]] = payloads.full_user(self._user_body(req["id"]))
+        return 201, {"users": out, "membership_deletion_task_id": ""}
+
+    def _call_type_body(self, ct: CallType) -> Body:
+        body = payloads.skeleton("UpdateCallTypeResponse")
+        body.update(name=ct.name, grants=ct.grants, settings=ct.settings, created_at=to_ns(ct.created),
+                    updated_at=to_ns(ct.updated))
+        body.pop("duration", None)
+        return body
+
+    def get_call_type(self, name: str) -> Result:
+        return 200, self._call_type_body(self._call_type(name))
+
+    def update_call_type(self, name: str, body: Body) -> Result:
+        ct = self._call_type(name)
+        settings = body.get("settings")
+        if settings is not None and not isinstance(settings, dict):
+            raise _input_error("settings must be an object", "settings")
+        grants = body.get("grants")
+        if grants is not None and (not isinstance(grants, dict)
+                                   or not all(isinstance(v, list) for v in grants.values())):
+            raise _input_error("grants must map roles to lists of capabilities", "grants")
+        if settings:
+            ct.settings = payloads.deep_merge(ct.settings, settings)
+        for role, caps in (grants or {}).items():
+            ct.grants[role] = list(caps)  # a role's grants are replaced by what is sent
+        ct.updated = self.clock.now()
+        return 201, self._call_type_body(ct)
+
+    # -- calls ---------------------------------------------------------------------------------------
+    def get_or_create_call(self, call_type: str, call_id: str, body: Body) -> Result:
+        ct = self._call_type(call_type)
+        existing = self.calls.get(f"{call_type}:{call_id}")
+        if existing is not None:
+            return 201, {**self._call_response(existing), "created": False}
+        if not _ID_RE.match(call_id):
+            raise _input_error("id may only contain letters, digits, '-' and '_' (at most 255)", "id")
+        data = _obj(body.get("data"), "data")
+        creator = _creator(data)
+        now = self.clock.now()
+        if isinstance(data.get("created_by"), dict):
+            self.update_users({"users": {creator: data["created_by"]}})
+        self._user(creator, now)
+        settings = payloads.deep_merge(ct.settings, _obj(data.get("settings_override"), "settings_override"))
+        call = Call(call_type, call_id, creator, now, now, settings, Session(self._uuid()),
+                    backstage=bool(settings["backstage"].get("enabled")),
+                    starts_at=_parse_time(data.get("starts_at"), "starts_at"),
+                    custom=_obj(data.get("custom"), "custom"))
+        for m in data.get("members") or []:
+            if not isinstance(m, dict) or not isinstance(m.get("user_id"), str):
+                raise _input_error("members[].user_id is a required field", "members")
+            self._user(m["user_id"], now)
+            call.members[m["user_id"]] = m.get("role")
+        self.calls[call.cid] = call
+        return 201, {**self._call_response(call), "created": True}
+
+    def get_call(self, call_type: str, call_id: str) -> Result:
+        return 200, self._call_response(self._call(call_type, call_id))
+
+    def update_call(self, call_type: str, call_id: str, body: Body) -> Result:
+        call = self._call(call_type, call_id)
+        if "starts_at" in body:
+            call.starts_at = _parse_time(body["starts_at"], "starts_at")
+        if body.get("custom") is not None:
+            call.custom = _obj(body["custom"], "custom")
+        override = _obj(body.get("settings_override"), "settings_override")
+        if override:
+            call.settings = payloads.deep_merge(call.settings, override)
+        call.updated = self.clock.now()
+        return 200, self._call_response(call)
+
+    def go_live(self, call_type: str, call_id: str, body: Body) -> Result:
+        call = self._call(call_type, call_id)
+        flags = _flags(body, ("start_hls", "start_recording", "start_closed_caption", "start_transcription",
+                              "start_composite_recording", "start_individual_recording",
+                              "start_raw_recording"))
+        for name in ("recording_storage_name", "transcription_storage_name"):
+            if body.get(name) is not None and not isinstance(body[name], str):
+                raise _input_error(f"{name} must be a string", name)
+        if call.ended_at is not None:
+            raise ApiError(400, 4, f"call {call.cid} has ended: create a new call to go live again")
+        now = self.clock.now()
+        if call.live is None:
+            s = call.session
+            s.started_at = s.started_at or now
+            if s.host_id is None:  # the broadcaster's RTMP publisher joins as the call's host
+                s.host_id, s.host_session_id, s.host_joined_at = call.created_by_id, self._uuid(), now
+            s.live_started_at, s.live_ended_at = now, None
+            seed_key = f"{self.seed}:{call.cid}:{len(call.stretches)}"
+            call.stretches.append(LiveStretch(now, LiveAudience(self.audience, seed_key)))
+            call.backstage = False
+        call.hls = call.hls or flags["start_hls"]
+        call.recording = call.recording or flags["start_recording"] or flags["start_composite_recording"]
+        call.captioning = call.captioning or flags["start_closed_caption"]
+        call.transcribing = call.transcribing or flags["start_transcription"]
+        call.updated = now
+        return 201, {"call": self._call_body(call)}
+
+    def stop_live(self, call_type: str, call_id: str, body: Body) -> Result:
+        call = self._call(call_type, call_id)
+        flags = _flags(body, ("continue_hls", "continue_recording", "continue_closed_caption",
+                              "continue_transcription", "continue_composite_recording",
+                              "continue_individual_recording", "continue_raw_recording",
+                              "continue_rtmp_broadcasts"))
+        now = self.clock.now()
+        stretch = call.live
+        if stretch is not None:
+            stretch.end = now  # viewers without join-backstage leave with the stretch
+            call.session.live_ended_at = now
+            call.backstage = True
+            call.hls = call.hls and flags["continue_hls"]
+            call.recording = call.recording and flags["continue_recording"]
+            call.captioning = call.captioning and flags["continue_closed_caption"]
+            call.transcribing = call.transcribing and flags["continue_transcription"]
+            call.updated = now
+        return 201, {"call": self._call_body(call)}
+
+    def end_call(self, call_type: str, call_id: str) -> Result:
+        call = self._call(call_type, call_id)
+        if call.ended_at is None:
+            now = self.clock.now()
+            if call.live is not None:
+                call.live.end = now
+                call.session.live_ended_at = now
+            call.backstage = True
+            call.hls = call.recording = call.captioning = call.transcribing = False
+            call.ended_at = call.updated = now
+            if call.session.started_at is not None:
+                call.session.ended_at = now
+            call.session.host_id = None
+        return 201, {}
+
+    def delete_call(self, call_type: str, call_id: str, body: Body) -> Result:
+        call = self._call(call_type, call_id)
+        hard = body.get("hard") is True
+        out = {"call": self._call_body(call)}
+        del self.calls[call.cid]
+        if hard:
+            out["task_id"] = self._uuid()
+        return 201, out
+
+    def query_participants(self, call_type: str, call_id: str, query: dict[str, str], body: Body) -> Result:
+        call = self._call(call_type, call_id)
+        limit = _int_param(query.get("limit"), "limit", default=_MAX_PARTICIPANTS_LIMIT,
+                           maximum=_MAX_PARTICIPANTS_LIMIT)
+        session = self._session_body(call, self.clock.now())
+        everyone = session["participants"]
+        wanted = _user_filter(_obj(body.get("filter_conditions"), "filter_conditions"))
+        if wanted is None:
+            matched, total = everyone, len(everyone) + session["anonymous_participant_count"]
+        else:
+            matched = [p for p in everyone if p["user"]["id"] in wanted]
+            total = len(matched)
+        return 201, {**self._call_response(call), "participants": matched[:limit],
+                     "total_participants": total}
+
+    # -- chat ----------------------------------------------------------------------------------------
+    def _messages(self, channel: Channel) -> list[_ChatItem]:
+        now = self.clock.now()
+        items = self._audience_chat(channel.cid, now)
+        items += [_ChatItem(m.id, m.text, m.user_id, m.at) for m in channel.sent]
+        return sorted(items, key=lambda m: m.at)  # stable: sent messages after audience ones at a tie
+
+    def _channel_state(self, channel: Channel, page: Body) -> Body:
+        items = self._messages(channel)
+        messages = [payloads.message(m.id, m.text, self._user_body(m.user_id, m.at), channel.cid, to_ns(m.at))
+                    for m in _paginate(items, page)]
+        return {"channel": payloads.channel(channel.type, channel.id, self._user_body(channel.created_by_id),
+                                            to_ns(channel.created), len(items)),
+                "messages": messages, "pinned_messages": [], "members": [], "threads": [], "watcher_count": 0}
+
+    def get_or_create_channel(self, channel_type: str, channel_id: str, body: Body) -> Result:
+        if channel_type not in _CHAT_TYPES:
+            raise ApiError(404, 16, f"channel type {channel_type} does not exist")
+        channel = self.channels.get(f"{channel_type}:{channel_id}")
+        if channel is None:
+            if not _ID_RE.match(channel_id) or len(channel_id) > 64:
+                raise _input_error("id may only contain letters, digits, '-' and '_' (at most 64)", "id")
+            data = _obj(body.get("data"), "data")
+            creator = _creator(data)
+            now = self.clock.now()
+            self._user(creator, now)
+            channel = Channel(channel_type, channel_id, creator, now)
+            self.channels[channel.cid] = channel
+        return 201, self._channel_state(channel, _obj(body.get("messages"), "messages"))
+
+    def get_channel(self, channel_type: str, channel_id: str, query: dict[str, str]) -> Result:
+        channel = self._channel(channel_type, channel_id)
+        page: Body = {"limit": query.get("messages_limit")}
+        for key in ("id_gt", "id_gte", "id_lt", "id_lte"):
+            if f"messages_{key}" in query:
+                page[key] = query[f"messages_{key}"]
+        return 200, self._channel_state(channel, page)
+
+    def send_message(self, channel_type: str, channel_id: str, body: Body) -> Result:
+        channel = self._channel(channel_type, channel_id)
+        msg = _obj(body.get("message"), "message")
+        if not msg:
+            raise _input_error("message is a required field", "message")
+        user_id = msg.get("user_id") or (msg.get("user") or {}).get("id")
+        if not isinstance(user_id, str) or not user_id:
+            raise _input_error("either message.user or message.user_id must be provided when using server "
+                               "side auth.", "user_id")
+        text = msg.get("text") or ""
+        if not isinstance(text, str):
+            raise _input_error("message.text must be a string", "text")
+        msg_id = msg.get("id") or f"{user_id}-{self._uuid()}"
+        if any(m.id == msg_id for m in self._messages(channel)):
+            raise _input_error(f"a message with ID {msg_id} already exists", "id")
+        now = self.clock.now()
+        self._user(user_id, now)
+        channel.sent.append(SentMessage(msg_id, text, user_id, now))
+        message = payloads.message(msg_id, text, self._user_body(user_id), channel.cid, to_ns(now))
+        return 201, {"message": message}
+
+    def get_many_messages(self, channel_type: str, channel_id: str, query: dict[str, str]) -> Result:
+        channel = self._channel(channel_type, channel_id)
+        ids = [i for i in (query.get("ids") or "").split(",") if i]
+        if not ids:
+            raise _input_error("ids is a required field", "ids")
+        found = {m.id: m for m in self._messages(channel)}
+        messages = [payloads.message(m.id, m.text, self._user_body(m.user_id, m.at), channel.cid, to_ns(m.at))
+                    for i in ids if (m := found.get(i))]
+        return 200, {"messages": messages}
+
+
+# -- request decoding helpers ------------------------------------------------------------------------
+def _default_grants() -> dict[str, list[str]]:
+    return {
+        "admin": ["join-backstage", "join-call", "join-ended-call", "end-call", "update-call", "send-audio",
+                  "send-video", "start-broadcast-call", "stop-broadcast-call", "read-call"],
+        "host": ["join-backstage", "join-call", "end-call", "update-call", "send-audio", "send-video",
+                 "start-broadcast-call", "stop-broadcast-call", "read-call"],
+        "user": ["join-call", "read-call"],
+    }
+
+
+def _ns(seconds: float | None) -> int | None:
+    return None if seconds is None else to_ns(seconds)
+
+
+def _obj(value: Any, name: str) -> Body:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _input_error(f"{name} must be an object", name)
+    return value
+
+
+def _creator(data: Body) -> str:
+    by_id, by = data.get("created_by_id"), data.get("created_by")
+    if by_id and by:
+        raise _input_error("cannot set both data.created_by and data.created_by_id.", "created_by")
+    if isinstance(by, dict) and isinstance(by.get("id"), str) and by["id"]:
+        return by["id"]
+    if isinstance(by_id, str) and by_id:
+        return by_id
+    raise _input_error("either data.created_by or data.created_by_id must be provided when using server "
+                       "side auth.", "created_by_id")
+
+
+def _parse_time(value: Any, name: str) -> float | None:
+    """Request date-times: RFC3339 strings (what clients send) or integer nanoseconds."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise _input_error(f"{name} must be an RFC3339 date-time", name)
+    if isinstance(value, int | float):
+        return value / 1e9
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is not None:
+                return parsed.timestamp()
+    raise _input_error(f"{name} must be an RFC3339 date-time with a time zone", name)
+
+
+def _flags(body: Body, names: tuple[str, ...]) -> dict[str, bool]:
+    out = {}
+    for name in names:
+        value = body.get(name)
+        if value is not None and not isinstance(value, bool):
+            raise _input_error(f"{name} must be a boolean", name)
+        out[name] = bool(value)
+    return out
+
+
+def _int_param(value: str | None, name: str, *, default: int, maximum: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise _input_error(f"{name} must be an integer", name) from None
+    if not 0 <= number <= maximum:
+        raise _input_error(f"{name} must be between 0 and {maximum}", name)
+    return number
+
+
+def _user_filter(conditions: Body) -> set[str] | None:
+    """The user ids a ``filter_conditions`` on ``user_id`` selects; None when it doesn't filter."""
+    if "user_id" not in conditions:
+        return None
+    cond = conditions["user_id"]
+    if isinstance(cond, str):
+        return {cond}
+    if isinstance(cond, dict) and isinstance(cond.get("$eq"), str):
+        return {cond["$eq"]}
+    if isinstance(cond, dict) and isinstance(cond.get("$in"), list):
+        return {v for v in cond["$in"] if isinstance(v, str)}
+    raise _input_error("filter_conditions.user_id supports $eq and $in", "filter_conditions")
+
+
+def _paginate(items: list[_ChatItem], page: Body) -> list[_ChatItem]:
+    """MessagePaginationParams over messages sorted oldest first; the page is oldest first too."""
+    limit = page.get("limit")
+    limit = _int_param(None if limit is None else str(limit), "messages.limit",
+                       default=_DEFAULT_MESSAGES_LIMIT, maximum=_MAX_MESSAGES_LIMIT)
+    index = {m.id: i for i, m in enumerate(items)}
+    for key, offset, newer in (("id_gt", 1, True), ("id_gte", 0, True), ("id_lt", 0, False),
+                               ("id_lte", 1, False)):
+        cursor = page.get(key)
+        if isinstance(cursor, str) and cursor in index:
+            if newer:
+                return items[index[cursor] + offset:][:limit]
+            return items[: index[cursor] + offset][-limit:] if limit else []
+    return items[-limit:] if limit else []

@@ -1,0 +1,452 @@
+"""A faithful GetStream Video + Chat server on loopback: the demo backend and the tests' GetStream.
+
+Real HTTP (stdlib ``ThreadingHTTPServer`` in a daemon thread) serving the ``/api/v2`` endpoints a
+livestream needs, with GetStream's request and response shapes, status codes (201 for POST/PUT),
+error envelope and codes, rate-limit headers, and its token rules (see ``_authenticate``). What the
+endpoints *do* lives in ``getstream_api``; the audience in ``audience``; faults in ``faults``.
+
+    with GetStreamSimulator(api_key="k", api_secret="s", seed=7) as sim:
+        ...  # point a client at sim.url; sim.faults.rate_limit("GoLive"); sim.advance(60)
+        sim.truth("livestream:show-1").viewers
+
+Never imports ``streamdesk.core``: the simulator and the client are two independent readings of
+GetStream's protocol, so a misunderstanding in one is caught by the other (and by the official SDK).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import re
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import jwt
+
+from streamdesk.sim.audience import AudienceConfig
+from streamdesk.sim.clock import SimClock
+from streamdesk.sim.faults import FaultKind, Faults
+from streamdesk.sim.getstream_api import ApiError, Result, SimulatedApp, Truth
+
+log = logging.getLogger("streamdesk.sim.getstream")
+
+__all__ = ["AudienceConfig", "GetStreamSimulator", "Received", "Truth"]
+
+_SEG = r"(?P<{}>[^/]+)"
+_CALL = "/api/v2/video/call/" + _SEG.format("type") + "/" + _SEG.format("id")
+_CHANNEL = "/api/v2/chat/channels/" + _SEG.format("type") + "/" + _SEG.format("id")
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    operation: str
+    status: int  # the success status GetStream's spec declares (used by the malformed-body fault)
+
+
+def _route(method: str, path: str, operation: str) -> Route:
+    return Route(method, re.compile(f"^{path}$"), operation, 200 if method in ("GET", "PATCH") else 201)
+
+
+ROUTES = (
+    _route("POST", "/api/v2/users", "UpdateUsers"),
+    _route("GET", "/api/v2/video/calltypes/" + _SEG.format("name"), "GetCallType"),
+    _route("PUT", "/api/v2/video/calltypes/" + _SEG.format("name"), "UpdateCallType"),
+    _route("POST", _CALL, "GetOrCreateCall"),
+    _route("GET", _CALL, "GetCall"),
+    _route("PATCH", _CALL, "UpdateCall"),
+    _route("POST", _CALL + "/go_live", "GoLive"),
+    _route("POST", _CALL + "/stop_live", "StopLive"),
+    _route("POST", _CALL + "/mark_ended", "EndCall"),
+    _route("POST", _CALL + "/participants", "QueryCallParticipants"),
+    _route("POST", _CALL + "/delete", "DeleteCall"),
+    _route("POST", _CHANNEL + "/query", "GetOrCreateChannel"),
+    _route("GET", _CHANNEL, "GetChannel"),
+    _route("POST", _CHANNEL + "/message", "SendMessage"),
+    _route("GET", _CHANNEL + "/messages", "GetManyMessages"),
+)
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request as the simulator saw it (for contract tests). ``headers`` keys are lower-case."""
+
+    method: str
+    path: str
+    operation: str | None
+    query: dict[str, str]
+    body: Any
+    status: int
+    headers: dict[str, str] = field(repr=False)  # holds the Authorization JWT: keep it out of reprs
+
+
+class GetStreamSimulator:
+    """A GetStream app on 127.0.0.1 that accepts ``api_key`` and tokens signed with ``api_secret``."""
+
+    def __init__(self, api_key: str = "demo-key", api_secret: str | None = None, *, host: str = "127.0.0.1",
+                 port: int = 0, seed: int = 1, rtmp_address: str | None = None,
+                 audience: AudienceConfig | None = None, clock: Callable[[], float] | None = None,
+                 time_scale: float = 1.0, rate_limit_per_minute: int = 5000,
+                 token_leeway: float = 1.0) -> None:
+        if not api_key:
+            raise ValueError("the simulator needs an API key")
+        #: True when no secret was given and the simulator made up a demo one
+        self.generated_secret = api_secret is None
+        self._secret = api_secret if api_secret is not None else secrets.token_urlsafe(32)
+        self.api_key = api_key
+        self.host, self._port = host, port
+        self.clock = SimClock(clock, time_scale=time_scale)
+        self.app = SimulatedApp(api_key, seed=seed, clock=self.clock, audience=audience or AudienceConfig(),
+                                rtmp_address=rtmp_address)
+        self.faults = Faults(seed)
+        self.received: list[Received] = []
+        self.rate_limit_per_minute = rate_limit_per_minute
+        self.token_leeway = token_leeway
+        self._lock = threading.RLock()
+        self._windows: dict[str, tuple[int, int]] = {}  # operation → (window start minute, count)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:  # never the secret
+        return f"GetStreamSimulator(url={self.url if self._server else None!r}, api_key={self.api_key!r})"
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    def start(self) -> GetStreamSimulator:
+        if self._server is not None:
+            return self
+        server = _Server((self.host, self._port), _Handler)
+        server.sim = self
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="getstream-sim", daemon=True)
+        self._thread.start()
+        log.info("GetStream simulator listening on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.close_connections()  # keep-alive clients must not keep talking to a stopped simulator
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> GetStreamSimulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the simulator is not running")
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_secret(self) -> str:
+        return self._secret
+
+    # -- knobs and views for tests and demos ---------------------------------------------------------
+    @property
+    def rtmp_address(self) -> str:
+        """Ingress template; ``{api_key}``, ``{call_type}`` and ``{call_id}`` are filled in per call."""
+        return self.app.rtmp_address
+
+    @rtmp_address.setter
+    def rtmp_address(self, value: str) -> None:
+        with self._lock:
+            self.app.rtmp_address = value
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def advance(self, seconds: float) -> None:
+        """Move simulated time forward (the audience lives in simulated time; tokens are judged in real)."""
+        self.clock.advance(seconds)
+
+    def truth(self, call_cid: str) -> Truth:
+        """What the simulated audience of ``call_cid`` did so far (KeyError if there is no such call)."""
+        with self._lock:
+            return self.app.truth(call_cid)
+
+    def requests(self, operation: str | None = None) -> list[Received]:
+        with self._lock:
+            return [r for r in self.received if operation is None or r.operation == operation]
+
+    def clear_received(self) -> None:
+        with self._lock:
+            self.received.clear()
+
+    def server_token(self, **claims: Any) -> str:
+        """A server-side token as GetStream's SDKs mint it (``{}`` unless claims are given)."""
+        return jwt.encode(claims, self._secret, algorithm="HS256")
+
+    def user_token(self, user_id: str, ttl_seconds: float | None = 3600) -> str:
+        now = int(self.clock.base())
+        claims: dict[str, Any] = {"user_id": user_id, "iat": now - 5}
+        if ttl_seconds is not None:
+            claims["exp"] = now + int(ttl_seconds)
+        return jwt.encode(claims, self._secret, algorithm="HS256")
+
+    # -- request handling (called from the handler threads) -----------------------------------------
+    def _match(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
+        known_path = False
+        for route in ROUTES:
+            m = route.pattern.match(path)
+            if m:
+                known_path = True
+                if route.method == method:
+                    return route, {k: unquote(v) for k, v in m.groupdict().items()}
+        return None, {"known_path": "1"} if known_path else {}
+
+    def _authenticate(self, query: dict[str, str], headers: dict[str, str]) -> None:
+        """GetStream's server-side auth (reference §2): api_key, stream-auth-type, and an HS256 server JWT.
+
+        Server tokens carry no ``user_id``: the SDK sends ``{}``, the docs ``{"server": true}``; both pass.
+        ``exp``/``iat``/``nbf`` are judged against the base clock, the one clients mint tokens with.
+        """
+        key = query.get("api_key")
+        if not key:
+            raise ApiError(401, 2, "api_key or app_id not provided")
+        if key != self.api_key:
+            raise ApiError(401, 2, "api_key not valid")
+        auth_type = headers.get("stream-auth-type", "")
+        if auth_type.lower() == "anonymous":
+            raise ApiError(403, 17, "anonymous users are not allowed to perform this action")
+        if auth_type.lower() != "jwt":
+            raise ApiError(401, 5, "stream-auth-type header must be set to jwt")
+        token = headers.get("authorization", "")
+        if not token:
+            raise ApiError(401, 5, "JWTAuth error: token is missing from the Authorization header")
+        if token.lower().startswith("bearer "):
+            raise ApiError(401, 5, "JWTAuth error: token is malformed: send the bare JWT, without \"Bearer\"")
+        try:
+            header = jwt.get_unverified_header(token)
+            if header.get("alg") != "HS256":
+                raise ApiError(401, 5, "JWTAuth error: token signing method must be HS256")
+            claims = jwt.decode(token, self._secret, algorithms=["HS256"],
+                                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False})
+        except jwt.InvalidSignatureError:
+            raise ApiError(401, 43, "JWTAuth error: signature is not valid. Make sure the token is created "
+                                    f"using the secret for API key \"{self.api_key}\"") from None
+        except jwt.PyJWTError:
+            raise ApiError(401, 5, "JWTAuth error: token is malformed") from None
+        now = self.clock.base()
+        for claim in ("exp", "iat", "nbf"):
+            if claim in claims and (isinstance(claims[claim], bool)
+                                    or not isinstance(claims[claim], int | float)):
+                raise ApiError(401, 5, f"JWTAuth error: token claim {claim} must be a number")
+        if "exp" in claims and claims["exp"] <= now - self.token_leeway:
+            raise ApiError(401, 40, "JWTAuth error: token has expired")
+        if "nbf" in claims and claims["nbf"] > now + self.token_leeway:
+            raise ApiError(401, 41, "JWTAuth error: token is not valid yet")
+        if "iat" in claims and claims["iat"] > now + self.token_leeway:
+            raise ApiError(401, 42, "JWTAuth error: token used before issue at (iat)")
+        if claims.get("user_id"):
+            # a user token (e.g. the stream key) where a server token belongs: permission denied
+            raise ApiError(403, 17, "this endpoint needs a server-side token; the token has a user_id")
+
+    def _rate_window(self, operation: str) -> tuple[bool, dict[str, str]]:
+        """Count the request in its per-minute window; (over the limit?, rate-limit headers)."""
+        now = self.clock.base()
+        minute = int(now // 60)
+        with self._lock:
+            start, count = self._windows.get(operation, (minute, 0))
+            if start != minute:
+                start, count = minute, 0
+            count += 1
+            self._windows[operation] = (start, count)
+        limit = self.rate_limit_per_minute
+        headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(max(limit - count, 0)),
+                   "X-RateLimit-Reset": str((minute + 1) * 60)}
+        return count > limit, headers
+
+    def _dispatch(self, route: Route, params: dict[str, str], query: dict[str, str], body: Any) -> Result:
+        app, op = self.app, route.operation
+        if op == "UpdateUsers":
+            return app.update_users(body)
+        if op == "GetCallType":
+            return app.get_call_type(params["name"])
+        if op == "UpdateCallType":
+            return app.update_call_type(params["name"], body)
+        if op in ("GetOrCreateChannel", "GetChannel", "SendMessage", "GetManyMessages"):
+            t, i = params["type"], params["id"]
+            return {"GetOrCreateChannel": lambda: app.get_or_create_channel(t, i, body),
+                    "GetChannel": lambda: app.get_channel(t, i, query),
+                    "SendMessage": lambda: app.send_message(t, i, body),
+                    "GetManyMessages": lambda: app.get_many_messages(t, i, query)}[op]()
+        t, i = params["type"], params["id"]
+        return {"GetOrCreateCall": lambda: app.get_or_create_call(t, i, body),
+                "GetCall": lambda: app.get_call(t, i),
+                "UpdateCall": lambda: app.update_call(t, i, body),
+                "GoLive": lambda: app.go_live(t, i, body),
+                "StopLive": lambda: app.stop_live(t, i, body),
+                "EndCall": lambda: app.end_call(t, i),
+                "QueryCallParticipants": lambda: app.query_participants(t, i, query, body),
+                "DeleteCall": lambda: app.delete_call(t, i, body)}[op]()
+
+    def _handle(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> _Reply:
+        started = time.perf_counter()
+        split = urlsplit(target)
+        query = dict(parse_qsl(split.query, keep_blank_values=True))
+        route, params = self._match(method, split.path)
+        operation = route.operation if route else None
+        body: Any = None
+        if raw.strip():
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = _InvalidJson(raw.decode("utf-8", "replace"))
+        try:
+            reply = self._respond(route, params, query, headers, body, started)
+        except Exception:  # a simulator bug: answer like GetStream's internal error, keep the traceback
+            log.exception("GetStream simulator failed on %s %s", method, split.path)
+            reply = _Reply.json(500, ApiError(500, -1, "internal error").body(operation or "Request"), {})
+        with self._lock:
+            self.received.append(Received(method, split.path, operation, query, body,
+                                          0 if reply.drop else reply.status, headers))
+        log.debug("%s %s -> %s", method, split.path, "dropped" if reply.drop else reply.status)
+        return reply
+
+    def _respond(self, route: Route | None, params: dict[str, str], query: dict[str, str],
+                 headers: dict[str, str], body: Any, started: float) -> _Reply:
+        operation = route.operation if route else "Request"
+        decision = self.faults.decide(route.operation if route else "*")
+        if decision.delay:
+            time.sleep(decision.delay)  # a real delay: clients' timeouts are what is being tested
+        rule = decision.rule
+        if rule is not None and rule.kind is FaultKind.DROP:
+            return _Reply(0, {}, b"", drop=True)  # before the operation runs: nothing happened
+        over, rate_headers = self._rate_window(operation)
+        try:
+            self._authenticate(query, headers)
+            if rule is not None and rule.kind is FaultKind.RATE_LIMIT:
+                over = True
+                rate_headers.update({"X-RateLimit-Remaining": "0",
+                                     "X-RateLimit-Reset": str(math.ceil(self.clock.base() + rule.reset_in))})
+            if over:
+                raise ApiError(429, 9, "Too many requests, check response headers for more information.")
+            if rule is not None and rule.kind is FaultKind.SERVER_ERROR:
+                return _server_error(rule.status, operation, rate_headers)
+            if route is None:
+                raise ApiError(404, 16, "Not Found")
+            if isinstance(body, _InvalidJson):
+                raise ApiError(400, 4, "invalid JSON in the request body")
+            if body is None:
+                body = {}  # GetStream takes a missing body as an empty request (go_live, mark_ended)
+            if not isinstance(body, dict):
+                raise ApiError(400, 4, "the request body must be a JSON object")
+            with self._lock:
+                status, payload = self._dispatch(route, params, query, body)
+        except ApiError as e:
+            return _Reply.json(e.status, e.body(operation), rate_headers)
+        payload["duration"] = f"{(time.perf_counter() - started) * 1000:.2f}ms"
+        if rule is not None and rule.kind is FaultKind.MALFORMED:
+            # the operation happened; only its answer is mangled (cut off half way)
+            text = json.dumps(payload).encode()
+            return _Reply(status, rate_headers, text[: max(len(text) // 2, 1)])
+        return _Reply.json(status, payload, rate_headers)
+
+
+class _InvalidJson(str):
+    """A request body that is not JSON (recorded as text, answered with 400 code 4)."""
+
+
+@dataclass
+class _Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    content_type: str = "application/json"
+    drop: bool = False
+
+    @classmethod
+    def json(cls, status: int, payload: Any, headers: dict[str, str]) -> _Reply:
+        return cls(status, headers, json.dumps(payload).encode())
+
+
+def _server_error(status: int, operation: str, headers: dict[str, str]) -> _Reply:
+    if status == 500:
+        return _Reply.json(500, ApiError(500, -1, "internal error").body(operation), headers)
+    # 502/503/504 come from the load balancer in front of the API, as HTML, not GetStream's envelope
+    page = f"<html><body><h1>{status} Service Unavailable</h1></body></html>\n".encode()
+    return _Reply(status, {}, page, content_type="text/html")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    sim: GetStreamSimulator
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def track(self, sock: socket.socket, alive: bool) -> None:
+        with self._open_lock:
+            (self._open.add if alive else self._open.discard)(sock)
+
+    def close_connections(self) -> None:
+        with self._open_lock:
+            for sock in list(self._open):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            self._open.clear()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, like the real API behind its load balancer
+    server_version = "streamdesk-getstream-sim"
+    timeout = 60  # an idle keep-alive connection is closed after a minute
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.track(self.connection, False)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the request line carries the api_key query; `_handle` logs without it
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length > 0 else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        reply = self.server.sim._handle(self.command, self.path, headers, raw)
+        if reply.drop:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
