@@ -1,0 +1,152 @@
+"""``streamdesk`` (the window), ``--demo`` and ``--self-test``.
+
+Start-up is measured (bench/startup.py): only PySide6 and our own light modules load before the
+first paint. keyring, httpx, jwt, obsws_python and pyqtgraph are imported by the first operation
+that needs them, which runs after the window is on screen.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+log = logging.getLogger("streamdesk.ui")
+
+SELF_TEST_WATCHDOG_MS = 30_000  # a window that never paints is a failure, not a hang
+
+
+class _FirstPaint(QObject):
+    """Calls ``then`` once, on the event-loop turn after the watched widget first painted."""
+
+    def __init__(self, widget: Any, then: Any) -> None:
+        super().__init__(widget)
+        self._then = then
+        self._done = False
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not self._done and event.type() == QEvent.Type.Paint:
+            self._done = True
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._then)
+        return False
+
+
+def _setup_logging(ctx: Any) -> None:
+    try:
+        from streamdesk.core.secrets import setup_logging
+    except ImportError:  # pragma: no cover - bring-up only
+        return
+    try:
+        setup_logging(ctx.paths.log_file)
+    except Exception:
+        log.warning("file logging is unavailable", exc_info=True)
+
+
+def run(demo: bool = False, self_test: bool = False) -> int:
+    started = time.perf_counter()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("streamdesk")
+    app.setOrganizationName("streamdesk")
+    app.setApplicationDisplayName("streamdesk")
+    from streamdesk.ui import style
+
+    style.apply(app)
+    demo_env: Any = None
+    try:
+        if demo:
+            from streamdesk.ui.demo import Demo
+
+            demo_env = Demo.start()
+            ctx = demo_env.ctx
+        else:
+            from streamdesk.core.context import AppContext
+
+            ctx = AppContext()
+        _setup_logging(ctx)
+        from streamdesk.ui.controller import Controller
+        from streamdesk.ui.main_window import MainWindow
+
+        controller = Controller(ctx)
+        window = MainWindow(controller, simulator_url=demo_env.api_url if demo_env else "", demo=demo)
+        _set_icon(app, window)
+        if self_test:
+            return _self_test(app, window, ctx, started)
+
+        def after_paint() -> None:
+            controller.start()
+            window.restore_stage()
+            window.install_tray()
+            if demo_env is not None:
+                from streamdesk.ui.demo import prefill
+
+                prefill(window, demo_env)
+
+        _FirstPaint(window, after_paint)
+        window.show()
+        return int(app.exec())
+    except Exception as e:  # a start-up failure: one sentence, traceback in the log only
+        from streamdesk.core.errors import StreamdeskError
+
+        log.exception("start-up failed")
+        text = e.one_line() if isinstance(e, StreamdeskError) else f"unexpected error ({type(e).__name__})"
+        print(f"streamdesk: could not start: {text}", file=sys.stderr)
+        return 1
+    finally:
+        if demo_env is not None:
+            demo_env.stop()
+
+
+def _self_test(app: QApplication, window: Any, ctx: Any, started: float) -> int:
+    """Show the window; once painted, check the keyring backend; exit 0 if both are fine."""
+    result = {"rc": 1}
+
+    def painted() -> None:
+        ms = (time.perf_counter() - started) * 1000
+        print(f"self-test: window painted ({ms:.0f} ms after the app started)", flush=True)
+        try:
+            backend = ctx.secrets.check()
+        except Exception as e:
+            from streamdesk.core.errors import StreamdeskError
+
+            text = e.one_line() if isinstance(e, StreamdeskError) else type(e).__name__
+            print(f"self-test: keyring FAILED: {text}", file=sys.stderr, flush=True)
+            result["rc"] = 1
+        else:
+            print(f"self-test: keyring ok ({backend})", flush=True)
+            result["rc"] = 0
+        window.controller.close()
+        app.exit(0)
+
+    def watchdog() -> None:
+        print("self-test: the window never painted", file=sys.stderr, flush=True)
+        app.exit(1)
+
+    _FirstPaint(window, painted)
+    QTimer.singleShot(SELF_TEST_WATCHDOG_MS, watchdog)
+    window.show()
+    app.exec()
+    return result["rc"]
+
+
+def _set_icon(app: QApplication, window: Any) -> None:
+    from importlib import resources
+
+    from PySide6.QtGui import QIcon
+
+    try:
+        base = resources.files("streamdesk") / "resources"
+        for name in ("streamdesk.svg", "icon.svg", "streamdesk.png", "icon.png"):
+            candidate = base / name
+            if candidate.is_file():
+                icon = QIcon(str(candidate))
+                app.setWindowIcon(icon)
+                window.setWindowIcon(icon)
+                return
+    except Exception:
+        log.info("no app icon", exc_info=True)

@@ -1,0 +1,685 @@
+"""The wizard's brain, without widgets: owns the ``Flow``, runs every operation through ``Tasks``
+(GetStream, keyring, database) or the ``ObsWorker`` (OBS), and reports back with signals.
+
+The window renders what this object says; tests drive this object through the window's buttons.
+Nothing here blocks the GUI thread: each operation fires its flow event (so the UI shows
+"busy" at once), queues the blocking call, and fires the follow-up event when the result lands.
+
+Stages (the cards) are named by ``STAGES``; every message carries the stage it belongs to so
+errors and diagnostics show where they happen.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from streamdesk.core.context import AppContext
+from streamdesk.core.flow import Event, Flow, Refused, State
+from streamdesk.ui.tasks import ObsWorker, Tasks
+
+log = logging.getLogger("streamdesk.ui")
+
+STAGES = ("account", "provision", "obs", "golive", "live")
+STAGE_OF_STATE = {
+    State.NEEDS_ACCOUNT: "account",
+    State.NEEDS_PROVISION: "provision",
+    State.ENDED: "provision",
+    State.PROVISIONED: "obs",
+    State.OBS_CONFIGURED: "obs",
+    State.READY: "golive",
+    State.GOING_LIVE: "golive",
+    State.LIVE: "live",
+    State.ENDING: "live",
+}
+FORCE_END_STATES = (State.READY, State.GOING_LIVE, State.LIVE, State.ENDING)
+
+OBS_SETTING = "obs"  # {"host": ..., "port": ...}; the password is in the keyring
+# seconds OBS may report an active output with no bytes before we call it "nothing arriving"
+NOTHING_ARRIVING_AFTER_S = 6.0
+
+
+@dataclass
+class GoLiveChoice:
+    hls: bool = False
+    recording: bool = False
+    captions: bool = False
+    transcription: bool = False
+    recording_storage: str = ""
+    transcription_storage: str = ""
+
+
+@dataclass
+class StopChoice:
+    continue_hls: bool = False
+    continue_recording: bool = False
+    continue_captions: bool = False
+    continue_transcription: bool = False
+    stop_obs: bool = True
+
+
+class Controller(QObject):
+    state_changed = Signal(str, str)  # old, new (State values)
+    busy_changed = Signal(str, bool)  # action name, busy
+    message = Signal(str, str, str)  # stage, level (error|warning|info|ok|clear), text
+    channel_changed = Signal(object)  # ChannelConfig
+    call_changed = Signal(object)  # CallState
+    key_loaded = Signal(str, object)  # stream key, expiry (Unix seconds or None) — for the SecretField only
+    obs_connected = Signal(object)  # ObsInfo, or None when disconnected
+    obs_plan = Signal(object)  # list[ConfigChange]
+    obs_backup_changed = Signal(bool)  # an Undo is available
+    obs_health = Signal(object)  # StreamHealth
+    obs_reconnecting = Signal(bool)
+    snapshot = Signal(object)  # LiveSnapshot
+    session_started = Signal(object)  # Session
+    session_ended = Signal(object)  # Session (the summary)
+    reachability = Signal(str, bool)  # "getstream" | "obs", reachable
+
+    def __init__(self, ctx: AppContext, *, live_interval_ms: int = 5000, health_interval_ms: int = 2000,
+                 go_live_timeout: float = 30.0, clock: Callable[[], float] = time.time,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.clock = clock
+        self.go_live_timeout = go_live_timeout
+        self.flow = Flow()
+        self.flow.listeners.append(self._on_flow)
+        self.tasks = Tasks(self)
+        self.obs = ObsWorker(self)
+        self.obs.event.connect(self._on_obs_event)
+        self.busy: set[str] = set()
+        self.channel: Any = ctx.store.channel()
+        self.call: Any = None
+        self.session: Any = None
+        self.obs_info: Any = None
+        self.obs_backup: Any = None
+        self.last_health: Any = None
+        self.last_snapshot: Any = None
+        self._recorder: Any = None
+        self._polling = False
+        self._health_in_flight = False
+        self._silent_since: float | None = None
+        self._start_attempt: bool = False
+        # Polling timers: tests drive them with poll_live_now()/poll_health_now() or short intervals.
+        self.live_timer = QTimer(self)
+        self.live_timer.setInterval(live_interval_ms)
+        self.live_timer.timeout.connect(self.poll_live_now)
+        self.health_timer = QTimer(self)
+        self.health_timer.setInterval(health_interval_ms)
+        self.health_timer.timeout.connect(self.poll_health_now)
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+    @property
+    def state(self) -> State:
+        return self.flow.state
+
+    def reason(self, event: Event) -> str | None:
+        return self.flow.reason(event)
+
+    def _on_flow(self, old: State, new: State, _event: Event | None) -> None:
+        if old != new:
+            log.info("state %s → %s", old.value, new.value)
+        self.state_changed.emit(old.value, new.value)
+        if new is State.LIVE:
+            self.live_timer.start()
+        elif new not in (State.ENDING,):
+            self.live_timer.stop()
+
+    def _fire(self, event: Event) -> bool:
+        try:
+            self.flow.fire(event)
+        except Refused as e:
+            log.info("flow refused %s in %s: %s", event.value, e.state.value, e.reason)
+            return False
+        return True
+
+    def _set_busy(self, action: str, busy: bool) -> None:
+        if busy:
+            self.busy.add(action)
+        else:
+            self.busy.discard(action)
+        self.busy_changed.emit(action, busy)
+
+    def _run(self, action: str, stage: str, op: Callable[[], Any], done: Callable[[Any], None],
+             failed: Callable[[str, BaseException], None] | None = None) -> None:
+        """Run a GetStream/keyring/database op; a failure lands as an inline error on ``stage``."""
+        self._set_busy(action, True)
+        self.message.emit(stage, "clear", "")
+
+        def ok(result: Any) -> None:
+            self._set_busy(action, False)
+            done(result)
+
+        def bad(text: str, error: BaseException) -> None:
+            self._set_busy(action, False)
+            self._note_unreachable(error)
+            if failed is not None:
+                failed(text, error)
+            else:
+                self.message.emit(stage, "error", text)
+
+        self.tasks.run(op, ok, bad, what=action)
+
+    def _run_obs(self, action: str, stage: str, op: Callable[[Any], Any], done: Callable[[Any], None],
+                 failed: Callable[[str, BaseException], None] | None = None, *, needs_connection: bool = True
+                 ) -> None:
+        self._set_busy(action, True)
+        self.message.emit(stage, "clear", "")
+
+        def guarded(controller: Any) -> Any:
+            if needs_connection and controller is None:
+                from streamdesk.core.errors import StreamdeskError
+
+                raise StreamdeskError("OBS is not connected.", hint="Press Connect in the Connect OBS step.")
+            return op(controller)
+
+        def ok(result: Any) -> None:
+            self._set_busy(action, False)
+            done(result)
+
+        def bad(text: str, error: BaseException) -> None:
+            self._set_busy(action, False)
+            if _is_obs_gone(error):
+                self._obs_lost()
+            if failed is not None:
+                failed(text, error)
+            else:
+                self.message.emit(stage, "error", text)
+
+        self.obs.submit(guarded, ok, bad, what=action)
+
+    def _note_unreachable(self, error: BaseException) -> None:
+        name = type(error).__name__
+        if name in ("NetworkError",):
+            self.reachability.emit("getstream", False)
+
+    # -- start-up: reconcile with GetStream ---------------------------------------------------
+    def start(self) -> None:
+        """Open in the right stage: local config first (instant), then what GetStream says."""
+        self.channel = self.ctx.store.channel()
+        self.channel_changed.emit(self.channel)
+        if not self.channel.has_account:
+            self.flow.reconcile(None, has_account=False)
+        else:
+            # until GetStream answers, trust the local config (offline start shows something sane)
+            self.flow.reconcile(_LocalCall() if self.channel.is_provisioned else None,
+                                provisioned=self.channel.is_provisioned)
+            self.refresh()
+        obs = self.obs_settings()
+        if obs.get("host") and obs.get("autoconnect", True):
+            self.connect_obs(obs["host"], int(obs.get("port", 4455)), None, quiet=True)
+        self.health_timer.start()
+
+    def refresh(self) -> None:
+        """Reconcile from GetStream (``fetch_call``); resumes LIVE after a crash."""
+        if not self.channel.has_account:
+            return
+
+        def op() -> Any:
+            from streamdesk.core import channel_ops
+
+            return channel_ops.fetch_call(self.ctx)
+
+        def done(call: Any) -> None:
+            self.reachability.emit("getstream", True)
+            self._apply_call(call)
+
+        def failed(text: str, _error: BaseException) -> None:
+            self.message.emit(STAGE_OF_STATE[self.state], "error", f"Could not reach GetStream: {text}")
+
+        self._run("refresh", STAGE_OF_STATE[self.state], op, done, failed)
+
+    def _apply_call(self, call: Any) -> None:
+        self.call = call
+        self.call_changed.emit(call)
+        if self.state in (State.GOING_LIVE, State.ENDING):
+            return  # an operation in flight owns the next transition
+        was = self.state
+        new = self.flow.reconcile(call, has_account=self.channel.has_account,
+                                  provisioned=self.channel.is_provisioned)
+        if new is State.LIVE and (was is not State.LIVE or self._recorder is None):
+            self._resume_session(call)
+
+    def _resume_session(self, call: Any) -> None:
+        """LIVE on the server: reuse the open session row (or open one) and start recording."""
+        cid = self.channel.call_cid
+        started = call.live_started_at.timestamp() if call.live_started_at else self.clock()
+
+        def op() -> Any:
+            return self.ctx.store.start_session(cid, started, getattr(call, "session_id", None))
+
+        self._run("resume", "live", op, self._on_session)
+
+    def _on_session(self, session: Any) -> None:
+        self.session = session
+        self.session_started.emit(session)
+        self._recorder = None
+        self.poll_live_now()
+
+    # -- account ------------------------------------------------------------------------------
+    def save_account(self, *, api_key: str, api_secret: str, user_id: str, call_id: str,
+                     api_base: str) -> None:
+        def op() -> Any:
+            from streamdesk.core import channel_ops
+
+            return channel_ops.save_account(
+                self.ctx, api_key=api_key, api_secret=api_secret or _stored_secret(self.ctx, api_key),
+                user_id=user_id, call_id=call_id or None, api_base=api_base or None)
+
+        def done(channel: Any) -> None:
+            self.channel = channel
+            self.channel_changed.emit(channel)
+            self._fire(Event.ACCOUNT_SAVED)
+            self.message.emit("account", "ok", "Account saved; the API secret is in your keyring.")
+            self.refresh()
+
+        self._run("save_account", "account", op, done)
+
+    # -- provision ----------------------------------------------------------------------------
+    def provision(self, *, join_ahead: int | None = None, starts_at: Any = None,
+                  key_ttl_hours: float | None = None) -> None:
+        reason = self.reason(Event.PROVISIONED)
+        if reason:
+            self.message.emit("provision", "warning", reason)
+            return
+
+        def op() -> Any:
+            from streamdesk.core import channel_ops
+
+            result = channel_ops.provision(self.ctx, join_ahead=join_ahead, starts_at=starts_at,
+                                           key_ttl_hours=key_ttl_hours)
+            return result, self.ctx.store.channel()
+
+        def done(pair: Any) -> None:
+            result, channel = pair
+            self.channel = channel
+            self.channel_changed.emit(channel)
+            self._fire(Event.PROVISIONED)
+            self.obs_backup = None
+            self.obs_backup_changed.emit(False)
+            self.message.emit("provision", "ok", "Provisioned: the RTMPS server and stream key are ready.")
+            call = getattr(result, "call", None)
+            if call is not None:
+                self.call = call
+                self.call_changed.emit(call)
+            self.load_key()
+
+        self._run("provision", "provision", op, done)
+
+    def rotate_key(self) -> None:
+        def op() -> Any:
+            from streamdesk.core import channel_ops
+
+            channel_ops.rotate_key(self.ctx)
+            return self.ctx.store.channel()
+
+        def done(channel: Any) -> None:
+            self.channel = channel
+            self.channel_changed.emit(channel)
+            self.message.emit("provision", "ok", "New stream key minted: configure OBS again to use it.")
+            self.load_key()
+
+        self._run("rotate_key", "provision", op, done)
+
+    def load_key(self) -> None:
+        """Read the stream key from the keyring for the key field (never logged or stored)."""
+        if not self.channel.is_provisioned:
+            return
+
+        def op() -> Any:
+            from streamdesk.core import channel_ops
+
+            return channel_ops.stream_key(self.ctx)
+
+        def done(key: Any) -> None:
+            self.key_loaded.emit(key or "", self.channel.key_expires_at)
+            self._check_key_expiry()
+
+        self._run("load_key", "provision", op, done)
+
+    def _check_key_expiry(self) -> bool:
+        expires = self.channel.key_expires_at
+        if expires is not None and expires <= self.clock():
+            self.message.emit("obs", "error", "The stream key has expired, so GetStream will reject OBS. "
+                              "Rotate the key in the Provision step, then configure OBS again.")
+            return False
+        return True
+
+    # -- OBS ----------------------------------------------------------------------------------
+    def obs_settings(self) -> dict[str, Any]:
+        value = self.ctx.store.get_setting(OBS_SETTING, {})
+        return value if isinstance(value, dict) else {}
+
+    def connect_obs(self, host: str, port: int, password: str | None, *, quiet: bool = False) -> None:
+        """Connect (password None: use the one in the keyring for host:port)."""
+        ctx = self.ctx
+
+        def op(_controller: Any) -> Any:
+            from streamdesk.core.obs import ObsTarget
+            from streamdesk.core.secrets import SecretKind
+
+            scope = f"{host}:{port}"
+            pw = password if password else ctx.secrets.get(SecretKind.OBS_PASSWORD, scope)
+            if password:
+                ctx.secrets.set(SecretKind.OBS_PASSWORD, password, scope)
+            ctx.store.put_setting(OBS_SETTING, {"host": host, "port": port})
+            return self.obs.connect_to_blocking(ObsTarget(host=host, port=port, password=pw or None))
+
+        def done(result: Any) -> None:
+            info, streaming = result
+            self.obs_info = info
+            self.reachability.emit("obs", True)
+            self.obs_connected.emit(info)
+            if streaming:
+                self._fire(Event.OBS_STREAMING)
+            self.poll_health_now()
+
+        def failed(text: str, _error: BaseException) -> None:
+            self.obs_info = None
+            self.reachability.emit("obs", False)
+            self.obs_connected.emit(None)
+            if not quiet:
+                self.message.emit("obs", "error", text)
+
+        self._run_obs("connect_obs", "obs", op, done, failed, needs_connection=False)
+
+    def plan_configure(self) -> None:
+        if not self._check_key_expiry():
+            return
+        server = self.channel.rtmps_url
+        ctx = self.ctx
+
+        def op(controller: Any) -> Any:
+            from streamdesk.core import channel_ops
+
+            return controller.plan_configure(server, channel_ops.stream_key(ctx))
+
+        self._run_obs("plan_configure", "obs", op, self.obs_plan.emit)
+
+    def configure_obs(self) -> None:
+        reason = self.reason(Event.OBS_CONFIGURED)
+        if reason:
+            self.message.emit("obs", "warning", reason)
+            return
+        server = self.channel.rtmps_url
+        ctx = self.ctx
+
+        def op(controller: Any) -> Any:
+            from streamdesk.core import channel_ops
+
+            return controller.configure(server, channel_ops.stream_key(ctx))
+
+        def done(backup: Any) -> None:
+            self.obs_backup = backup
+            self.obs_backup_changed.emit(True)
+            self._fire(Event.OBS_CONFIGURED)
+            self.message.emit("obs", "ok", "OBS now streams to your GetStream call. Undo restores its "
+                              "previous settings.")
+
+        self._run_obs("configure_obs", "obs", op, done)
+
+    def undo_configure(self) -> None:
+        backup = self.obs_backup
+        if backup is None:
+            return
+
+        def done(_r: Any) -> None:
+            self.obs_backup = None
+            self.obs_backup_changed.emit(False)
+            self.flow.reconcile(self.call or _LocalCall(), provisioned=self.channel.is_provisioned,
+                                obs_configured=False)
+            self.message.emit("obs", "ok", "OBS's previous stream settings are restored.")
+
+        self._run_obs("undo_configure", "obs", lambda c: c.restore(backup), done)
+
+    def start_obs_stream(self) -> None:
+        self._start_attempt = True
+
+        def done(_r: Any) -> None:
+            self._fire(Event.OBS_STREAMING)
+            self.poll_health_now()
+
+        def failed(text: str, _error: BaseException) -> None:
+            self.message.emit("obs", "error", f"{text} {self._ingest_hint()}".strip())
+
+        self._run_obs("start_obs", "obs", lambda c: c.start_stream(), done, failed)
+
+    def stop_obs_stream(self) -> None:
+        self._run_obs("stop_obs", "obs", lambda c: c.stop_stream(), lambda _r: self._fire(Event.OBS_STOPPED))
+
+    def _ingest_hint(self) -> str:
+        expires = self.channel.key_expires_at
+        if expires is not None and expires <= self.clock():
+            return "The stream key has expired: rotate it in the Provision step and configure OBS again."
+        return ("Check that OBS uses the server and stream key shown in the Provision step "
+                "(press Configure OBS), and that this computer can reach the RTMPS server.")
+
+    def poll_health_now(self) -> None:
+        if self._health_in_flight or self.obs_info is None:
+            return
+        self._health_in_flight = True
+
+        def done(health: Any) -> None:
+            self._health_in_flight = False
+            if health is not None:
+                self._on_health(health)
+
+        def failed(text: str, error: BaseException) -> None:
+            self._health_in_flight = False
+            if _is_obs_gone(error):
+                self._obs_lost()
+            else:
+                log.info("OBS health poll failed: %s", text)
+
+        self.obs.submit(lambda c: c.health() if c is not None else None, done, failed, what="OBS health")
+
+    def _on_health(self, health: Any) -> None:
+        self.last_health = health
+        self.obs_health.emit(health)
+        active = bool(getattr(health, "active", False))
+        if active and self.state in (State.PROVISIONED, State.OBS_CONFIGURED):
+            self._fire(Event.OBS_STREAMING)
+        elif not active and self.state is State.READY:
+            self._fire(Event.OBS_STOPPED)
+        # "OBS connected but nothing arriving": output active, no bytes leaving for a while
+        bitrate = getattr(health, "bitrate_kbps", None) or 0
+        if active and bitrate <= 0 and not getattr(health, "reconnecting", False):
+            now = self.clock()
+            self._silent_since = self._silent_since or now
+            if now - self._silent_since >= NOTHING_ARRIVING_AFTER_S:
+                text = "OBS says it is streaming but no bytes are leaving it. " + self._ingest_hint()
+                self.message.emit(STAGE_OF_STATE[self.state], "warning", text)
+        else:
+            self._silent_since = None
+
+    def _on_obs_event(self, kind: str, state: str) -> None:
+        if kind == "stream_state":
+            if state.endswith("_STARTED") or state.endswith("_RECONNECTED"):
+                self.obs_reconnecting.emit(False)
+                self._start_attempt = False
+                self._fire(Event.OBS_STREAMING)
+            elif state.endswith("_RECONNECTING"):
+                self.obs_reconnecting.emit(True)
+            elif state.endswith("_STOPPED"):
+                self.obs_reconnecting.emit(False)
+                if self._start_attempt:
+                    # STARTING → STOPPED with no STARTED: OBS could not reach or was refused by the ingest
+                    self._start_attempt = False
+                    self.message.emit("obs", "error", "OBS stopped right after starting: GetStream did not "
+                                      "accept the stream. " + self._ingest_hint())
+                self._fire(Event.OBS_STOPPED)
+                if self.state in (State.LIVE, State.GOING_LIVE):
+                    self.message.emit("live", "warning", "OBS stopped streaming, but the call is still live "
+                                      "on GetStream: start OBS again, or end the stream.")
+        elif kind in ("exit", "disconnected"):
+            self._obs_lost()
+        elif kind == "reconnected":
+            self.poll_health_now()
+
+    def _obs_lost(self) -> None:
+        if self.obs_info is None:
+            return
+        self.obs_info = None
+        self.obs_connected.emit(None)
+        self.reachability.emit("obs", False)
+        self._fire(Event.OBS_STOPPED)
+        stage = "live" if self.state in (State.LIVE, State.GOING_LIVE) else "obs"
+        self.message.emit(stage, "warning", "Lost the connection to OBS: check that OBS is running, "
+                          "then press Connect.")
+
+    # -- go live ------------------------------------------------------------------------------
+    def go_live(self, choice: GoLiveChoice) -> None:
+        if not self._fire(Event.GO_LIVE):
+            self.message.emit("golive", "warning", self.reason(Event.GO_LIVE) or "")
+            return
+        timeout = self.go_live_timeout
+
+        def op() -> Any:
+            from streamdesk.core import channel_ops
+
+            options = channel_ops.GoLiveOptions(
+                hls=choice.hls, recording=choice.recording, captions=choice.captions,
+                transcription=choice.transcription, recording_storage=choice.recording_storage or None,
+                transcription_storage=choice.transcription_storage or None)
+            return channel_ops.go_live(self.ctx, options, timeout=timeout)
+
+        def done(result: Any) -> None:
+            call = getattr(result, "call", None)
+            if call is not None:
+                self.call = call
+                self.call_changed.emit(call)
+            self._fire(Event.LIVE_CONFIRMED)
+            session = getattr(result, "session", None)
+            if session is not None:
+                self._on_session(session)
+            elif call is not None:
+                self._resume_session(call)
+
+        def failed(text: str, _error: BaseException) -> None:
+            self._fire(Event.GO_LIVE_FAILED)
+            self.message.emit("golive", "error", text)
+            self.refresh()  # the server may be live after all (e.g. the poll timed out late)
+
+        self._run("go_live", "golive", op, done, failed)
+
+    # -- live ---------------------------------------------------------------------------------
+    def poll_live_now(self) -> None:
+        if self._polling or self.session is None or self.state not in (State.LIVE, State.ENDING):
+            return
+        self._polling = True
+        session_id = self.session.id
+
+        def op() -> Any:
+            if self._recorder is None:
+                from streamdesk.core.live import LiveRecorder
+
+                self._recorder = LiveRecorder(self.ctx, session_id, bitrate=self._bitrate)
+            return self._recorder.poll_once()
+
+        def done(snapshot: Any) -> None:
+            self._polling = False
+            self.last_snapshot = snapshot
+            self.snapshot.emit(snapshot)
+
+        def failed(text: str, error: BaseException) -> None:
+            self._polling = False
+            self._note_unreachable(error)
+            self.message.emit("live", "warning", f"Live numbers are not updating: {text}")
+
+        self.tasks.run(op, done, failed, what="live poll")
+
+    def _bitrate(self) -> float | None:
+        health = self.last_health
+        return None if health is None else getattr(health, "bitrate_kbps", None)
+
+    def stop_live(self, choice: StopChoice) -> None:
+        if not self._fire(Event.STOP):
+            self.message.emit("live", "warning", self.reason(Event.STOP) or "")
+            return
+
+        def op() -> Any:
+            from streamdesk.core import channel_ops
+
+            options = channel_ops.StopOptions(
+                continue_hls=choice.continue_hls, continue_recording=choice.continue_recording,
+                continue_captions=choice.continue_captions,
+                continue_transcription=choice.continue_transcription)
+            return channel_ops.stop_live(self.ctx, options)
+
+        def done(session: Any) -> None:
+            self._finish_session(session)
+            self._fire(Event.STOPPED)
+            if choice.stop_obs and self.obs_info is not None:
+                self.stop_obs_stream()
+
+        def failed(text: str, _error: BaseException) -> None:
+            self._fire(Event.STOP_FAILED)
+            self.message.emit("live", "error", f"The stream is still live: {text}")
+
+        self._run("stop_live", "live", op, done, failed)
+
+    def force_end(self, *, mark_ended: bool = False) -> None:
+        """Stop live (and optionally end the call) and stop OBS, whatever the flow believes."""
+        self._fire(Event.FORCE_END)  # refused is fine: we act anyway, then reconcile from the server
+
+        def op() -> Any:
+            from streamdesk.core import channel_ops
+
+            return channel_ops.force_end(self.ctx, mark_ended=mark_ended)
+
+        def done(session: Any) -> None:
+            self._finish_session(session)
+            self._fire(Event.CALL_ENDED if mark_ended else Event.STOPPED)
+            self.message.emit("live", "ok", "Force end done: the call is off air.")
+            self.refresh()
+
+        def failed(text: str, _error: BaseException) -> None:
+            self.message.emit(STAGE_OF_STATE[self.state], "error", f"Force end failed: {text}")
+            self.refresh()
+
+        self._run("force_end", "live", op, done, failed)
+        if self.obs_info is not None:
+            self._run_obs("force_stop_obs", "live", lambda c: c.stop_stream() if c.is_streaming() else None,
+                          lambda _r: self._fire(Event.OBS_STOPPED), lambda _t, _e: None)
+
+    def _finish_session(self, session: Any) -> None:
+        self.live_timer.stop()
+        self._recorder = None
+        ended = session if session is not None else self.session
+        if ended is not None and getattr(ended, "id", None) is not None:
+            fresh = self.ctx.store.get_session(ended.id)  # a cheap local read: peak/total as recorded
+            ended = fresh or ended
+        self.session = None
+        if ended is not None:
+            self.session_ended.emit(ended)
+
+    # -- shutdown -----------------------------------------------------------------------------
+    def close(self) -> None:
+        self.live_timer.stop()
+        self.health_timer.stop()
+        self.tasks.close()
+        self.obs.close()
+
+
+class _LocalCall:
+    """Stands in for the server's call until GetCall answers: provisioned, backstage, not ended."""
+
+    backstage = True
+    live_started_at = None
+    live_ended_at = None
+    ended_at = None
+
+
+def _stored_secret(ctx: AppContext, api_key: str) -> str:
+    from streamdesk.core.secrets import SecretKind
+
+    return ctx.secrets.get(SecretKind.API_SECRET, api_key) or ""
+
+
+def _is_obs_gone(error: BaseException) -> bool:
+    return type(error).__name__ in ("ObsNotRunning", "ObsKicked", "BrokenPipeError", "ConnectionRefusedError")

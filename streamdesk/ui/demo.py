@@ -1,0 +1,120 @@
+"""``streamdesk --demo``: both simulators in-process, a throw-away home, an in-memory keyring.
+
+Nothing the demo does reaches the streamer's real keyring or database: the demo's
+``AppContext`` points at a temporary directory (deleted on exit) and its ``SecretStore`` uses a
+memory backend. The account and OBS forms are prefilled so a newcomer clicks through the flow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets as pysecrets
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from streamdesk.core.context import AppContext
+from streamdesk.core.paths import Paths
+
+log = logging.getLogger("streamdesk.demo")
+
+DEMO_API_KEY = "demo-key"
+DEMO_USER = "demo-streamer"
+DEMO_CALL = "demo-show"
+
+
+def _memory_backend() -> Any:
+    from keyring.backend import KeyringBackend
+    from keyring.errors import PasswordDeleteError
+
+    class DemoMemoryKeyring(KeyringBackend):
+        """Forgets everything when the demo quits."""
+
+        priority = 0  # type: ignore[assignment]  # never auto-selected
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.entries: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.entries.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.entries[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            if self.entries.pop((service, username), None) is None:
+                raise PasswordDeleteError("no such password")
+
+    return DemoMemoryKeyring()
+
+
+@dataclass
+class Demo:
+    ctx: AppContext
+    home: Path
+    gs: Any
+    obs: Any
+    obs_password: str
+    extra: list[Any] = field(default_factory=list)
+
+    @property
+    def api_url(self) -> str:
+        return str(self.gs.url)
+
+    @property
+    def obs_host(self) -> str:
+        return "127.0.0.1"
+
+    @property
+    def obs_port(self) -> int:
+        return int(self.obs.port)
+
+    @property
+    def api_secret(self) -> str:
+        return str(self.gs.api_secret)
+
+    @classmethod
+    def start(cls, *, seed: int = 7) -> Demo:
+        from streamdesk.core.secrets import SecretStore
+        from streamdesk.sim.getstream_server import GetStreamSimulator
+        from streamdesk.sim.obs_server import ObsSimulator
+
+        home = Path(tempfile.mkdtemp(prefix="streamdesk-demo-"))
+        ctx = AppContext(Paths(home).ensure())
+        ctx.__dict__["secrets"] = SecretStore(backend=_memory_backend())  # cached_property slot
+        gs = GetStreamSimulator(api_key=DEMO_API_KEY, seed=seed).start()
+        obs_password = pysecrets.token_urlsafe(12)
+        obs = ObsSimulator(password=obs_password)
+        obs.start()
+        log.info("demo: GetStream simulator at %s, OBS simulator on port %s", gs.url, obs.port)
+        return cls(ctx=ctx, home=home, gs=gs, obs=obs, obs_password=obs_password)
+
+    def stop(self) -> None:
+        for sim in (self.obs, self.gs):
+            try:
+                sim.stop()
+            except Exception:
+                log.info("stopping a demo simulator failed", exc_info=True)
+        with contextlib.suppress(Exception):
+            self.ctx.store.close()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def prefill(window: Any, demo: Demo) -> None:
+    """Fill the forms so the newcomer only has to click."""
+    from streamdesk.ui.stages.base import set_secret_text
+
+    account = window.cards["account"]
+    account.api_key.setText(DEMO_API_KEY)
+    set_secret_text(account.secret, demo.api_secret)
+    account.user_id.setText(DEMO_USER)
+    account.call_id.setText(DEMO_CALL)
+    account.use_sim.setChecked(True)
+    account.base_url.setText(demo.api_url)
+    window.cards["obs"].set_target(demo.obs_host, demo.obs_port, demo.obs_password)
+    account.banner.show_message("info", "Demo mode: a simulated GetStream and OBS run inside this app, "
+                                "with a simulated audience. Press Save account to begin.")

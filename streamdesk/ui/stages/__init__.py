@@ -1,0 +1,1 @@
+"""One module per wizard card: account, provision, obs, golive, live (live + end + summary)."""

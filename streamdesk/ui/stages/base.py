@@ -1,0 +1,163 @@
+"""What every stage card shares: a title, a one-line explanation, an inline banner, a body."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from streamdesk.ui.widgets.banner import Banner
+
+if TYPE_CHECKING:
+    from streamdesk.ui.controller import Controller
+
+
+class StageCard(QScrollArea):
+    stage = ""
+    title = ""
+    subtitle = ""
+
+    def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        inner = QWidget(self)
+        self.setWidget(inner)
+        outer = QVBoxLayout(inner)
+        outer.setContentsMargins(28, 22, 28, 22)
+        outer.setSpacing(10)
+        title = QLabel(self.title, inner)
+        title.setObjectName("CardTitle")
+        subtitle = QLabel(self.subtitle, inner)
+        subtitle.setObjectName("CardSubtitle")
+        subtitle.setWordWrap(True)
+        self.banner = Banner(inner)
+        outer.addWidget(title)
+        outer.addWidget(subtitle)
+        outer.addWidget(self.banner)
+        self.body = QVBoxLayout()
+        self.body.setSpacing(12)
+        outer.addLayout(self.body)
+        outer.addStretch(1)
+        controller.message.connect(self._on_message)
+        controller.state_changed.connect(lambda *_: self.refresh())
+        controller.busy_changed.connect(lambda *_: self.refresh())
+
+    def _on_message(self, stage: str, level: str, text: str) -> None:
+        if stage == self.stage:
+            self.banner.show_message(level, text)
+
+    def refresh(self) -> None:
+        """Enable/disable actions from the flow; subclasses override."""
+
+    def primary(self) -> QPushButton | None:
+        """The button Ctrl+Return presses on this card."""
+        return None
+
+    # helpers ----------------------------------------------------------------------------------
+    def panel(self, title: str = "") -> QVBoxLayout:
+        frame = QFrame(self.widget())
+        frame.setObjectName("Panel")
+        layout = QVBoxLayout(frame)
+        layout.setContentsMargins(16, 12, 16, 14)
+        layout.setSpacing(8)
+        if title:
+            label = QLabel(title, frame)
+            label.setObjectName("SectionTitle")
+            layout.addWidget(label)
+        self.body.addWidget(frame)
+        return layout
+
+
+def button(text: str, parent: QWidget, role: str = "", slot: Callable[[], None] | None = None,
+           name: str = "") -> QPushButton:
+    b = QPushButton(text, parent)
+    if role:
+        b.setProperty("role", role)
+    if name:
+        b.setObjectName(name)
+    if slot is not None:
+        b.clicked.connect(lambda _=False: slot())
+    return b
+
+
+def gate(widget: QPushButton, reason: str | None, *, busy: bool = False, hint: QLabel | None = None) -> None:
+    """Enable ``widget`` when the flow allows it; otherwise its tooltip (and ``hint``) say why."""
+    widget.setEnabled(reason is None and not busy)
+    widget.setToolTip(reason or "")
+    if hint is not None:
+        hint.setText(reason or "")
+        hint.setVisible(bool(reason))
+
+
+def hint_label(parent: QWidget, text: str = "", role: str = "hint") -> QLabel:
+    label = QLabel(text, parent)
+    label.setProperty("role", role)
+    label.setWordWrap(True)
+    return label
+
+
+def row(*widgets: QWidget, stretch_last: bool = True) -> QHBoxLayout:
+    layout = QHBoxLayout()
+    layout.setSpacing(8)
+    for w in widgets:
+        layout.addWidget(w)
+    if stretch_last:
+        layout.addStretch(1)
+    return layout
+
+
+def secret_field(parent: QWidget, what: str) -> QWidget:
+    """The Secrets area's ``SecretField`` (masked, reveal-with-confirm, copy with clearing),
+    or a plain masked line edit if it is not importable."""
+    try:
+        from streamdesk.ui.widgets.secret_field import SecretField
+    except ImportError:
+        field = QLineEdit(parent)
+        field.setEchoMode(QLineEdit.EchoMode.Password)
+        field.setPlaceholderText(what)
+        return field
+    return SecretField(parent=parent) if _accepts_parent_kw(SecretField) else SecretField(parent)
+
+
+def _accepts_parent_kw(cls: type) -> bool:
+    import inspect
+
+    try:
+        return "parent" in inspect.signature(cls).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def align_top(layout: QVBoxLayout) -> None:
+    layout.setAlignment(Qt.AlignmentFlag.AlignTop)
+
+
+def secret_text(field: QWidget) -> str:
+    for name in ("value", "text", "secret"):
+        getter = getattr(field, name, None)
+        if callable(getter):
+            value = getter()
+            if isinstance(value, str):
+                return value
+    return ""
+
+
+def set_secret_text(field: QWidget, value: str) -> None:
+    for name in ("set_value", "setValue", "set_secret", "setText"):
+        setter = getattr(field, name, None)
+        if callable(setter):
+            setter(value)
+            return

@@ -1,0 +1,217 @@
+"""Live & end: LIVE badge, duration, current/peak viewers, chat per minute, OBS health with a
+reconnecting banner, the live charts; ending with the ``continue_*`` options and "also stop OBS"
+(confirmation defaults to No); afterwards the session summary and a way to go live again."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from streamdesk.core.flow import Event, State
+from streamdesk.ui.controller import StopChoice
+from streamdesk.ui.stages.base import StageCard, button, gate, hint_label, row
+
+if TYPE_CHECKING:
+    from streamdesk.ui.controller import Controller
+
+log = logging.getLogger("streamdesk.ui")
+
+
+def clock_text(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class Metric(QWidget):
+    def __init__(self, label: str, name: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.value = QLabel("–", self)
+        self.value.setProperty("role", "metric")
+        self.value.setObjectName(f"metric_{name}")
+        caption = QLabel(label, self)
+        caption.setProperty("role", "metricLabel")
+        layout.addWidget(self.value)
+        layout.addWidget(caption)
+
+    def set(self, text: str) -> None:
+        self.value.setText(text)
+
+
+class LiveCard(StageCard):
+    stage = "live"
+    title = "Live"
+    subtitle = "Your call is on air. Numbers refresh every few seconds."
+
+    def __init__(self, controller: Controller, parent: QWidget | None = None,
+                 confirm: Callable[[str, str], bool] | None = None) -> None:
+        super().__init__(controller, parent)
+        self.confirm = confirm or (lambda _t, _x: False)
+        w = self.widget()
+        self.summary_shown = False
+        self.reconnecting = QLabel("OBS is reconnecting to GetStream… viewers may see a frozen frame.", w)
+        self.reconnecting.setObjectName("Reconnecting")
+        self.reconnecting.hide()
+        self.body.addWidget(self.reconnecting)
+
+        stats = self.panel()
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(28)
+        self.duration = Metric("on air", "duration", w)
+        self.viewers = Metric("viewers now", "viewers", w)
+        self.peak = Metric("peak viewers", "peak", w)
+        self.chat_rate = Metric("chat / min", "chat_rate", w)
+        self.total_chat = Metric("chat messages", "total_chat", w)
+        for i, metric in enumerate((self.duration, self.viewers, self.peak, self.chat_rate, self.total_chat)):
+            grid.addWidget(metric, 0, i)
+        stats.addLayout(grid)
+        self.health = QLabel("OBS: no data yet", w)
+        self.health.setObjectName("obs_health")
+        stats.addWidget(self.health)
+
+        charts_box = self.panel("Viewers and chat")
+        self.charts_layout = charts_box
+        self.charts: Any = None
+        self.charts_placeholder = hint_label(w, "The charts start with the first numbers.")
+        charts_box.addWidget(self.charts_placeholder)
+
+        end = self.panel("End the stream")
+        self.continue_hls = QCheckBox("Keep HLS running", w)
+        self.continue_recording = QCheckBox("Keep recording", w)
+        self.continue_captions = QCheckBox("Keep captions", w)
+        self.continue_transcription = QCheckBox("Keep transcription", w)
+        self.stop_obs = QCheckBox("Also stop streaming in OBS", w)
+        self.stop_obs.setObjectName("also_stop_obs")
+        self.stop_obs.setChecked(True)
+        end.addLayout(row(self.continue_hls, self.continue_recording, self.continue_captions,
+                          self.continue_transcription))
+        self.end_button = button("End stream", w, "danger", self._end, name="end_stream")
+        self.end_hint = hint_label(w)
+        end.addLayout(row(self.end_button, self.stop_obs, self.end_hint))
+        self.end_panel = end.parentWidget()
+
+        self.summary_box = self.panel("Session summary")
+        self.summary = QLabel("", w)
+        self.summary.setObjectName("session_summary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary_box.addWidget(self.summary)
+        self.again = button("Back to Go live", w, "primary", name="go_live_again")
+        self.summary_box.addLayout(row(self.again))
+        self.summary_box.parentWidget().hide()
+
+        self.ticker = QTimer(self)  # the on-air clock only; no I/O here
+        self.ticker.setInterval(1000)
+        self.ticker.timeout.connect(self._tick)
+        controller.snapshot.connect(self._on_snapshot)
+        controller.obs_health.connect(self._on_health)
+        controller.obs_reconnecting.connect(self.reconnecting.setVisible)
+        controller.session_started.connect(self._on_session_started)
+        controller.session_ended.connect(self._on_session_ended)
+        controller.state_changed.connect(self._on_state)
+
+    # -- live numbers ---------------------------------------------------------------------------
+    def _on_session_started(self, session: Any) -> None:
+        self.summary_shown = False
+        self.summary_box.parentWidget().hide()
+        self.end_panel.show()
+        self.peak.set(str(getattr(session, "peak_viewers", 0)))
+        self.total_chat.set(str(getattr(session, "total_chat", 0)))
+        self._tick()
+        self.ticker.start()
+
+    def _tick(self) -> None:
+        session = self.controller.session
+        if session is not None:
+            self.duration.set(clock_text(self.controller.clock() - session.started_at))
+
+    def _on_snapshot(self, snap: Any) -> None:
+        viewers = getattr(snap, "viewers", None)
+        self.viewers.set("–" if viewers is None else f"{viewers:,}")
+        self.peak.set(f"{getattr(snap, 'peak_viewers', 0):,}")
+        self.chat_rate.set(f"{getattr(snap, 'chat_per_minute', 0):,.0f}")
+        self.total_chat.set(f"{getattr(snap, 'total_chat', 0):,}")
+        self._ensure_charts()
+        if self.charts is not None:
+            for name in ("add_snapshot", "append_snapshot", "append", "add"):
+                feed = getattr(self.charts, name, None)
+                if callable(feed):
+                    feed(snap)
+                    break
+
+    def _ensure_charts(self) -> None:
+        """pyqtgraph is imported here, after the window is up, never at start-up."""
+        if self.charts is not None:
+            return
+        try:
+            from streamdesk.ui.widgets.charts import LiveCharts
+        except ImportError:
+            return
+        try:
+            self.charts = LiveCharts(self.widget())
+        except Exception:  # a chart bug must not take the live view down with it
+            log.exception("the live charts could not be created")
+            return
+        self.charts.setMinimumHeight(220)
+        self.charts_placeholder.hide()
+        self.charts_layout.addWidget(self.charts)
+
+    def _on_health(self, health: Any) -> None:
+        if not getattr(health, "active", False):
+            self.health.setText("OBS: not streaming")
+            return
+        kbps = getattr(health, "bitrate_kbps", None) or 0
+        dropped = getattr(health, "dropped_pct", None) or 0
+        congestion = getattr(health, "congestion", None) or 0
+        mood = "✔" if dropped < 1 and congestion < 0.34 else "⚠"
+        self.health.setText(f"{mood} OBS: {kbps:,.0f} kbps · dropped {dropped:.1f}% · "
+                            f"congestion {congestion * 100:.0f}%")
+
+    # -- end ------------------------------------------------------------------------------------
+    def stop_choice(self) -> StopChoice:
+        return StopChoice(continue_hls=self.continue_hls.isChecked(),
+                          continue_recording=self.continue_recording.isChecked(),
+                          continue_captions=self.continue_captions.isChecked(),
+                          continue_transcription=self.continue_transcription.isChecked(),
+                          stop_obs=self.stop_obs.isChecked())
+
+    def _end(self) -> None:
+        if self.controller.reason(Event.STOP):
+            return
+        text = "Viewers will see the stream end."
+        if self.stop_obs.isChecked():
+            text += " OBS stops streaming too."
+        if self.confirm("End the stream?", text):
+            self.controller.stop_live(self.stop_choice())
+
+    def _on_session_ended(self, session: Any) -> None:
+        self.ticker.stop()
+        self.summary_shown = True
+        minutes = getattr(session, "total_minutes", None)
+        self.summary.setText(
+            f"On air {minutes if minutes is not None else '–'} min · "
+            f"peak {getattr(session, 'peak_viewers', 0):,} viewers · "
+            f"{getattr(session, 'total_chat', 0):,} chat messages. "
+            "The call is back in backstage: you can go live again.")
+        self.summary_box.parentWidget().show()
+        self.end_panel.hide()
+        self.reconnecting.hide()
+
+    def _on_state(self, _old: str, new: str) -> None:
+        if State(new) is State.LIVE and not self.ticker.isActive() and self.controller.session is not None:
+            self.ticker.start()
+
+    def refresh(self) -> None:
+        c = self.controller
+        gate(self.end_button, c.reason(Event.STOP), busy="stop_live" in c.busy, hint=self.end_hint)
+        self.end_button.setText("Ending…" if c.state is State.ENDING else "End stream")
+        self.stop_obs.setEnabled(c.obs_info is not None)
+
+    def primary(self) -> QPushButton | None:
+        return self.again if self.summary_shown else self.end_button

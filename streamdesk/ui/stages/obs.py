@@ -1,0 +1,188 @@
+"""Connect OBS: host/port/password, status with versions, Configure OBS (diff first, one click to
+apply, Undo), Start streaming in OBS, and a live "receiving" indicator with the bitrate."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from streamdesk.core.flow import Event, State
+from streamdesk.ui import style
+from streamdesk.ui.stages.base import StageCard, button, gate, hint_label, row, secret_field, secret_text
+
+if TYPE_CHECKING:
+    from streamdesk.ui.controller import Controller
+
+
+def _pick(obj: Any, *names: str) -> str:
+    for name in names:
+        value = getattr(obj, name, None) if not isinstance(obj, dict) else obj.get(name)
+        if value is not None:
+            return str(value)
+    return ""
+
+
+class ObsCard(StageCard):
+    stage = "obs"
+    title = "Connect OBS"
+    subtitle = ("streamdesk talks to OBS over obs-websocket (OBS → Tools → WebSocket Server Settings), "
+                "puts the server and stream key into OBS for you, and can undo it.")
+
+    def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        w = self.widget()
+        conn = self.panel("OBS connection")
+        form = QFormLayout()
+        form.setHorizontalSpacing(14)
+        self.host = QLineEdit("127.0.0.1", w)
+        self.host.setObjectName("obs_host")
+        self.port = QSpinBox(w)
+        self.port.setObjectName("obs_port")
+        self.port.setRange(1, 65535)
+        self.port.setValue(4455)
+        self.password = secret_field(w, "obs-websocket password")
+        self.password.setObjectName("obs_password")
+        form.addRow("Host", row(self.host, QLabel("Port", w), self.port, stretch_last=False))
+        form.addRow("Password", self.password)
+        conn.addLayout(form)
+        self.connect_button = button("Connect", w, "primary", self._connect, name="obs_connect")
+        self.status = QLabel("Not connected", w)
+        self.status.setObjectName("obs_status")
+        conn.addLayout(row(self.connect_button, self.status))
+
+        cfg = self.panel("Stream settings in OBS")
+        self.review = button("Review changes", w, slot=controller.plan_configure, name="obs_review")
+        self.apply = button("Configure OBS", w, "primary", controller.configure_obs, name="obs_configure")
+        self.undo = button("Undo", w, slot=controller.undo_configure, name="obs_undo")
+        self.config_hint = hint_label(w)
+        cfg.addLayout(row(self.review, self.apply, self.undo, self.config_hint))
+        self.diff = QTableWidget(0, 3, w)
+        self.diff.setObjectName("obs_diff")
+        self.diff.setHorizontalHeaderLabels(["Setting", "Now in OBS", "After"])
+        self.diff.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.diff.verticalHeader().hide()
+        self.diff.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.diff.setMaximumHeight(180)
+        self.diff.hide()
+        cfg.addWidget(self.diff)
+
+        stream = self.panel("Stream")
+        self.start = button("Start streaming in OBS", w, "primary", controller.start_obs_stream,
+                            name="obs_start")
+        self.stop = button("Stop streaming in OBS", w, slot=controller.stop_obs_stream, name="obs_stop")
+        self.receiving = QLabel("○  Nothing arriving yet", w)
+        self.receiving.setObjectName("receiving")
+        self.stream_hint = hint_label(w)
+        stream.addLayout(row(self.start, self.stop, self.receiving))
+        stream.addWidget(self.stream_hint)
+        self.next_button = button("Continue to Go live", w, "", name="obs_next")
+        stream.addLayout(row(self.next_button))
+
+        controller.obs_connected.connect(self._on_connected)
+        controller.obs_plan.connect(self._on_plan)
+        controller.obs_health.connect(self._on_health)
+        controller.obs_backup_changed.connect(lambda _b: self.refresh())
+        settings = controller.obs_settings()
+        if settings.get("host"):
+            self.host.setText(str(settings["host"]))
+            self.port.setValue(int(settings.get("port", 4455)))
+
+    def set_target(self, host: str, port: int, password: str) -> None:
+        """Prefill (the demo points at its OBS simulator)."""
+        from streamdesk.ui.stages.base import set_secret_text
+
+        self.host.setText(host)
+        self.port.setValue(port)
+        set_secret_text(self.password, password)
+
+    def _connect(self) -> None:
+        host = self.host.text().strip()
+        if not host:
+            self.banner.show_message("error", "Enter the computer OBS runs on (127.0.0.1 for this one).")
+            return
+        self.status.setText("Connecting…")
+        self.controller.connect_obs(host, self.port.value(), secret_text(self.password) or None)
+
+    def _on_connected(self, info: Any) -> None:
+        if info is None:
+            self.status.setText("Not connected")
+            self.receiving.setText("○  Nothing arriving yet")
+        else:
+            self.status.setText(f"✔ Connected: OBS {_pick(info, 'obs_version')} · "
+                                f"obs-websocket {_pick(info, 'websocket_version')}")
+        self.refresh()
+
+    def _on_plan(self, changes: Any) -> None:
+        changes = list(changes or [])
+        self.diff.setRowCount(len(changes))
+        for i, change in enumerate(changes):
+            cells = (_pick(change, "setting", "name", "key", "field", "path"),
+                     _pick(change, "old", "current", "before"),
+                     _pick(change, "new", "after", "value"))
+            for j, text in enumerate(cells):
+                self.diff.setItem(i, j, QTableWidgetItem(text))
+        self.diff.setVisible(True)
+        self.config_hint.setText("Nothing to change: OBS already streams here." if not changes
+                                 else f"{len(changes)} setting(s) will change. The key stays masked.")
+        self.config_hint.show()
+
+    def _on_health(self, health: Any) -> None:
+        active = bool(getattr(health, "active", False))
+        kbps = getattr(health, "bitrate_kbps", None) or 0
+        if active and kbps > 0:
+            self.receiving.setText(f"●  Sending {kbps:,.0f} kbps")
+            self.receiving.setStyleSheet(f"color: {style.OK_GREEN}; font-weight: 600;")
+        elif active:
+            self.receiving.setText("◐  OBS is streaming, waiting for bytes…")
+            self.receiving.setStyleSheet(f"color: {style.WARN_AMBER}; font-weight: 600;")
+        else:
+            self.receiving.setText("○  Not streaming")
+            self.receiving.setStyleSheet("")
+        self.refresh()
+
+    def refresh(self) -> None:
+        c = self.controller
+        busy = bool({"connect_obs", "plan_configure", "configure_obs", "undo_configure", "start_obs",
+                     "stop_obs"} & c.busy)
+        connected = c.obs_info is not None
+        self.connect_button.setText("Reconnect" if connected else "Connect")
+        self.connect_button.setEnabled("connect_obs" not in c.busy)
+        not_connected = None if connected else "Connect to OBS first."
+        configure_reason = c.reason(Event.OBS_CONFIGURED) or not_connected
+        gate(self.review, configure_reason, busy=busy)
+        gate(self.apply, configure_reason, busy=busy)
+        gate(self.undo, None if c.obs_backup is not None else "Nothing to undo yet.", busy=busy)
+        streaming = c.flow.obs_streaming
+        start_reason = not_connected or ("OBS is already streaming." if streaming else None) or (
+            None if c.state in (State.PROVISIONED, State.OBS_CONFIGURED) else c.reason(Event.OBS_STREAMING))
+        if start_reason is None and c.state is State.PROVISIONED:
+            self.stream_hint.setText("Tip: press Configure OBS first, unless you pasted the server and key "
+                                     "into OBS yourself.")
+        else:
+            self.stream_hint.setText("")
+        gate(self.start, start_reason, busy=busy)
+        gate(self.stop, not_connected or (None if streaming else "OBS is not streaming."), busy=busy)
+        self.next_button.setEnabled(c.state is State.READY)
+        self.next_button.setToolTip("" if c.state is State.READY else "Start streaming in OBS first.")
+
+    def primary(self) -> QPushButton | None:
+        c = self.controller
+        if c.obs_info is None:
+            return self.connect_button
+        if c.state is State.PROVISIONED:
+            return self.apply
+        if c.state is State.OBS_CONFIGURED:
+            return self.start
+        return self.next_button

@@ -1,0 +1,169 @@
+"""Provision: one button; then the RTMPS card (server with copy, stream key in a SecretField,
+key expiry) and the call-type/backstage options in an "advanced" fold."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QDateTime
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateTimeEdit,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
+
+from streamdesk.core.flow import Event, State
+from streamdesk.ui.stages.base import StageCard, button, gate, hint_label, row, secret_field, set_secret_text
+
+if TYPE_CHECKING:
+    from streamdesk.ui.controller import Controller
+
+
+def describe_expiry(expires_at: float | None, now: float) -> str:
+    if expires_at is None:
+        return "The stream key does not expire."
+    left = expires_at - now
+    when = datetime.fromtimestamp(expires_at).strftime("%Y-%m-%d %H:%M")
+    if left <= 0:
+        return f"Expired at {when}: rotate the key before streaming."
+    hours = left / 3600
+    span = f"{hours:.0f} h" if hours >= 2 else f"{left / 60:.0f} min"
+    return f"Expires {when} (in {span})."
+
+
+class ProvisionCard(StageCard):
+    stage = "provision"
+    title = "Provision the livestream"
+    subtitle = ("Creates your livestream call in backstage, its chat channel, and a stream key for OBS. "
+                "Viewers see nothing until you go live.")
+
+    def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        w = self.widget()
+        box = self.panel()
+        self.provision_button = button("Provision", w, "primary", self._provision, name="provision")
+        self.reason_hint = hint_label(w)
+        self.advanced_toggle = QToolButton(w)
+        self.advanced_toggle.setText("▸ Advanced")
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.setAutoRaise(True)
+        self.advanced_toggle.toggled.connect(self._toggle_advanced)
+        box.addLayout(row(self.provision_button, self.advanced_toggle, self.reason_hint))
+        self.advanced = QWidget(w)
+        adv = QFormLayout(self.advanced)
+        adv.setContentsMargins(0, 4, 0, 0)
+        self.call_type = QLabel("livestream (backstage on; hosts may join backstage)", self.advanced)
+        self.join_ahead = QSpinBox(self.advanced)
+        self.join_ahead.setRange(0, 3600)
+        self.join_ahead.setSuffix(" s")
+        self.join_ahead.setSpecialValueText("off")
+        self.join_ahead.setToolTip("Viewers may join this many seconds before the scheduled start.")
+        self.use_starts_at = QCheckBox("Scheduled start", self.advanced)
+        self.starts_at = QDateTimeEdit(QDateTime.currentDateTime().addSecs(3600), self.advanced)
+        self.starts_at.setCalendarPopup(True)
+        self.starts_at.setEnabled(False)
+        self.use_starts_at.toggled.connect(self.starts_at.setEnabled)
+        self.key_ttl = QSpinBox(self.advanced)
+        self.key_ttl.setRange(1, 24 * 30)
+        self.key_ttl.setValue(24)
+        self.key_ttl.setSuffix(" h")
+        self.key_ttl.setToolTip("Long enough for the show plus reconnects: OBS loops forever on an "
+                                "expired key.")
+        adv.addRow("Call type", self.call_type)
+        adv.addRow("Join ahead", self.join_ahead)
+        adv.addRow(self.use_starts_at, self.starts_at)
+        adv.addRow("Stream key valid for", self.key_ttl)
+        self.advanced.hide()
+        box.addWidget(self.advanced)
+
+        rtmps = self.panel("RTMPS for OBS")
+        form = QFormLayout()
+        form.setHorizontalSpacing(14)
+        self.server = QLineEdit(w)
+        self.server.setObjectName("rtmps_server")
+        self.server.setReadOnly(True)
+        self.server.setPlaceholderText("appears after provisioning")
+        self.copy_server = button("Copy", w, slot=self._copy_server, name="copy_server")
+        self.key = secret_field(w, "stream key")
+        self.key.setObjectName("stream_key")
+        self.expiry = hint_label(w)
+        self.expiry.setObjectName("key_expiry")
+        self.rotate = button("Rotate key", w, slot=controller.rotate_key, name="rotate_key")
+        self.rotate.setToolTip("Mint a new stream key (the old one stops working once OBS reconnects).")
+        form.addRow("Server", row(self.server, self.copy_server, stretch_last=False))
+        form.addRow("Stream key", self.key)
+        form.addRow("", row(self.expiry, self.rotate, stretch_last=False))
+        rtmps.addLayout(form)
+        self.next_button = button("Continue to Connect OBS", w, "", name="provision_next")
+        rtmps.addLayout(row(self.next_button))
+        controller.channel_changed.connect(self._on_channel)
+        controller.key_loaded.connect(self._on_key)
+        controller.state_changed.connect(self._on_state)
+        self._on_channel(controller.channel)
+
+    def _toggle_advanced(self, on: bool) -> None:
+        self.advanced.setVisible(on)
+        self.advanced_toggle.setText("▾ Advanced" if on else "▸ Advanced")
+
+    def _provision(self) -> None:
+        starts: Any = None
+        if self.use_starts_at.isChecked():
+            starts = datetime.fromtimestamp(self.starts_at.dateTime().toSecsSinceEpoch(), UTC)
+        self.controller.provision(join_ahead=self.join_ahead.value() or None, starts_at=starts,
+                                  key_ttl_hours=self.key_ttl.value())
+
+    def _copy_server(self) -> None:
+        if self.server.text():
+            QGuiApplication.clipboard().setText(self.server.text())
+            self.banner.show_message("info", "Server copied.")
+
+    def _on_channel(self, channel: Any) -> None:
+        self.server.setText(getattr(channel, "rtmps_url", "") or "")
+        self.expiry.setText(describe_expiry(getattr(channel, "key_expires_at", None), time.time())
+                            if getattr(channel, "is_provisioned", False) else "")
+        self.refresh()
+
+    def _on_key(self, key: str, expires_at: Any) -> None:
+        set_secret_text(self.key, key)
+        setter = getattr(self.key, "set_expiry", None)
+        if callable(setter) and expires_at is not None:
+            with contextlib.suppress(Exception):  # the label below says it anyway
+                setter(expires_at)
+        self.expiry.setText(describe_expiry(expires_at, time.time()))
+
+    def _on_state(self, _old: str, new: str) -> None:
+        setter = getattr(self.key, "set_live", None)
+        if callable(setter):
+            setter(State(new) in (State.READY, State.GOING_LIVE, State.LIVE, State.ENDING))
+        if (State(new) is not State.NEEDS_PROVISION and self.controller.channel.is_provisioned
+                and not secret_text_loaded(self.key)):
+            self.controller.load_key()
+
+    def refresh(self) -> None:
+        busy = {"provision", "rotate_key"} & self.controller.busy
+        reason = self.controller.reason(Event.PROVISIONED)
+        gate(self.provision_button, reason, busy=bool(busy), hint=self.reason_hint)
+        provisioned = bool(self.controller.channel.is_provisioned)
+        self.provision_button.setText("Provision again" if provisioned else "Provision")
+        self.copy_server.setEnabled(bool(self.server.text()))
+        gate(self.rotate, reason if provisioned else "Provision first.", busy=bool(busy))
+        self.next_button.setEnabled(provisioned)
+
+    def primary(self) -> QPushButton | None:
+        return self.next_button if self.controller.channel.is_provisioned else self.provision_button
+
+
+def secret_text_loaded(field: QWidget) -> bool:
+    from streamdesk.ui.stages.base import secret_text
+
+    return bool(secret_text(field))
