@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.plugins.processes",
     "tests.plugins.getstream_sim",
     "tests.plugins.obs",
+    "tests.plugins.obs_sim",
     "tests.plugins.keyrings",
     "tests.plugins.nginx",
 ]
