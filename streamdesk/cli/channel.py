@@ -140,22 +140,23 @@ def key(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _push_key_to_obs(ctx: AppContext) -> None:
-    """Give OBS the new key if it is reachable and not streaming (changing the key of a live
-    stream would cut it: obs-websocket refuses with OutputRunning anyway)."""
+    """Give OBS the new key if streamdesk configured it before. OBS refuses to change the key of a
+    running stream (which would cut the show), so while streaming it keeps the old one."""
     try:
         from streamdesk.core import obs_ops
     except ImportError:
-        print("Configure OBS with the new key: streamdesk obs configure")
+        print("Give OBS the new key with: streamdesk obs configure")
+        return
+    if not ctx.store.get_setting(obs_ops.SETTING_CONFIGURED):
+        print("Give OBS the new key with: streamdesk obs configure")
         return
     try:
-        note = obs_ops.push_key(ctx) if hasattr(obs_ops, "push_key") else None
+        obs_ops.configure(ctx, output_settings=False)
     except StreamdeskError as e:
-        print(f"OBS still has the old key ({e.one_line()}); update it with: streamdesk obs configure")
-        return
-    if hasattr(obs_ops, "push_key"):
-        print(note or "OBS now has the new key.")
+        print(f"OBS still has the previous key ({e.one_line()}); "
+              "update it later with: streamdesk obs configure")
     else:
-        print("Configure OBS with the new key: streamdesk obs configure")
+        print("OBS now has the new key.")
 
 
 def _copy_to_clipboard(secret: str) -> None:
