@@ -15,6 +15,7 @@ Chat starts ``first_chat_s`` in and then runs at ``chat_base_per_min`` plus
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 import random
 import uuid
@@ -97,6 +98,11 @@ class LiveAudience:
         self._next_chat = cfg.first_chat_s if chat_possible and self._chat_max > 0 else math.inf
         self._first_chat_pending = self._next_chat < math.inf
         self._generated_to = 0.0
+        # who can chat, swept forward with the chat clock: registered viewers present at the last
+        # chat candidate, in arrival order, and their leave times (keeps long shows linear)
+        self._speakers: dict[int, Viewer] = {}
+        self._leaving: list[tuple[float, int]] = []
+        self._swept = 0  # viewers[:_swept] have been considered for _speakers
 
     # -- queries (all take live seconds) --------------------------------------------------------
     def present(self, t: float) -> list[Viewer]:
@@ -150,22 +156,29 @@ class LiveAudience:
                 break
         self._next_arrival = candidate
 
-    def _chat_rate(self, t: float) -> float:
-        cfg = self.config
-        users = sum(1 for v in self.viewers if v.user_id and v.arrive <= t < v.leave)
-        rate = (cfg.chat_base_per_min + cfg.chat_per_viewer_per_min * users) / 60.0
-        return min(rate, self._chat_max)
+    def _sweep_speakers(self, t: float) -> None:
+        while self._swept < len(self.viewers) and self.viewers[self._swept].arrive <= t:
+            v = self.viewers[self._swept]
+            self._swept += 1
+            if v.user_id and v.leave > t:
+                self._speakers[v.number] = v
+                heapq.heappush(self._leaving, (v.leave, v.number))
+        while self._leaving and self._leaving[0][0] <= t:
+            _, number = heapq.heappop(self._leaving)
+            self._speakers.pop(number, None)
 
     def _maybe_chat(self, at: float) -> None:
-        rng = self._crng
+        rng, cfg = self._crng, self.config
         # arrivals up to `at` must exist before anyone present at `at` can speak
         while self._next_arrival <= at:
             self._arrive(self._next_arrival)
-        speakers = [v for v in self.viewers if v.user_id and v.arrive <= at < v.leave]
-        forced = self._first_chat_pending
-        accepted = forced or rng.random() * self._chat_max <= self._chat_rate(at)
-        if accepted and speakers:
+        self._sweep_speakers(at)
+        rate = min((cfg.chat_base_per_min + cfg.chat_per_viewer_per_min * len(self._speakers)) / 60.0,
+                   self._chat_max)
+        accepted = self._first_chat_pending or rng.random() * self._chat_max <= rate
+        if accepted and self._speakers:
             self._first_chat_pending = False
+            speakers = list(self._speakers.values())
             speaker = speakers[rng.randrange(len(speakers))]
             text = _PHRASES[rng.randrange(len(_PHRASES))]
             msg_id = f"{speaker.user_id}-{uuid.UUID(int=rng.getrandbits(128), version=4)}"

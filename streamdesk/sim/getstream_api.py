@@ -30,7 +30,7 @@ from streamdesk.sim.clock import SimClock, to_ns
 Body = dict[str, Any]
 Result = tuple[int, Body]
 
-_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # the spec caps call and channel ids at 64
 _CHAT_TYPES = ("livestream", "messaging", "team", "gaming", "commerce")
 _DEFAULT_RTMP = "rtmps://ingress.stream-io-video.com:443/{api_key}.{call_type}.{call_id}"
 _DEFAULT_MESSAGES_LIMIT, _MAX_MESSAGES_LIMIT = 25, 300
@@ -359,7 +359,7 @@ class SimulatedApp:
         if existing is not None:
             return 201, {**self._call_response(existing), "created": False}
         if not _ID_RE.match(call_id):
-            raise _input_error("id may only contain letters, digits, '-' and '_' (at most 255)", "id")
+            raise _input_error("id may only contain letters, digits, '-' and '_' (at most 64)", "id")
         data = _obj(body.get("data"), "data")
         creator = _creator(data)
         now = self.clock.now()
@@ -499,7 +499,7 @@ class SimulatedApp:
             raise ApiError(404, 16, f"channel type {channel_type} does not exist")
         channel = self.channels.get(f"{channel_type}:{channel_id}")
         if channel is None:
-            if not _ID_RE.match(channel_id) or len(channel_id) > 64:
+            if not _ID_RE.match(channel_id):
                 raise _input_error("id may only contain letters, digits, '-' and '_' (at most 64)", "id")
             data = _obj(body.get("data"), "data")
             creator = _creator(data)
