@@ -20,6 +20,7 @@ logged it.
 from __future__ import annotations
 
 import enum
+import json
 import logging
 import logging.handlers
 import os
@@ -312,7 +313,7 @@ def register_secret(value: str | None) -> None:
     global _pattern
     if not value:
         return
-    candidates = {value, value.strip()}
+    candidates = {value, value.strip(), *_json_leaves(value)}
     # a webhook URL also leaks through its token alone (e.g. an httpx log of a redirect)
     m = _DISCORD_WEBHOOK.search(value)
     if m:
@@ -324,6 +325,27 @@ def register_secret(value: str | None) -> None:
         _secrets.update(candidates)
         # longest first, so a secret containing another is hidden whole
         _pattern = re.compile("|".join(re.escape(s) for s in sorted(_secrets, key=len, reverse=True)))
+
+
+def _json_leaves(value: str) -> list[str]:
+    """The strings inside a JSON secret (OBS's backed-up ``{"key": …}``): each leaks on its own."""
+    if not value.lstrip().startswith(("{", "[")):
+        return []
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return []
+    leaves: list[str] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            leaves.append(item)
+    return leaves
 
 
 def redact(text: str) -> str:

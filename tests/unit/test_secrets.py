@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import stat
@@ -247,3 +248,12 @@ def test_filter_also_covers_handlers_present_before_setup(isolated_home: Path) -
         root.removeHandler(early)
         root.removeHandler(handler)
         handler.close()
+
+
+def test_strings_inside_a_json_secret_are_redacted_on_their_own() -> None:
+    old_key = f"live_{uuid.uuid4().hex}"
+    auth = unique_secret("auth")
+    SecretStore(MemoryKeyring()).set(
+        SecretKind.OBS_BACKUP_KEY, json.dumps({"key": old_key, "password": auth}), scope="127.0.0.1:4455"
+    )
+    assert redact(f"restoring key {old_key} / {auth}") == f"restoring key {REDACTED} / {REDACTED}"
