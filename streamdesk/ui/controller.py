@@ -97,14 +97,13 @@ class Controller(QObject):
         self.call: Any = None
         self.session: Any = None
         self.obs_info: Any = None
-        self.obs_backup: Any = None
         self.last_health: Any = None
         self.last_snapshot: Any = None
         self._recorder: Any = None
+        self._retired: Any = None  # a recorder to close once the poll in flight returns
         self._polling = False
         self._health_in_flight = False
         self._silent_since: float | None = None
-        self._start_attempt: bool = False
         # Polling timers: tests drive them with poll_live_now()/poll_health_now() or short intervals.
         self.live_timer = QTimer(self)
         self.live_timer.setInterval(live_interval_ms)
@@ -211,7 +210,7 @@ class Controller(QObject):
                                 provisioned=self.channel.is_provisioned)
             self.refresh()
         obs = self.obs_settings()
-        if obs.get("host") and obs.get("autoconnect", True):
+        if obs.get("host"):
             self.connect_obs(obs["host"], int(obs.get("port", 4455)), None, quiet=True)
         self.health_timer.start()
 
@@ -256,9 +255,10 @@ class Controller(QObject):
         self._run("resume", "live", op, self._on_session)
 
     def _on_session(self, session: Any) -> None:
+        if self._recorder is not None and self._recorder.session_id != session.id:
+            self._drop_recorder()
         self.session = session
         self.session_started.emit(session)
-        self._recorder = None
         self.poll_live_now()
 
     # -- account ------------------------------------------------------------------------------
@@ -268,7 +268,7 @@ class Controller(QObject):
             from streamdesk.core import channel_ops
 
             return channel_ops.save_account(
-                self.ctx, api_key=api_key, api_secret=api_secret or _stored_secret(self.ctx, api_key),
+                self.ctx, api_key=api_key, api_secret=api_secret or None,
                 user_id=user_id, call_id=call_id or None, api_base=api_base or None)
 
         def done(channel: Any) -> None:
@@ -300,8 +300,6 @@ class Controller(QObject):
             self.channel = channel
             self.channel_changed.emit(channel)
             self._fire(Event.PROVISIONED)
-            self.obs_backup = None
-            self.obs_backup_changed.emit(False)
             self.message.emit("provision", "ok", "Provisioned: the RTMPS server and stream key are ready.")
             call = getattr(result, "call", None)
             if call is not None:
@@ -351,30 +349,41 @@ class Controller(QObject):
         return True
 
     # -- OBS ----------------------------------------------------------------------------------
+    # Where OBS is (host, port), its password (keyring) and the settings Configure replaced (for
+    # Undo) are kept by ``core.obs_ops``, shared with the CLI; the worker's controller is ours.
     def obs_settings(self) -> dict[str, Any]:
-        value = self.ctx.store.get_setting(OBS_SETTING, {})
+        from streamdesk.core.obs_ops import SETTING_TARGET
+
+        value = self.ctx.store.get_setting(SETTING_TARGET, {})
         return value if isinstance(value, dict) else {}
 
+    def has_obs_backup(self) -> bool:
+        from streamdesk.core.obs_ops import SETTING_BACKUP
+
+        backup = self.ctx.store.get_setting(SETTING_BACKUP)
+        target = self.obs.target
+        return bool(backup) and (target is None or backup.get("obs") == target.scope)
+
     def connect_obs(self, host: str, port: int, password: str | None, *, quiet: bool = False) -> None:
-        """Connect (password None: use the one in the keyring for host:port)."""
+        """Connect (password None: the one in the keyring for host:port)."""
         ctx = self.ctx
 
         def op(_controller: Any) -> Any:
-            from streamdesk.core.obs import ObsTarget
-            from streamdesk.core.secrets import SecretKind
+            from streamdesk.core import obs_ops
 
-            scope = f"{host}:{port}"
-            pw = password if password else ctx.secrets.get(SecretKind.OBS_PASSWORD, scope)
-            if password:
-                ctx.secrets.set(SecretKind.OBS_PASSWORD, password, scope)
-            ctx.store.put_setting(OBS_SETTING, {"host": host, "port": port})
-            return self.obs.connect_to_blocking(ObsTarget(host=host, port=port, password=pw or None))
+            target = obs_ops.target(ctx, host, port, password)
+            info, streaming = self.obs.connect_to_blocking(
+                lambda on_event: obs_ops.connect(ctx, target, events=True, on_event=on_event))
+            return info, streaming, self._obs_matches_channel(self.obs.controller)
 
         def done(result: Any) -> None:
-            info, streaming = result
+            info, streaming, configured = result
             self.obs_info = info
             self.reachability.emit("obs", True)
             self.obs_connected.emit(info)
+            self.obs_backup_changed.emit(self.has_obs_backup())
+            if configured and self.state is State.PROVISIONED:
+                self._fire(Event.OBS_CONFIGURED)
             if streaming:
                 self._fire(Event.OBS_STREAMING)
             self.poll_health_now()
@@ -388,16 +397,26 @@ class Controller(QObject):
 
         self._run_obs("connect_obs", "obs", op, done, failed, needs_connection=False)
 
+    def _obs_matches_channel(self, controller: Any) -> bool:
+        """OBS thread: does OBS already stream to our server with our key?"""
+        channel = self.ctx.store.channel()
+        if controller is None or not channel.is_provisioned:
+            return False
+        from streamdesk.core import channel_ops
+
+        _type, settings = controller.stream_service()
+        return settings.get("server") == channel.rtmps_url and settings.get("key") == channel_ops.stream_key(
+            self.ctx)
+
     def plan_configure(self) -> None:
         if not self._check_key_expiry():
             return
-        server = self.channel.rtmps_url
         ctx = self.ctx
 
-        def op(controller: Any) -> Any:
-            from streamdesk.core import channel_ops
+        def op(_controller: Any) -> Any:
+            from streamdesk.core import obs_ops
 
-            return controller.plan_configure(server, channel_ops.stream_key(ctx))
+            return obs_ops.configure(ctx, dry_run=True, t=self.obs.target).changes
 
         self._run_obs("plan_configure", "obs", op, self.obs_plan.emit)
 
@@ -406,16 +425,14 @@ class Controller(QObject):
         if reason:
             self.message.emit("obs", "warning", reason)
             return
-        server = self.channel.rtmps_url
         ctx = self.ctx
 
-        def op(controller: Any) -> Any:
-            from streamdesk.core import channel_ops
+        def op(_controller: Any) -> Any:
+            from streamdesk.core import obs_ops
 
-            return controller.configure(server, channel_ops.stream_key(ctx))
+            return obs_ops.configure(ctx, t=self.obs.target)
 
-        def done(backup: Any) -> None:
-            self.obs_backup = backup
+        def done(_result: Any) -> None:
             self.obs_backup_changed.emit(True)
             self._fire(Event.OBS_CONFIGURED)
             self.message.emit("obs", "ok", "OBS now streams to your GetStream call. Undo restores its "
@@ -424,28 +441,30 @@ class Controller(QObject):
         self._run_obs("configure_obs", "obs", op, done)
 
     def undo_configure(self) -> None:
-        backup = self.obs_backup
-        if backup is None:
-            return
+        ctx = self.ctx
+
+        def op(_controller: Any) -> Any:
+            from streamdesk.core import obs_ops
+
+            return obs_ops.restore(ctx, self.obs.target)
 
         def done(_r: Any) -> None:
-            self.obs_backup = None
             self.obs_backup_changed.emit(False)
-            self.flow.reconcile(self.call or _LocalCall(), provisioned=self.channel.is_provisioned,
-                                obs_configured=False)
+            if self.state is State.OBS_CONFIGURED:
+                self.flow.reconcile(self.call or _LocalCall(), provisioned=self.channel.is_provisioned,
+                                    obs_configured=False)
             self.message.emit("obs", "ok", "OBS's previous stream settings are restored.")
 
-        self._run_obs("undo_configure", "obs", lambda c: c.restore(backup), done)
+        self._run_obs("undo_configure", "obs", op, done)
 
     def start_obs_stream(self) -> None:
-        self._start_attempt = True
-
         def done(_r: Any) -> None:
             self._fire(Event.OBS_STREAMING)
             self.poll_health_now()
 
         def failed(text: str, _error: BaseException) -> None:
-            self.message.emit("obs", "error", f"{text} {self._ingest_hint()}".strip())
+            expired = self.channel.key_expires_at is not None and self.channel.key_expires_at <= self.clock()
+            self.message.emit("obs", "error", f"{text} {self._ingest_hint()}" if expired else text)
 
         self._run_obs("start_obs", "obs", lambda c: c.start_stream(), done, failed)
 
@@ -497,27 +516,25 @@ class Controller(QObject):
         else:
             self._silent_since = None
 
-    def _on_obs_event(self, kind: str, state: str) -> None:
+    def _on_obs_event(self, obs_event: Any) -> None:
+        kind = str(getattr(obs_event, "kind", ""))
+        state = str(getattr(obs_event, "state", "") or "")
         if kind == "stream_state":
             if state.endswith("_STARTED") or state.endswith("_RECONNECTED"):
                 self.obs_reconnecting.emit(False)
-                self._start_attempt = False
                 self._fire(Event.OBS_STREAMING)
             elif state.endswith("_RECONNECTING"):
                 self.obs_reconnecting.emit(True)
             elif state.endswith("_STOPPED"):
                 self.obs_reconnecting.emit(False)
-                if self._start_attempt:
-                    # STARTING → STOPPED with no STARTED: OBS could not reach or was refused by the ingest
-                    self._start_attempt = False
-                    self.message.emit("obs", "error", "OBS stopped right after starting: GetStream did not "
-                                      "accept the stream. " + self._ingest_hint())
                 self._fire(Event.OBS_STOPPED)
                 if self.state in (State.LIVE, State.GOING_LIVE):
                     self.message.emit("live", "warning", "OBS stopped streaming, but the call is still live "
                                       "on GetStream: start OBS again, or end the stream.")
-        elif kind in ("exit", "disconnected"):
+        elif kind == "exit" or (kind == "disconnected" and getattr(obs_event, "final", True)):
             self._obs_lost()
+        elif kind == "disconnected":
+            log.info("OBS connection dropped; the controller is reconnecting")
         elif kind == "reconnected":
             self.poll_health_now()
 
@@ -578,16 +595,24 @@ class Controller(QObject):
             if self._recorder is None:
                 from streamdesk.core.live import LiveRecorder
 
-                self._recorder = LiveRecorder(self.ctx, session_id, bitrate=self._bitrate)
+                self._recorder = LiveRecorder(self.ctx, session_id, bitrate=self._bitrate, clock=self.clock)
             return self._recorder.poll_once()
 
         def done(snapshot: Any) -> None:
             self._polling = False
+            self._close_retired_recorder()
             self.last_snapshot = snapshot
             self.snapshot.emit(snapshot)
+            if getattr(snapshot, "error", None):
+                self.message.emit("live", "warning", f"Live numbers are not updating: {snapshot.error}")
+            if getattr(snapshot, "ended", False) and self.state is State.LIVE:
+                # ended elsewhere (the CLI, GetStream's dashboard): the server is the truth
+                self._finish_session(self.ctx.store.get_session(session_id))
+                self.refresh()
 
         def failed(text: str, error: BaseException) -> None:
             self._polling = False
+            self._close_retired_recorder()
             self._note_unreachable(error)
             self.message.emit("live", "warning", f"Live numbers are not updating: {text}")
 
@@ -642,14 +667,29 @@ class Controller(QObject):
             self.message.emit(STAGE_OF_STATE[self.state], "error", f"Force end failed: {text}")
             self.refresh()
 
+        # channel_ops.force_end also stops OBS, over its own connection: it must work even when
+        # our OBS worker is stuck or disconnected
         self._run("force_end", "live", op, done, failed)
-        if self.obs_info is not None:
-            self._run_obs("force_stop_obs", "live", lambda c: c.stop_stream() if c.is_streaming() else None,
-                          lambda _r: self._fire(Event.OBS_STOPPED), lambda _t, _e: None)
+
+    def _drop_recorder(self) -> None:
+        """Release the recorder (its per-session lock and HTTP client) off the GUI thread; if a
+        poll is using it right now, after that poll returns."""
+        recorder, self._recorder = self._recorder, None
+        if recorder is None:
+            return
+        if self._polling:
+            self._retired = recorder
+        else:
+            self.tasks.run(recorder.close, what="close the live recorder")
+
+    def _close_retired_recorder(self) -> None:
+        retired, self._retired = self._retired, None
+        if retired is not None:
+            self.tasks.run(retired.close, what="close the live recorder")
 
     def _finish_session(self, session: Any) -> None:
         self.live_timer.stop()
-        self._recorder = None
+        self._drop_recorder()
         ended = session if session is not None else self.session
         if ended is not None and getattr(ended, "id", None) is not None:
             fresh = self.ctx.store.get_session(ended.id)  # a cheap local read: peak/total as recorded
@@ -660,9 +700,17 @@ class Controller(QObject):
 
     # -- shutdown -----------------------------------------------------------------------------
     def close(self) -> None:
+        """Stop timers, wait (bounded) for running tasks, release the recorder and OBS."""
         self.live_timer.stop()
         self.health_timer.stop()
         self.tasks.close()
+        for recorder in (self._recorder, self._retired):
+            if recorder is not None:
+                try:
+                    recorder.close()
+                except Exception:
+                    log.info("closing the live recorder failed", exc_info=True)
+        self._recorder = self._retired = None
         self.obs.close()
 
 
@@ -673,12 +721,6 @@ class _LocalCall:
     live_started_at = None
     live_ended_at = None
     ended_at = None
-
-
-def _stored_secret(ctx: AppContext, api_key: str) -> str:
-    from streamdesk.core.secrets import SecretKind
-
-    return ctx.secrets.get(SecretKind.API_SECRET, api_key) or ""
 
 
 def _is_obs_gone(error: BaseException) -> bool:

@@ -150,7 +150,7 @@ class ObsWorker(_Dispatcher):
     ``event`` re-emits it queued on the GUI thread.
     """
 
-    event = Signal(str, str)  # kind, state
+    event = Signal(object)  # the ObsEvent (kind, state, detail, final), frozen
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -165,16 +165,14 @@ class ObsWorker(_Dispatcher):
         self._executor.submit(_call, lambda: None if self.closed else fn(self.controller), report)
         return token
 
-    def connect_to_blocking(self, target: Any) -> tuple[Any, bool]:
-        """On the OBS thread only (inside ``submit``): replace the controller with one connected
-        to ``target``; returns its ObsInfo and whether OBS is streaming already."""
-        from streamdesk.core.obs import ObsController
-
+    def connect_to_blocking(self, connect: Callable[[Callable[[Any], None]], Any]) -> tuple[Any, bool]:
+        """On the OBS thread only (inside ``submit``): replace the controller with
+        ``connect(on_event)`` (a connected ObsController); returns its ObsInfo and whether OBS
+        is streaming already."""
         self._drop_controller()
-        controller = ObsController(target, on_event=self._on_event)
-        info = controller.connect()
-        self.controller, self.target = controller, target
-        return info, bool(controller.is_streaming())
+        controller = connect(self._on_event)
+        self.controller, self.target = controller, controller.target
+        return controller.info, bool(controller.is_streaming())
 
     def disconnect(self) -> int:
         return self.submit(lambda _c: self._drop_controller(), what="disconnect from OBS")
@@ -192,7 +190,7 @@ class ObsWorker(_Dispatcher):
         with self._lock:
             if self.closed:
                 return
-            self.event.emit(str(getattr(obs_event, "kind", "")), str(getattr(obs_event, "state", "") or ""))
+            self.event.emit(obs_event)
 
     def close(self, wait: bool = True) -> None:
         self._close()

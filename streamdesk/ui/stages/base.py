@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -119,26 +118,12 @@ def row(*widgets: QWidget, stretch_last: bool = True) -> QHBoxLayout:
     return layout
 
 
-def secret_field(parent: QWidget, what: str) -> QWidget:
-    """The Secrets area's ``SecretField`` (masked, reveal-with-confirm, copy with clearing),
-    or a plain masked line edit if it is not importable."""
-    try:
-        from streamdesk.ui.widgets.secret_field import SecretField
-    except ImportError:
-        field = QLineEdit(parent)
-        field.setEchoMode(QLineEdit.EchoMode.Password)
-        field.setPlaceholderText(what)
-        return field
-    return SecretField(parent=parent) if _accepts_parent_kw(SecretField) else SecretField(parent)
+def secret_field(parent: QWidget, what: str, *, read_only: bool = False) -> QWidget:
+    """The Secrets area's ``SecretField`` (masked, reveal-with-confirm while live, copy with
+    clipboard clearing, expiry warning)."""
+    from streamdesk.ui.widgets.secret_field import SecretField
 
-
-def _accepts_parent_kw(cls: type) -> bool:
-    import inspect
-
-    try:
-        return "parent" in inspect.signature(cls).parameters
-    except (TypeError, ValueError):
-        return False
+    return SecretField(parent, what=what, read_only=read_only)
 
 
 def align_top(layout: QVBoxLayout) -> None:

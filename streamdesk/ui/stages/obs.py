@@ -93,11 +93,16 @@ class ObsCard(StageCard):
         controller.obs_connected.connect(self._on_connected)
         controller.obs_plan.connect(self._on_plan)
         controller.obs_health.connect(self._on_health)
-        controller.obs_backup_changed.connect(lambda _b: self.refresh())
+        self.can_undo = False
+        controller.obs_backup_changed.connect(self._on_backup)
         settings = controller.obs_settings()
         if settings.get("host"):
             self.host.setText(str(settings["host"]))
             self.port.setValue(int(settings.get("port", 4455)))
+
+    def _on_backup(self, present: bool) -> None:
+        self.can_undo = present
+        self.refresh()
 
     def set_target(self, host: str, port: int, password: str) -> None:
         """Prefill (the demo points at its OBS simulator)."""
@@ -163,7 +168,7 @@ class ObsCard(StageCard):
         configure_reason = c.reason(Event.OBS_CONFIGURED) or not_connected
         gate(self.review, configure_reason, busy=busy)
         gate(self.apply, configure_reason, busy=busy)
-        gate(self.undo, None if c.obs_backup is not None else "Nothing to undo yet.", busy=busy)
+        gate(self.undo, None if self.can_undo and connected else "Nothing to undo yet.", busy=busy)
         streaming = c.flow.obs_streaming
         start_reason = not_connected or ("OBS is already streaming." if streaming else None) or (
             None if c.state in (State.PROVISIONED, State.OBS_CONFIGURED) else c.reason(Event.OBS_STREAMING))

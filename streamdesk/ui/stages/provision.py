@@ -94,7 +94,7 @@ class ProvisionCard(StageCard):
         self.server.setReadOnly(True)
         self.server.setPlaceholderText("appears after provisioning")
         self.copy_server = button("Copy", w, slot=self._copy_server, name="copy_server")
-        self.key = secret_field(w, "stream key")
+        self.key = secret_field(w, "stream key", read_only=True)
         self.key.setObjectName("stream_key")
         self.expiry = hint_label(w)
         self.expiry.setObjectName("key_expiry")
