@@ -80,6 +80,7 @@ RECONNECTED = "OBS_WEBSOCKET_OUTPUT_RECONNECTED"
 # obs-websocket request status codes we act on
 CODE_OUTPUT_RUNNING = 500
 CODE_OUTPUT_NOT_RUNNING = 501
+CODE_RESOURCE_NOT_FOUND = 600
 
 # Recommended output settings (the seed's "common issues" advice)
 BITRATE_1080P_KBPS = 4500
@@ -544,8 +545,13 @@ class ObsController:
                             {"parameterCategory": category, "parameterName": name}).get("parameterValue")
 
     def _profile_set(self, category: str, name: str, value: str | None) -> None:
-        self.request("SetProfileParameter",
-                     {"parameterCategory": category, "parameterName": name, "parameterValue": value})
+        """Set a profile parameter; ``None`` deletes it (OBS answers 600 when there is none: fine)."""
+        try:
+            self.request("SetProfileParameter",
+                         {"parameterCategory": category, "parameterName": name, "parameterValue": value})
+        except ObsRequestFailed as e:
+            if not (value is None and e.code == CODE_RESOURCE_NOT_FOUND):
+                raise
 
     def _output_plan(self) -> tuple[list[tuple[str, str, str | None, str]], list[ConfigChange]]:
         """The profile parameters to set ``[(category, name, new, note)]`` and the advisory rows."""

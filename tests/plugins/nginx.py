@@ -73,9 +73,8 @@ class RtmpIngest:
             return r.read().decode()
 
     def bytes_in(self) -> int:
-        """Bytes nginx has received on the ``live`` application so far."""
-        root = ET.fromstring(self.stats_xml())
-        return sum(int(e.text or 0) for e in root.iterfind("./server/application/live/bytes_in"))
+        """Bytes nginx has received over RTMP since it started (``rtmp_stat``'s total)."""
+        return int(ET.fromstring(self.stats_xml()).findtext("bytes_in") or 0)
 
     def streams(self) -> list[str]:
         """Names of the streams being published right now (the stream keys)."""

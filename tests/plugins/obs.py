@@ -206,6 +206,7 @@ def real_obs() -> Iterator[ObsProcess]:
 def obs_target(real_obs: ObsProcess):
     """The shared real OBS, idle, with its profile put back to the seeded values."""
     import obsws_python as obsws
+    import obsws_python.error
 
     from streamdesk.core.obs import ObsTarget
 
@@ -217,8 +218,12 @@ def obs_target(real_obs: ObsProcess):
             while client.send("GetStreamStatus", raw=True)["outputActive"] and time.monotonic() < deadline:
                 time.sleep(0.05)
         for category, name, value in _RESET_PARAMETERS:
-            client.send("SetProfileParameter",
-                        {"parameterCategory": category, "parameterName": name, "parameterValue": value})
+            try:
+                client.send("SetProfileParameter",
+                            {"parameterCategory": category, "parameterName": name, "parameterValue": value})
+            except obsws.error.OBSSDKRequestError as e:
+                if not (value is None and e.code == 600):  # 600: deleting one that is not there
+                    raise
         client.send("SetStreamServiceSettings", {
             "streamServiceType": "rtmp_custom",
             "streamServiceSettings": {"server": "rtmp://127.0.0.1/initial", "key": "initial-key"},
