@@ -187,7 +187,7 @@ def _probe_secret_service() -> None:
     t.join(PROBE_TIMEOUT_S)
     if t.is_alive():
         raise KeyringLocked(
-            f"Your keyring did not answer within {PROBE_TIMEOUT_S:.0f} s: unlock your keyring and check "
+            f"Your keyring did not answer within {PROBE_TIMEOUT_S:g} s: unlock your keyring and check "
             "that its service is running, then try again."
         )
     if "error" in result:

@@ -257,3 +257,38 @@ def test_strings_inside_a_json_secret_are_redacted_on_their_own() -> None:
         SecretKind.OBS_BACKUP_KEY, json.dumps({"key": old_key, "password": auth}), scope="127.0.0.1:4455"
     )
     assert redact(f"restoring key {old_key} / {auth}") == f"restoring key {REDACTED} / {REDACTED}"
+
+
+def test_a_keyring_daemon_that_never_answers_is_reported_not_waited_on(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch):
+    """A bus that accepts the connection and then says nothing (a hung daemon, a prompt nobody
+    can see): the probe gives up after PROBE_TIMEOUT_S with the unlock message."""
+    import socket
+    import time
+
+    from keyring.backends.SecretService import Keyring
+
+    from streamdesk.core.secrets import KeyringLocked
+
+    path = tmp_path / "silent-bus"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen()
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={path}")
+    monkeypatch.setattr(secrets, "PROBE_TIMEOUT_S", 0.3)
+    try:
+        started = time.monotonic()
+        with pytest.raises(KeyringLocked, match=r"did not answer within 0\.3 s: unlock your keyring"):
+            SecretStore(Keyring()).check()
+        assert time.monotonic() - started < 3
+    finally:
+        server.close()  # the stuck probe thread now fails and ends
+
+
+def test_importing_the_module_does_not_import_keyring() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, streamdesk.core.secrets; print('keyring' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
