@@ -131,17 +131,9 @@ def poll_interval(ctx: AppContext) -> float:
 def default_client(ctx: AppContext, timeout: float = 5.0) -> GetStreamClient:
     """A client that never retries on its own: the recorder's next poll is the retry, and a
     poll must not sleep (a 429 backs off through ``LiveSnapshot.next_poll_s`` instead)."""
-    from streamdesk.core.secrets import SecretKind
+    from streamdesk.core import channel_ops
 
-    channel = ctx.store.channel()
-    if not channel.has_account:
-        raise StreamdeskError("No GetStream account is set up.", hint="Run `streamdesk setup` first.")
-    secret = os.environ.get("STREAMDESK_API_SECRET", "").strip() or ctx.secrets.get(
-        SecretKind.API_SECRET, channel.api_key)
-    if not secret:
-        raise StreamdeskError("The GetStream API secret is not in the keyring.",
-                              hint="Run `streamdesk setup --secret-stdin` again.")
-    return GetStreamClient(channel.api_key, secret, base_url=ctx.api_base(), timeout=timeout, max_retries=0)
+    return channel_ops.client(ctx, timeout=timeout, max_retries=0)
 
 
 def _ts(value: datetime | None) -> float | None:
