@@ -76,8 +76,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 # -- setup / provision / key ------------------------------------------------------------------------
 def setup(args: argparse.Namespace, ctx: AppContext) -> int:
     secret = secret_from(ops.API_SECRET_ENV, args.secret_stdin, "API secret")
-    channel = ops.save_account(ctx, api_key=args.api_key, api_secret=secret, user_id=args.user_id,
-                               call_id=args.call_id, api_base=args.api_base)
+    try:
+        channel = ops.save_account(ctx, api_key=args.api_key, api_secret=secret, user_id=args.user_id,
+                                   call_id=args.call_id, api_base=args.api_base)
+    except ops.NotSetUp as e:  # no secret handed in and none stored: the command line is incomplete
+        raise UsageError(e.message, hint=e.hint) from None
     print(f"Saved the GetStream account: API key {channel.api_key}, user {channel.user_id}, "
           f"call {channel.call_cid}.")
     print("The API secret is in the system keyring." if secret

@@ -1,0 +1,151 @@
+"""The whole GetStream flow through the real CLI process, against the simulator, with the secrets
+in a real Secret Service (gnome-keyring on a private D-Bus session): setup → provision → key →
+golive → status → stop → end, with 429s and 5xx injected along the way."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import jwt
+import pytest
+
+from tests.plugins.getstream_sim import SIM_API_KEY, SIM_API_SECRET
+from tests.plugins.processes import free_port, run_cli
+
+pytestmark = pytest.mark.secretservice
+
+KEYRING_VARS = ("DBUS_SESSION_BUS_ADDRESS", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "PYTHON_KEYRING_BACKEND")
+
+
+@pytest.fixture
+def env(secret_service: dict[str, str]) -> dict[str, str]:
+    """Only the keyring part of the Secret Service env: STREAMDESK_HOME stays this test's own."""
+    return {k: secret_service[k] for k in KEYRING_VARS}
+
+
+def cli(env: dict[str, str], *args: str, input: str | None = None, ok: bool = True):
+    out = run_cli(*args, env=env, input=input)
+    assert "Traceback" not in out.stderr, out.stderr
+    if ok:
+        assert out.returncode == 0, f"streamdesk {' '.join(args)} failed: {out.stderr}"
+    return out
+
+
+def setup(env: dict[str, str], api_base: str, secret: str = SIM_API_SECRET, call_id: str = "show-1"):
+    return cli(env, "setup", "--api-key", SIM_API_KEY, "--user-id", "host-1", "--call-id", call_id,
+               "--api-base", api_base, "--secret-stdin", input=secret + "\n", ok=False)
+
+
+def no_secrets_in(home: Path, *texts: str, secrets: tuple[str, ...]) -> None:
+    blobs = list(texts) + [p.read_bytes().decode("utf-8", "replace") for p in home.rglob("*") if p.is_file()]
+    for secret in secrets:
+        for blob in blobs:
+            assert secret not in blob
+
+
+def test_whole_flow_survives_429s_and_5xx(env, gs_sim, isolated_home: Path) -> None:
+    faults = gs_sim.faults
+    faults.server_error("UpdateUsers", times=1, status=503)
+    faults.rate_limit("GetOrCreateCall", times=1, reset_in=1.0)
+    faults.server_error("GetOrCreateChannel", times=2, status=502)
+    faults.rate_limit("GoLive", times=1, reset_in=1.0)
+    faults.server_error("StopLive", times=1, status=500)
+    faults.server_error("EndCall", times=1, status=504)
+    outputs = []
+
+    out = setup(env, gs_sim.url)
+    assert out.returncode == 0, out.stderr
+    assert "livestream:show-1" in out.stdout and "keyring" in out.stdout
+    outputs.append(out.stdout)
+
+    out = cli(env, "provision", "--join-ahead", "120", "--key-ttl", "6")
+    rtmp = f"rtmps://ingress.stream-io-video.com:443/{SIM_API_KEY}.livestream.show-1"
+    assert rtmp in out.stdout and "livestream:show-1" in out.stdout
+    assert "expires" in out.stdout
+    outputs.append(out.stdout)
+
+    masked = cli(env, "key").stdout
+    key = cli(env, "key", "--reveal").stdout.strip()
+    claims = jwt.decode(key, SIM_API_SECRET, algorithms=["HS256"])
+    assert claims["user_id"] == "host-1"
+    assert abs(claims["exp"] - (time.time() + 6 * 3600)) < 120
+    assert key[-4:] in masked and key not in masked and key not in "".join(outputs)
+
+    out = cli(env, "golive", "--hls")
+    assert "LIVE" in out.stdout
+    gs_sim.advance(60)  # the simulated audience arrives
+
+    status = json.loads(cli(env, "status", "--json").stdout)
+    assert status["state"] == "live" and status["remote"]["live"] is True
+    assert status["session_id"] is not None and status["remote"]["viewers"] > 0
+    assert status["remote_error"] is None
+
+    out = cli(env, "stop")
+    assert "back in backstage" in out.stdout and f"Session {status['session_id']}" in out.stdout
+
+    out = cli(env, "end", "--mark-ended")
+    assert "ended for everyone" in out.stdout
+
+    status = json.loads(cli(env, "status", "--json").stdout)
+    assert status["state"] == "ended"
+    sessions = json.loads(cli(env, "sessions", "--json").stdout)
+    assert len(sessions) == 1 and sessions[0]["end_reason"] == "stopped" and sessions[0]["ended_at"]
+
+    # every injected fault fired and was absorbed by a retry
+    assert faults.count() == 7
+    assert {r.operation for r in gs_sim.received if r.status >= 400} == {
+        "UpdateUsers", "GetOrCreateCall", "GetOrCreateChannel", "GoLive", "StopLive", "EndCall"}
+    no_secrets_in(isolated_home, *outputs, secrets=(SIM_API_SECRET, key))
+
+
+def test_wrong_secret_fails_with_one_clear_line(env, gs_sim, isolated_home: Path) -> None:
+    wrong = "not-the-secret-0123456789abcdefghijklmnop"
+    assert setup(env, gs_sim.url, secret=wrong).returncode == 0
+    out = cli(env, "provision", ok=False)
+    assert out.returncode == 1
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert "refused the API key or secret" in lines[0] and "code 43" in lines[0]
+    assert "streamdesk setup" in lines[0]
+    no_secrets_in(isolated_home, out.stdout, out.stderr, secrets=(wrong,))
+
+
+def test_status_keeps_working_when_getstream_is_unreachable(env) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    assert setup(env, dead).returncode == 0
+    out = cli(env, "status")
+    assert "State: needs provision" in out.stdout
+    assert "GetStream unreachable: Could not reach GetStream" in out.stdout
+    data = json.loads(cli(env, "status", "--json").stdout)
+    assert data["remote"] is None and "Could not reach GetStream" in data["remote_error"]
+
+
+def test_force_end_closes_the_session_even_when_getstream_fails(env, gs_sim) -> None:
+    assert setup(env, gs_sim.url).returncode == 0
+    cli(env, "provision")
+    cli(env, "golive")
+    gs_sim.faults.server_error("StopLive", times=None, status=503)
+    out = cli(env, "end", "--force", ok=False)
+    assert out.returncode == 1
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert "GetStream may still show the call live" in out.stderr
+    sessions = json.loads(cli(env, "sessions", "--json").stdout)
+    assert sessions[0]["ended_at"] is not None and sessions[0]["end_reason"] == "force_end"
+    gs_sim.faults.clear()
+    cli(env, "end", "--force")  # and once GetStream answers, the same command just works
+    assert json.loads(cli(env, "status", "--json").stdout)["remote"]["backstage"] is True
+
+
+def test_bad_input_is_refused_before_anything_is_saved(env, gs_sim) -> None:
+    out = cli(env, "setup", "--api-key", SIM_API_KEY, "--user-id", "host 1", "--secret-stdin",
+              input=SIM_API_SECRET + "\n", ok=False)
+    assert out.returncode == 1 and "contains ' '" in out.stderr
+    out = cli(env, "setup", "--api-key", "key-without-secret", "--user-id", "host-1", ok=False)
+    assert out.returncode == 2 and "STREAMDESK_API_SECRET" in out.stderr
+    assert json.loads(cli(env, "status", "--json", "--offline").stdout)["state"] == "needs_account"
+    assert setup(env, gs_sim.url).returncode == 0
+    out = cli(env, "provision", "--starts-at", "tomorrow-ish", ok=False)
+    assert out.returncode == 1 and "not an ISO 8601" in out.stderr
+    assert gs_sim.received == []  # nothing reached GetStream
