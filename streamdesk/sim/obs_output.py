@@ -118,9 +118,14 @@ class StreamOutput:
             "outputDuration": duration_ms,
             "outputCongestion": float(self.knobs.congestion) if active else 0.0,
             "outputBytes": int(self.bytes) if active else 0,
-            "outputSkippedFrames": int(self.dropped) if active else 0,
-            "outputTotalFrames": int(self.frames) if active else 0,
+            "outputSkippedFrames": whole(self.dropped) if active else 0,
+            "outputTotalFrames": whole(self.frames) if active else 0,
         }
+
+
+def whole(count: float) -> int:
+    """A float counter as the whole frames it stands for (11.9999999 accumulated is 12)."""
+    return int(count + 1e-6)
 
 
 def timecode(ms: int) -> str:

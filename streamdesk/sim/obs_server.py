@@ -31,7 +31,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
-from streamdesk.sim.obs_output import OutputKnobs, StreamOutput
+from streamdesk.sim.obs_output import OutputKnobs, StreamOutput, whole
 from streamdesk.sim.obs_profile import ObsProfile, VideoSettings
 from streamdesk.sim.obs_protocol import (
     CLOSE_REASONS,
@@ -53,7 +53,7 @@ log = logging.getLogger("streamdesk.sim.obs")
 DEFAULT_PASSWORD = "streamdesk-demo"
 # What OBS 29 can create on Linux without plugins.
 STREAM_SERVICE_TYPES = ("rtmp_common", "rtmp_custom")
-CLOSE_GRACE = 1.0  # seconds a client gets to answer our close frame before its socket is cut
+CLOSE_GRACE = 0.5  # seconds a client gets to answer our close frame before its socket is cut
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,7 @@ class ObsSimulator:
         self._thread: threading.Thread | None = None
         self._server: Server | None = None
         self._stream_task: asyncio.Task | None = None
+        self._reconnect_done = asyncio.Event()
         self._launched_at = clock()
         self._handlers: dict[str, _Handler] = {
             "GetVersion": self._get_version,
@@ -262,10 +263,15 @@ class ObsSimulator:
         """Kill every client's TCP connection with no close frame (a crashed OBS or a dead network)."""
         return self._call(self._async(self._abort_all))
 
-    def simulate_reconnect(self, duration: float = 1.0) -> None:
-        """The ingest connection drops: RECONNECTING now, RECONNECTED after ``duration`` if the ingest is
-        reachable by then, else the output gives up (STOPPED), as OBS does after its retries."""
+    def simulate_reconnect(self, duration: float | None = 1.0) -> None:
+        """The ingest connection drops: RECONNECTING now; after ``duration`` seconds (or at
+        ``finish_reconnect()`` when None) RECONNECTED if the ingest is reachable by then, else the
+        output gives up (STOPPED), as OBS does after its retries."""
         self._call(self._async(lambda: self._begin_reconnect(duration)))
+
+    def finish_reconnect(self) -> None:
+        """End a ``simulate_reconnect(None)`` now."""
+        self._call(self._async(self._reconnect_done.set))
 
     # ================================================================ loop plumbing
     def _run_loop(self, ready: threading.Event) -> None:
@@ -343,10 +349,13 @@ class ObsSimulator:
             except (TimeoutError, ConnectionClosed, OSError):
                 s.ws.transport.abort()
 
-        await asyncio.gather(*(close(s) for s in targets))
+        closing = [asyncio.ensure_future(close(s)) for s in targets]
         if code == CloseCode.GOING_AWAY:  # the server is going: nobody may linger in a closing handshake
+            await asyncio.gather(*closing)
             for s in list(self._sessions):
                 s.ws.transport.abort()
+        else:
+            await asyncio.sleep(0)  # let the close frames go out; the handshakes finish on their own
         return len(targets)
 
     def _abort_all(self) -> int:
@@ -548,11 +557,11 @@ class ObsSimulator:
             "availableDiskSpace": 80_000.0,
             "activeFps": float(fps),
             "averageFrameRenderTime": 2.4,
-            "renderSkippedFrames": int(render_total * self.knobs.render_lag_pct / 100.0),
-            "renderTotalFrames": int(render_total),
+            "renderSkippedFrames": whole(render_total * self.knobs.render_lag_pct / 100.0),
+            "renderTotalFrames": whole(render_total),
             # In GetStats these are the *encoder's* skipped frames (lag), not network drops.
-            "outputSkippedFrames": int(self._output.encoder_skipped),
-            "outputTotalFrames": int(self._output.encoder_frames),
+            "outputSkippedFrames": whole(self._output.encoder_skipped),
+            "outputTotalFrames": whole(self._output.encoder_frames),
             "webSocketSessionIncomingMessages": session_in,
             "webSocketSessionOutgoingMessages": session_out,
         }, None
@@ -644,14 +653,16 @@ class ObsSimulator:
         self._output.stopped(self.clock())
         await self._emit_stream(OutputState.STOPPED, active=False)
 
-    def _begin_reconnect(self, duration: float) -> None:
+    def _begin_reconnect(self, duration: float | None) -> None:
         if not self._output.flowing:
             raise RuntimeError(f"simulate_reconnect needs a connected stream; it is {self._output.state}")
         self._output.move_to(OutputState.RECONNECTING, self.clock())
+        self._reconnect_done = done = asyncio.Event()
 
         async def sequence() -> None:
             await self._emit_stream(OutputState.RECONNECTING, active=True)
-            await asyncio.sleep(duration)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), duration)
             if self.ingest_reachable:
                 self._output.move_to(OutputState.RECONNECTED, self.clock())
                 await self._emit_stream(OutputState.RECONNECTED, active=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import obsws_python as obsws
 import pytest
 from obsws_python.error import OBSSDKError, OBSSDKRequestError
@@ -11,57 +9,21 @@ from obsws_python.error import OBSSDKError, OBSSDKRequestError
 from streamdesk.sim.obs_profile import ObsProfile
 from streamdesk.sim.obs_protocol import OutputState
 from streamdesk.sim.obs_server import ObsSimulator
+from tests.plugins.obs_sim import ObsEventLog
 from tests.plugins.processes import wait_until
 
 STARTING, STARTED = OutputState.STARTING, OutputState.STARTED
 STOPPING, STOPPED = OutputState.STOPPING, OutputState.STOPPED
 
 
-def req_client(sim: ObsSimulator, password: str | None = None, timeout: float = 3.0) -> obsws.ReqClient:
-    # host, port and password always given: obsws-python otherwise reads a config.toml from disk.
-    return obsws.ReqClient(host=sim.host, port=sim.port, timeout=timeout,
-                           password=sim.password if password is None else password)
-
-
-class Events:
-    """An obsws-python EventClient recording what it hears."""
-
-    def __init__(self, sim: ObsSimulator, subs: int = obsws.Subs.OUTPUTS | obsws.Subs.GENERAL) -> None:
-        self.states: list[str] = []
-        self.active: list[bool] = []
-        self.exits = 0
-        self._lock = threading.Lock()
-        self.client = obsws.EventClient(host=sim.host, port=sim.port, password=sim.password, subs=subs,
-                                        timeout=3)
-        self.client.callback.register([self.on_stream_state_changed, self.on_exit_started])
-
-    def on_stream_state_changed(self, data: object) -> None:
-        with self._lock:
-            self.states.append(data.output_state)  # type: ignore[attr-defined]
-            self.active.append(data.output_active)  # type: ignore[attr-defined]
-
-    def on_exit_started(self, data: object) -> None:
-        self.exits += 1
-
-    def wait_for(self, state: str) -> None:
-        wait_until(lambda: state in self.states, timeout=5, what=f"{state} event (got {self.states})")
-
-    def close(self) -> None:
-        self.client.disconnect()
+@pytest.fixture
+def events(obs_sim: ObsSimulator, obsws_events) -> ObsEventLog:
+    return obsws_events(obs_sim)
 
 
 @pytest.fixture
-def events(obs_sim: ObsSimulator):
-    ev = Events(obs_sim)
-    yield ev
-    ev.close()
-
-
-@pytest.fixture
-def client(obs_sim: ObsSimulator):
-    c = req_client(obs_sim)
-    yield c
-    c.disconnect()
+def client(obs_sim: ObsSimulator, obsws_client) -> obsws.ReqClient:
+    return obsws_client(obs_sim)
 
 
 # ---------------------------------------------------------------- handshake
@@ -73,18 +35,16 @@ def test_identifies_with_the_sha256_challenge_and_reports_obs_29(client: obsws.R
     assert "GetStreamStatus" in version.available_requests
 
 
-def test_wrong_password_is_refused(obs_sim: ObsSimulator) -> None:
+def test_wrong_password_is_refused(obs_sim: ObsSimulator, obsws_client) -> None:
     with pytest.raises(OBSSDKError, match="failed to identify"):
-        req_client(obs_sim, password="not-the-password")
+        obsws_client(obs_sim, password="not-the-password")
     assert not [c for c in obs_sim.connections if c.identified]
 
 
-def test_without_a_password_no_challenge_is_sent(make_obs_sim) -> None:
-    sim = make_obs_sim(password=None)
-    c = obsws.ReqClient(host=sim.host, port=sim.port, password="", timeout=3)
+def test_without_a_password_no_challenge_is_sent(make_obs_sim, obsws_client) -> None:
+    c = obsws_client(make_obs_sim(password=None))
     assert "authentication" not in c.base_client.server_hello["d"]
     assert c.get_version().rpc_version == 1
-    c.disconnect()
 
 
 def test_repr_never_shows_the_password(obs_sim: ObsSimulator) -> None:
@@ -141,22 +101,20 @@ def test_profile_parameter_values_must_be_strings(client: obsws.ReqClient) -> No
     assert err.value.code == 401
 
 
-def test_hardware_encoder_shows_in_the_encoder_defaults(make_obs_sim) -> None:
+def test_hardware_encoder_shows_in_the_encoder_defaults(make_obs_sim, obsws_client) -> None:
     sim = make_obs_sim(profile=ObsProfile(hardware_encoder="nvenc"))
-    c = req_client(sim)
+    c = obsws_client(sim)
     assert c.get_profile_parameter("SimpleOutput", "StreamEncoder").default_parameter_value == "nvenc"
     assert c.get_profile_parameter("AdvOut", "Encoder").default_parameter_value == "jim_nvenc"
-    c.disconnect()
 
 
-def test_video_settings_come_from_the_profile(make_obs_sim) -> None:
+def test_video_settings_come_from_the_profile(make_obs_sim, obsws_client) -> None:
     sim = make_obs_sim(profile=ObsProfile(canvas=(1920, 1080), output=(1280, 720), fps="59.94"))
-    c = req_client(sim)
+    c = obsws_client(sim)
     video = c.get_video_settings()
     assert (video.base_width, video.base_height) == (1920, 1080)
     assert (video.output_width, video.output_height) == (1280, 720)
     assert (video.fps_numerator, video.fps_denominator) == (60000, 1001)
-    c.disconnect()
 
 
 def test_unknown_request_and_missing_fields_get_obs_codes(client: obsws.ReqClient) -> None:
@@ -170,7 +128,7 @@ def test_unknown_request_and_missing_fields_get_obs_codes(client: obsws.ReqClien
 
 # ---------------------------------------------------------------- stream lifecycle
 def test_start_returns_at_once_then_starting_started(obs_sim: ObsSimulator, client: obsws.ReqClient,
-                                                     events: Events) -> None:
+                                                     events: ObsEventLog) -> None:
     client.start_stream()
     assert not client.get_stream_status().output_active  # StartStream does not mean connected
     events.wait_for(STARTED)
@@ -188,7 +146,7 @@ def test_start_returns_at_once_then_starting_started(obs_sim: ObsSimulator, clie
 
 
 def test_start_that_cannot_reach_the_ingest_ends_stopped(obs_sim: ObsSimulator, client: obsws.ReqClient,
-                                                         events: Events) -> None:
+                                                         events: ObsEventLog) -> None:
     obs_sim.ingest_reachable = False
     client.start_stream()
     events.wait_for(STOPPED)
@@ -196,7 +154,7 @@ def test_start_that_cannot_reach_the_ingest_ends_stopped(obs_sim: ObsSimulator, 
     assert not client.get_stream_status().output_active
 
 
-def test_output_state_rules(obs_sim: ObsSimulator, client: obsws.ReqClient, events: Events) -> None:
+def test_output_state_rules(obs_sim: ObsSimulator, client: obsws.ReqClient, events: ObsEventLog) -> None:
     with pytest.raises(OBSSDKRequestError) as err:
         client.stop_stream()
     assert err.value.code == 501
@@ -212,22 +170,18 @@ def test_output_state_rules(obs_sim: ObsSimulator, client: obsws.ReqClient, even
     assert obs_sim.stream_service["streamServiceType"] == "rtmp_common"  # nothing changed
 
 
-def test_toggle_stream(obs_sim: ObsSimulator, client: obsws.ReqClient, events: Events) -> None:
+def test_toggle_stream(obs_sim: ObsSimulator, client: obsws.ReqClient, events: ObsEventLog) -> None:
     assert client.toggle_stream().output_active is True
     events.wait_for(STARTED)
     assert client.toggle_stream().output_active is False
     events.wait_for(STOPPED)
 
 
-def test_events_follow_the_subscription(obs_sim: ObsSimulator, client: obsws.ReqClient) -> None:
-    general_only = Events(obs_sim, subs=obsws.Subs.GENERAL)
-    outputs = Events(obs_sim, subs=obsws.Subs.OUTPUTS)
-    try:
-        client.start_stream()
-        outputs.wait_for(STARTED)
-        assert general_only.states == []
-        assert [c.event_subscriptions for c in obs_sim.connections if c.event_subscriptions] in (
-            [1, 64], [64, 1])
-    finally:
-        general_only.close()
-        outputs.close()
+def test_events_follow_the_subscription(obs_sim: ObsSimulator, client: obsws.ReqClient,
+                                        obsws_events) -> None:
+    general_only = obsws_events(obs_sim, subs=obsws.Subs.GENERAL)
+    outputs = obsws_events(obs_sim, subs=obsws.Subs.OUTPUTS)
+    client.start_stream()
+    outputs.wait_for(STARTED)
+    assert general_only.states == []
+    assert sorted(c.event_subscriptions for c in obs_sim.connections) == [0, 1, 64]
