@@ -12,7 +12,8 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
@@ -321,16 +322,16 @@ def fetch_call(ctx: AppContext, *, timeout: float = 10.0, max_retries: int = 4) 
 # ---------------------------------------------------------------------------------------------
 def go_live(ctx: AppContext, options: GoLiveOptions = GoLiveOptions(), *, timeout: float = 30.0,
             poll_interval: float = 1.0, sleep: Callable[[float], None] = time.sleep,
-            clock: Callable[[], float] = time.monotonic) -> LiveResult:
+            clock: Callable[[], float] = time.monotonic, gs: GetStreamClient | None = None) -> LiveResult:
     """Take the call out of backstage and wait until GetStream confirms it is live.
 
     GoLive's reply already shows the new state on a healthy service, but the confirmation that
     counts is GetCall (``backstage`` false and ``session.live_started_at`` set), polled until
     ``timeout``; only then is the session row opened, so history never records a show that
-    did not happen."""
+    did not happen. ``gs`` is an already-open client to use (the caller keeps ownership)."""
     channel = require_provisioned(ctx)
     start = clock()
-    with client(ctx, sleep=sleep) as gs:
+    with _use(gs) if gs is not None else client(ctx, sleep=sleep) as gs:
         call = gs.go_live(channel.call_type, channel.call_id, hls=options.hls, recording=options.recording,
                           captions=options.captions, transcription=options.transcription,
                           recording_storage=options.recording_storage or None,
@@ -344,6 +345,11 @@ def go_live(ctx: AppContext, options: GoLiveOptions = GoLiveOptions(), *, timeou
     session = ctx.store.start_session(channel.call_cid, call.live_started_at.timestamp(), call.session_id)
     notices = tuple(n for n in (_announce(ctx, "live", session),) if n)
     return LiveResult(call, session, clock() - start, notices)
+
+
+@contextmanager
+def _use(gs: GetStreamClient) -> Iterator[GetStreamClient]:
+    yield gs  # borrowed: not closed here
 
 
 def _stuck(channel: ChannelConfig, call: CallState, timeout: float) -> GoLiveStuck:

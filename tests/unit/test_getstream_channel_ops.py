@@ -5,10 +5,15 @@ in the test's STREAMDESK_HOME."""
 
 from __future__ import annotations
 
+import copy
+import json
+import re
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
+import httpx
 import jwt
 import pytest
 
@@ -16,6 +21,7 @@ from streamdesk.cli.channel import mask
 from streamdesk.core import channel_ops as ops
 from streamdesk.core.context import AppContext
 from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.getstream import GetStreamClient
 from streamdesk.core.secrets import SecretKind
 
 SECRET = "demo-secret-0123456789abcdef0123456789"
@@ -153,3 +159,85 @@ def test_rotate_key_mints_a_user_jwt_offline(ctx: AppContext) -> None:
     assert before + 2 * 3600 - 2 <= claims["exp"] <= time.time() + 2 * 3600
     assert claims["iat"] <= before
     assert SECRET not in repr(result)
+
+
+# -- go live confirmation (GetStream scripted at the transport level) ---------------------------------
+EXAMPLES = json.loads((Path(__file__).resolve().parents[1] / "data" / "getstream-examples.json").read_text())
+LIVE_AT_NS = 1_767_225_661_000_000_000
+
+
+def _call(*, live: bool) -> dict:
+    body = copy.deepcopy(EXAMPLES["GetCallResponse"])
+    body["call"]["id"], body["call"]["cid"] = "host-1-live", "livestream:host-1-live"
+    if live:
+        body["call"]["backstage"] = False
+        body["call"]["session"] = {**EXAMPLES["CallSessionResponse"], "id": "sess-9",
+                                   "live_started_at": LIVE_AT_NS}
+    return body
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def provisioned(ctx: AppContext) -> AppContext:
+    ops.save_account(ctx, api_key="key1", api_secret=SECRET, user_id="host-1")
+    ctx.store.save_channel(replace(ctx.store.channel(), rtmps_url="rtmps://ingest.test/app",
+                                   provisioned_at=1.0, key_expires_at=time.time() + 3600))
+    return ctx
+
+
+def scripted(answers: list[tuple[str, dict]]) -> tuple[GetStreamClient, list[str]]:
+    """A client whose GetStream answers GoLive / GetCall from ``answers`` in order."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path.rsplit("/", 1)[-1])
+        name, body = answers.pop(0) if len(answers) > 1 else answers[0]
+        status = 201 if request.method == "POST" else 200
+        if name == "golive":
+            body = {"call": body["call"], "duration": "1ms"}
+        return httpx.Response(status, json=body)
+
+    gs = GetStreamClient("key1", SECRET, base_url="https://gs.test", transport=httpx.MockTransport(handler))
+    return gs, seen
+
+
+def test_go_live_polls_until_getstream_confirms_then_opens_the_session(provisioned: AppContext) -> None:
+    gs, seen = scripted([("golive", _call(live=False)), ("get", _call(live=False)),
+                         ("get", _call(live=True))])
+    t = FakeTime()
+    result = ops.go_live(provisioned, timeout=30, poll_interval=2, sleep=t.sleep, clock=t.clock, gs=gs)
+    assert seen == ["go_live", "host-1-live", "host-1-live"]
+    assert result.waited_s == 4 and result.call.is_live
+    assert result.session.started_at == LIVE_AT_NS / 1e9 and result.session.gs_session_id == "sess-9"
+    assert provisioned.store.open_session("livestream:host-1-live") == result.session
+
+
+def test_go_live_stuck_in_backstage_says_what_to_check(provisioned: AppContext) -> None:
+    gs, seen = scripted([("golive", _call(live=False)), ("get", _call(live=False))])
+    t = FakeTime()
+    with pytest.raises(ops.GoLiveStuck) as info:
+        ops.go_live(provisioned, timeout=10, poll_interval=1, sleep=t.sleep, clock=t.clock, gs=gs)
+    text = info.value.one_line()
+    assert "still shows livestream:host-1-live in backstage 10 s after go live" in text
+    assert "OBS is streaming" in text and "rtmps://ingest.test/app" in text and "stream key" in text
+    assert len(seen) == 11 and t.now == 1010
+    assert provisioned.store.open_session() is None  # no show recorded that did not happen
+
+
+def test_go_live_stuck_with_an_expired_key_points_at_the_key(provisioned: AppContext) -> None:
+    provisioned.store.save_channel(replace(provisioned.store.channel(), key_expires_at=time.time() - 60))
+    gs, _ = scripted([("golive", _call(live=False)), ("get", _call(live=False))])
+    t = FakeTime()
+    with pytest.raises(ops.GoLiveStuck) as info:
+        ops.go_live(provisioned, timeout=3, sleep=t.sleep, clock=t.clock, gs=gs)
+    assert re.search(r"stream key, which expired at .* key --rotate", info.value.one_line())
