@@ -5,14 +5,19 @@ golive → status → stop → end, with 429s and 5xx injected along the way."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import jwt
 import pytest
 
 from tests.plugins.getstream_sim import SIM_API_KEY, SIM_API_SECRET
-from tests.plugins.processes import free_port, run_cli
+from tests.plugins.processes import REPO, free_port, run_cli, stop_process
 
 pytestmark = pytest.mark.secretservice
 
@@ -149,3 +154,72 @@ def test_bad_input_is_refused_before_anything_is_saved(env, gs_sim) -> None:
     out = cli(env, "provision", "--starts-at", "tomorrow-ish", ok=False)
     assert out.returncode == 1 and "not an ISO 8601" in out.stderr
     assert gs_sim.received == []  # nothing reached GetStream
+
+
+# -- key --copy ---------------------------------------------------------------------------------------
+def test_copy_without_a_display_fails_clearly(env, gs_sim) -> None:
+    assert setup(env, gs_sim.url).returncode == 0
+    cli(env, "provision")
+    out = cli(env, "key", "--copy", ok=False)  # the tests run Qt offscreen
+    assert out.returncode == 1 and "Cannot copy: there is no display" in out.stderr
+    assert "--reveal" in out.stderr
+
+
+@pytest.fixture
+def x_display() -> Iterator[str]:
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    with os.fdopen(read_fd) as r:
+        display = r.readline().strip()
+    try:
+        if not display:
+            pytest.fail("Xvfb did not report a display")
+        yield f":{display}"
+    finally:
+        stop_process(proc)
+
+
+CLIPBOARD = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication
+app = QGuiApplication([])
+if len(sys.argv) == 1:
+    print(app.clipboard().text())
+else:
+    app.clipboard().setText(sys.argv[1])
+    QTimer.singleShot(300, app.quit)
+    app.exec()
+"""
+
+
+@pytest.mark.xvfb
+def test_copy_puts_the_key_on_the_x11_clipboard_until_something_else_is_copied(env, gs_sim, x_display):
+    assert setup(env, gs_sim.url).returncode == 0
+    cli(env, "provision")
+    key = cli(env, "key", "--reveal").stdout.strip()
+    x_env = {**os.environ, **env, "DISPLAY": x_display, "QT_QPA_PLATFORM": "xcb",
+             "STREAMDESK_CLIPBOARD_SECONDS": "60"}
+    owner = subprocess.Popen([sys.executable, "-m", "streamdesk", "key", "--copy"], env=x_env, cwd=REPO,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        printed = []
+        while not any("Copied" in line for line in printed):
+            line = owner.stdout.readline() if owner.stdout else ""
+            assert line, f"key --copy ended early: {owner.communicate()[1]}"
+            printed.append(line)
+        assert key not in "".join(printed)
+        clipboard = subprocess.run([sys.executable, "-c", CLIPBOARD], env=x_env, capture_output=True,
+                                   text=True, timeout=30)
+        assert clipboard.stdout.strip() == key
+        # Copying something else ends the wait: there is nothing left to clear.
+        subprocess.run([sys.executable, "-c", CLIPBOARD, "something else"], env=x_env, timeout=30, check=True)
+        assert owner.wait(timeout=30) == 0
+    finally:
+        stop_process(owner)
