@@ -41,6 +41,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import select
 import socket
 import threading
 import time
@@ -389,6 +390,22 @@ class _Socket(ObsClient):
                 return json.loads(data)
             # ping/pong: keep reading
 
+    def pending_close(self) -> _Closed | None:
+        """On an idle socket: a close frame that arrived meanwhile, ``_Closed(None)`` if the peer
+        is gone, else None (nothing pending, or only stray messages, which are dropped)."""
+        raw = self.ws.sock
+        if raw is None:
+            return _Closed(None)
+        try:
+            while select.select([raw], [], [], 0)[0]:
+                self.ws.settimeout(self.timeout)
+                self.recv_message()
+        except _Closed as c:
+            return c
+        except (websocket.WebSocketException, OSError, ValueError):
+            return _Closed(None)
+        return None
+
     def send_request(self, request_type: str, data: dict | None = None) -> str:
         self._seq += 1
         request_id = f"sd-{self._seq}-{uuid.uuid4().hex[:8]}"
@@ -481,21 +498,22 @@ class ObsController:
     def request(self, request_type: str, data: dict | None = None) -> dict:
         """One obs-websocket request; returns ``responseData`` (``{}`` when there is none).
 
-        Reconnects once if the request socket turns out to be dead before the request was sent;
-        a connection lost while waiting for the answer is reported (the request may have run)."""
-        if self._req is None:
-            self.connect()
-        try:
-            return self._call(request_type, data)
-        except _SendFailed:
-            self._drop_request_socket()
-            self.connect()
+        If the request socket died while idle (OBS restarted, a dropped connection), it is reopened
+        and the request sent once more. A connection lost while waiting for the answer is retried
+        only for read-only ``Get*`` requests; for others it is reported (the request may have run).
+        A session OBS closed on purpose (4011 kicked, 4009) is never reopened on our own."""
+        for attempt in (1, 2):
+            if self._req is None:
+                self.connect()
             try:
                 return self._call(request_type, data)
             except _SendFailed:
                 self._drop_request_socket()
-                raise ObsNotRunning(f"Lost the connection to OBS at {self.target}.",
-                                    hint="Is OBS still running?") from None
+            except _LostWaiting:
+                if not request_type.startswith("Get") or attempt == 2:
+                    raise ObsNotRunning(f"Lost the connection to OBS at {self.target} during {request_type}.",
+                                        hint="Is OBS still running?") from None
+        raise ObsNotRunning(f"Lost the connection to OBS at {self.target}.", hint="Is OBS still running?")
 
     def _drop_request_socket(self) -> None:
         if self._req is not None:
@@ -505,6 +523,13 @@ class ObsController:
     def _call(self, request_type: str, data: dict | None = None) -> dict:
         sock = self._req
         assert sock is not None
+        # Anything waiting on an idle request socket is news: a close frame (kicked?) or a dead peer.
+        closed = sock.pending_close()
+        if closed is not None:
+            self._drop_request_socket()
+            if closed.code in (4009, 4010, 4011):
+                raise _closed_error(self.target, closed, during="")
+            raise _SendFailed
         try:
             request_id = sock.send_request(request_type, data)
         except (websocket.WebSocketException, OSError) as e:
@@ -531,8 +556,7 @@ class ObsController:
             raise _closed_error(self.target, c, during=f"during {request_type}") from None
         except (websocket.WebSocketException, OSError, ValueError):
             self._drop_request_socket()
-            raise ObsNotRunning(f"Lost the connection to OBS at {self.target} during {request_type}.",
-                                hint="Is OBS still running?") from None
+            raise _LostWaiting from None
         status = d.get("requestStatus", {})
         if not status.get("result"):
             raise _status_error(d)
@@ -755,6 +779,10 @@ class ObsController:
 
 class _SendFailed(Exception):
     """The request never left: the socket was already dead (safe to reconnect and resend)."""
+
+
+class _LostWaiting(Exception):
+    """The connection broke after the request was sent (it may or may not have run)."""
 
 
 def _output_active() -> ObsOutputActive:
