@@ -130,7 +130,8 @@ class ObsSimulator:
         self.stop_delay = stop_delay
         self.fail_delay = fail_delay
         # Fault knobs (plain attributes; change them any time).
-        self.ingest_reachable = True
+        # Whether a stream start reaches its ingest: a bool, or a function of the configured server URL.
+        self.ingest_reachable: bool | Callable[[str], bool] = True
         self.response_delay = 0.0
         self.request_delays: dict[str, float] = {}
         self.hang_requests: bool | Collection[str] = False
@@ -638,8 +639,9 @@ class ObsSimulator:
     # ================================================================ stream lifecycle and events
     async def _start_sequence(self) -> None:
         await self._emit_stream(OutputState.STARTING, active=False)
-        await asyncio.sleep(self.start_delay if self.ingest_reachable else self.fail_delay)
-        if not self.ingest_reachable:
+        reachable = self._ingest_reachable()
+        await asyncio.sleep(self.start_delay if reachable else self.fail_delay)
+        if not reachable:
             # Like OBS: the attempt just ends. No reason is given over the socket.
             self._output.stopped(self.clock())
             await self._emit_stream(OutputState.STOPPED, active=False)
@@ -648,7 +650,7 @@ class ObsSimulator:
         await self._emit_stream(OutputState.STARTED, active=True)
 
     async def _stop_sequence(self) -> None:
-        await self._emit_stream(OutputState.STOPPING, active=True)
+        await self._emit_stream(OutputState.STOPPING, active=False)  # real OBS 29 says false here
         await asyncio.sleep(self.stop_delay)
         self._output.stopped(self.clock())
         await self._emit_stream(OutputState.STOPPED, active=False)
@@ -663,7 +665,7 @@ class ObsSimulator:
             await self._emit_stream(OutputState.RECONNECTING, active=True)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(done.wait(), duration)
-            if self.ingest_reachable:
+            if self._ingest_reachable():
                 self._output.move_to(OutputState.RECONNECTED, self.clock())
                 await self._emit_stream(OutputState.RECONNECTED, active=True)
             else:
@@ -671,6 +673,12 @@ class ObsSimulator:
                 await self._emit_stream(OutputState.STOPPED, active=False)
 
         self._start_follow_up(sequence)
+
+    def _ingest_reachable(self) -> bool:
+        check = self.ingest_reachable
+        if callable(check):
+            return bool(check(str(self._service_settings.get("server", ""))))
+        return bool(check)
 
     async def _emit_stream(self, state: str, *, active: bool) -> None:
         await self._emit("StreamStateChanged", EventSub.OUTPUTS,
