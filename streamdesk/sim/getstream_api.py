@@ -282,7 +282,7 @@ class SimulatedApp:
 
     def _call_body(self, call: Call) -> Body:
         now = self.clock.now()
-        body = payloads.skeleton("GetCallResponse")["call"]
+        body = payloads.skeleton("GetCallResponse", "call")
         body.update(
             type=call.type, id=call.id, cid=call.cid, current_session_id=call.session.id,
             created_by=self._user_body(call.created_by_id), custom=call.custom,

@@ -416,6 +416,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like the real API behind its load balancer
     server_version = "streamdesk-getstream-sim"
     timeout = 60  # an idle keep-alive connection is closed after a minute
+    disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stall
     disable_nagle_algorithm = True  # headers and body are separate writes: else ~40 ms delayed-ACK per reply
     server: _Server
 

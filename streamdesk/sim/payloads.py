@@ -24,14 +24,23 @@ def _skeletons() -> dict[str, Any]:
     return json.loads(text)
 
 
-def skeleton(name: str) -> Any:
-    """A fresh deep copy of one skeleton (``GetCallResponse``, ``MessageResponse``, …)."""
-    return copy.deepcopy(_skeletons()[name])
+@cache
+def _part(name: str, path: tuple[str, ...]) -> Any:
+    node = _skeletons()[name]
+    for key in path:
+        node = node[key]
+    return node
+
+
+def skeleton(name: str, *path: str) -> Any:
+    """A fresh deep copy of one skeleton (``GetCallResponse``, ``MessageResponse``, …) or of a part
+    of it (``skeleton("GetCallResponse", "call", "created_by")``)."""
+    return copy.deepcopy(_part(name, path))
 
 
 def call_settings() -> dict[str, Any]:
     """The default ``CallSettingsResponse`` (a livestream call type's, backstage enabled)."""
-    settings = skeleton("GetCallResponse")["call"]["settings"]
+    settings = skeleton("GetCallResponse", "call", "settings")
     settings["backstage"] = {"enabled": True, "join_ahead_time_seconds": 0}
     return settings
 
@@ -39,7 +48,7 @@ def call_settings() -> dict[str, Any]:
 def user(user_id: str, *, name: str | None = None, role: str = "user", custom: dict | None = None,
          created_ns: int, updated_ns: int | None = None) -> dict[str, Any]:
     """A ``UserResponse``."""
-    body = skeleton("GetCallResponse")["call"]["created_by"]
+    body = skeleton("GetCallResponse", "call", "created_by")
     body.update(id=user_id, role=role, custom=dict(custom or {}), created_at=created_ns,
                 updated_at=updated_ns or created_ns)
     if name is not None:
@@ -78,7 +87,7 @@ def message(msg_id: str, text: str, user_body: dict[str, Any], cid: str, created
 def channel(channel_type: str, channel_id: str, creator: dict[str, Any], created_ns: int,
             message_count: int) -> dict[str, Any]:
     """A ``ChannelResponse``."""
-    body = skeleton("ChannelStateResponse")["channel"]
+    body = skeleton("ChannelStateResponse", "channel")
     body.update(id=channel_id, type=channel_type, cid=f"{channel_type}:{channel_id}", created_at=created_ns,
                 updated_at=created_ns, created_by=creator, message_count=message_count)
     return body

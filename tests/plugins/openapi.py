@@ -98,9 +98,14 @@ def _find(spec_path: Path, op_id_or_path: str, method: str) -> tuple[dict[str, A
     raise ContractViolation(f"{method} {op_id_or_path} is not an operation of the GetStream OpenAPI subset")
 
 
+@cache
+def _validator(spec_path: Path, schema_json: str) -> OAS30Validator:
+    schema = json.loads(schema_json)
+    return OAS30Validator({**schema, "components": _spec(spec_path)["components"]}, format_checker=_formats)
+
+
 def _errors(spec_path: Path, schema: dict[str, Any], value: Any, where: str) -> list[str]:
-    validator = OAS30Validator({**schema, "components": _spec(spec_path)["components"]},
-                               format_checker=_formats)
+    validator = _validator(spec_path, json.dumps(schema, sort_keys=True))
     found = sorted(validator.iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path])
     return [f"{where}{''.join('/' + str(p) for p in e.absolute_path)}: {e.message}" for e in found]
 
