@@ -17,6 +17,7 @@ from streamdesk.cli._common import EXIT_OK, UsageError, print_json, secret_from
 from streamdesk.core import channel_ops as ops
 from streamdesk.core.context import AppContext
 from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.getstream import NetworkError
 from streamdesk.core.store import Session
 
 #: how long `key --copy` keeps the key on an X11/Wayland clipboard before clearing it
@@ -263,13 +264,16 @@ def status(args: argparse.Namespace, ctx: AppContext) -> int:
     session = ctx.store.open_session(channel.call_cid) if channel.call_id else None
     remote: dict[str, Any] | None = None
     remote_error: str | None = None
+    remote_label = ""
     call = None
     if channel.has_account and not args.offline:
         try:
             # Quick and single-shot: status must answer promptly even when GetStream does not.
             call = ops.fetch_call(ctx, timeout=5.0, max_retries=0)
+        except NetworkError as e:
+            remote_error, remote_label = e.one_line(), "GetStream unreachable"
         except StreamdeskError as e:
-            remote_error = e.one_line()
+            remote_error, remote_label = e.one_line(), "GetStream check failed"
         else:
             remote = _call_info(call)
 
@@ -318,7 +322,7 @@ def status(args: argparse.Namespace, ctx: AppContext) -> int:
     if channel.is_provisioned:
         print(f"Stream key: {_expiry(channel.key_expires_at)}")
     if remote_error:
-        print(f"GetStream unreachable: {remote_error}")
+        print(f"{remote_label}: {remote_error}")
     elif remote and call is not None:
         where = "live" if call.is_live else ("ended" if call.ended_at else "backstage")
         print(f"GetStream: {where}, {call.viewers()} viewers")

@@ -332,10 +332,17 @@ def go_live(ctx: AppContext, options: GoLiveOptions = GoLiveOptions(), *, timeou
     channel = require_provisioned(ctx)
     start = clock()
     with _use(gs) if gs is not None else client(ctx, sleep=sleep) as gs:
-        call = gs.go_live(channel.call_type, channel.call_id, hls=options.hls, recording=options.recording,
-                          captions=options.captions, transcription=options.transcription,
-                          recording_storage=options.recording_storage or None,
-                          transcription_storage=options.transcription_storage or None)
+        try:
+            call = gs.go_live(channel.call_type, channel.call_id, hls=options.hls,
+                              recording=options.recording, captions=options.captions,
+                              transcription=options.transcription,
+                              recording_storage=options.recording_storage or None,
+                              transcription_storage=options.transcription_storage or None)
+        except ProtocolError as e:
+            # GoLive was answered but its reply was unreadable: the call may well be live. GetCall
+            # is the confirmation that counts anyway, so ask it instead of failing the go-live.
+            log.warning("unreadable GoLive reply (%s); confirming with GetCall", e.message)
+            call = gs.get_call(channel.call_type, channel.call_id)
         while not (call.backstage is False and call.live_started_at is not None):
             if clock() - start >= timeout:
                 raise _stuck(channel, call, timeout)

@@ -22,6 +22,7 @@ import logging
 import random
 import re
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -490,10 +491,12 @@ class GetStreamClient:
         EndCall on an ended call leave the state as it was (the effect is a state, not a counter).
         The total time slept is capped by ``max_retry_wait`` so a stuck API fails clearly."""
         query = {"api_key": self.api_key, **(params or {})}
-        headers = {"Authorization": self._server_token}
+        # One request id for all attempts, so GetStream support can match retries of one call.
+        headers = {"Authorization": self._server_token, "x-client-request-id": str(uuid.uuid4())}
         attempt = 0
         waited = 0.0
         while True:
+            started = time.monotonic()
             try:
                 response = self._http.request(method, path, params=query, json=json, headers=headers)
             except httpx.TimeoutException:
@@ -503,6 +506,8 @@ class GetStreamClient:
                 reason = _transport_reason(e)
                 error = NetworkError(f"Could not reach GetStream at {self.base_url} ({reason}).")
             else:
+                log.debug("GetStream %s -> %d in %.0f ms", operation, response.status_code,
+                          (time.monotonic() - started) * 1000)
                 if 200 <= response.status_code < 300:
                     return _json_body(response, operation)
                 error = _error_from(response, operation, self._clock)

@@ -55,6 +55,7 @@ def test_whole_flow_survives_429s_and_5xx(env, gs_sim, isolated_home: Path) -> N
     faults.server_error("UpdateUsers", times=1, status=503)
     faults.rate_limit("GetOrCreateCall", times=1, reset_in=1.0)
     faults.server_error("GetOrCreateChannel", times=2, status=502)
+    faults.drop("UpdateCallType", times=1)
     faults.rate_limit("GoLive", times=1, reset_in=1.0)
     faults.server_error("StopLive", times=1, status=500)
     faults.server_error("EndCall", times=1, status=504)
@@ -99,7 +100,7 @@ def test_whole_flow_survives_429s_and_5xx(env, gs_sim, isolated_home: Path) -> N
     assert len(sessions) == 1 and sessions[0]["end_reason"] == "stopped" and sessions[0]["ended_at"]
 
     # every injected fault fired and was absorbed by a retry
-    assert faults.count() == 7
+    assert faults.count() == 8
     assert {r.operation for r in gs_sim.received if r.status >= 400} == {
         "UpdateUsers", "GetOrCreateCall", "GetOrCreateChannel", "GoLive", "StopLive", "EndCall"}
     no_secrets_in(isolated_home, *outputs, secrets=(SIM_API_SECRET, key))

@@ -203,6 +203,8 @@ def scripted(answers: list[tuple[str, dict]]) -> tuple[GetStreamClient, list[str
         seen.append(request.url.path.rsplit("/", 1)[-1])
         name, body = answers.pop(0) if len(answers) > 1 else answers[0]
         status = 201 if request.method == "POST" else 200
+        if name == "golive-garbled":
+            return httpx.Response(status, content=b'{"call": {"backst')
         if name == "golive":
             body = {"call": body["call"], "duration": "1ms"}
         return httpx.Response(status, json=body)
@@ -241,3 +243,10 @@ def test_go_live_stuck_with_an_expired_key_points_at_the_key(provisioned: AppCon
     with pytest.raises(ops.GoLiveStuck) as info:
         ops.go_live(provisioned, timeout=3, sleep=t.sleep, clock=t.clock, gs=gs)
     assert re.search(r"stream key, which expired at .* key --rotate", info.value.one_line())
+
+
+def test_an_unreadable_go_live_reply_is_confirmed_with_get_call(provisioned: AppContext) -> None:
+    gs, seen = scripted([("golive-garbled", {}), ("get", _call(live=True))])
+    t = FakeTime()
+    result = ops.go_live(provisioned, sleep=t.sleep, clock=t.clock, gs=gs)
+    assert seen == ["go_live", "host-1-live"] and result.call.is_live and result.session.is_open
