@@ -404,6 +404,10 @@ class _Server(ThreadingHTTPServer):
         with self._open_lock:
             (self._open.add if alive else self._open.discard)(sock)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client that hung up (or a simulator stopped mid-request) is not worth a traceback on stderr
+        log.debug("connection from %s ended abruptly", client_address, exc_info=True)
+
     def close_connections(self) -> None:
         with self._open_lock:
             for sock in list(self._open):
