@@ -139,3 +139,18 @@ def test_follows_the_palette(charts: LiveCharts) -> None:
 def test_pens_are_one_pixel(charts: LiveCharts) -> None:
     assert charts.viewers_curve.opts["pen"].width() == 1 and charts.bitrate_curve.opts["pen"].width() == 1
     assert charts.viewers_curve.opts["autoDownsample"] and charts.viewers_curve.opts["clipToView"]
+
+
+def test_qt_bindings_keep_none_alive_through_a_long_show(qtbot, charts: LiveCharts) -> None:
+    """PySide6 6.12.0 on Python 3.11 drops one reference to None per void method call; pyqtgraph
+    makes thousands per repaint, so a live chart crashed the app with "none_dealloc" in seconds.
+    (pyproject excludes that release; this fails loudly if such a build comes back.)"""
+    import sys
+
+    charts.load(_show(3600))
+    before = sys.getrefcount(None)
+    for i in range(30):
+        charts.append(T0 + 20_000 + i, 40, 1, 4500.0)
+        charts.flush()
+        charts.repaint()
+    assert sys.getrefcount(None) - before > -300  # 6.12.0 loses ~300 per iteration
