@@ -49,6 +49,10 @@ from streamdesk.sim.obs_protocol import (
 )
 
 log = logging.getLogger("streamdesk.sim.obs")
+# websockets dumps every frame at DEBUG, and a SetStreamServiceSettings frame carries the stream key:
+# its logger for this server never goes below INFO, whatever the app's log level.
+_ws_log = logging.getLogger("streamdesk.sim.obs.ws")
+_ws_log.setLevel(logging.INFO)
 
 DEFAULT_PASSWORD = "streamdesk-demo"
 # What OBS 29 can create on Linux without plugins.
@@ -315,7 +319,7 @@ class ObsSimulator:
             ping_interval=None,      # OBS never pings; obsws-python only answers pings while it reads
             max_size=None,
             close_timeout=CLOSE_GRACE,
-            logger=logging.getLogger("streamdesk.sim.obs.ws"),
+            logger=_ws_log,
         )
         self.port = self._server.sockets[0].getsockname()[1]
 

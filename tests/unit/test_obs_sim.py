@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import obsws_python as obsws
 import pytest
 from obsws_python.error import OBSSDKError, OBSSDKRequestError
@@ -185,3 +187,32 @@ def test_events_follow_the_subscription(obs_sim: ObsSimulator, client: obsws.Req
     outputs.wait_for(STARTED)
     assert general_only.states == []
     assert sorted(c.event_subscriptions for c in obs_sim.connections) == [0, 1, 64]
+
+
+# ---------------------------------------------------------------- lifecycle and hygiene
+def test_a_taken_port_fails_start_with_oserror(obs_sim: ObsSimulator) -> None:
+    with pytest.raises(OSError):
+        ObsSimulator("pw", port=obs_sim.port).start()
+
+
+def test_context_manager_and_repeated_stop(obsws_client) -> None:
+    with ObsSimulator("pw") as sim:
+        assert obsws_client(sim).get_version().rpc_version == 1
+    sim.stop()  # already stopped: nothing happens
+
+
+def test_neither_password_nor_stream_key_reaches_a_log_record(obs_sim: ObsSimulator, obsws_client,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)  # before connecting: websockets decides per connection
+    client = obsws_client(obs_sim)
+    key = "sk_live_do-not-log-me-1234"
+    client.set_stream_service_settings("rtmp_custom", {"server": "rtmp://127.0.0.1/live", "key": key})
+    assert obs_sim.stream_service["streamServiceSettings"]["key"] == key
+    assert [r for r in caplog.records if r.name.startswith("streamdesk.sim")]  # it did log, at DEBUG
+    ours = [r for r in caplog.records if r.name.startswith(("streamdesk", "websockets"))]
+    text = "\n".join(r.getMessage() for r in ours)
+    # websockets would dump frames (truncated today, but a key can sit early in one): never at DEBUG.
+    assert not [r for r in ours if r.name == "streamdesk.sim.obs.ws" and r.levelno < logging.INFO]
+    assert key not in text
+    assert obs_sim.password not in text
+    assert key not in repr(obs_sim.received)
