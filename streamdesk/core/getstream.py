@@ -30,7 +30,6 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-import jwt
 
 from streamdesk import __version__
 from streamdesk.core.errors import StreamdeskError
@@ -320,6 +319,8 @@ class GetStreamClient:
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()
+        import jwt  # lazy: PyJWT pulls in cryptography (~100 ms), and the GUI imports this at start-up
+
         # Server tokens carry no exp, so one per client is enough (and cheap to keep in memory only).
         self._server_token = jwt.encode({"server": True}, api_secret, algorithm="HS256")
         self._http = httpx.Client(
@@ -350,6 +351,8 @@ class GetStreamClient:
         ``iat`` is backdated 5 s like the official SDK, so a server clock slightly behind ours
         does not reject a token "issued in the future" (code 42). ``ttl_seconds=None`` omits
         ``exp`` (a key that never expires) - possible, but the CLI never chooses it."""
+        import jwt
+
         now = int(self._clock())
         claims: dict[str, Any] = {"user_id": user_id, "iat": now - 5}
         exp = None
