@@ -176,6 +176,7 @@ class SecretField(QWidget):
         """Show a new secret (masked). A copy of the old one on the clipboard is still cleared."""
         self.mask()
         self.edit.setText(value or "")
+        self.edit.setCursorPosition(0)  # a long key shows from its start, not scrolled to the end
         self._update_buttons()
 
     def clear(self) -> None:
