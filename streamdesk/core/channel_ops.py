@@ -28,7 +28,7 @@ from streamdesk.core.getstream import (
     NotFoundError,
     ProtocolError,
 )
-from streamdesk.core.secrets import SecretKind  # keyring itself is imported lazily in there
+from streamdesk.core.secrets import SecretKind, register_secret  # keyring itself is imported lazily in there
 from streamdesk.core.store import ChannelConfig, Session
 
 log = logging.getLogger(__name__)
@@ -230,8 +230,11 @@ def client(ctx: AppContext, *, timeout: float = 10.0, max_retries: int = 4,
     """A client for the saved account (the caller closes it; use it as a context manager)."""
     channel = require_account(ctx)
     # A script's STREAMDESK_API_SECRET wins (CI machines may have no keyring); else the keyring.
-    secret = os.environ.get(API_SECRET_ENV, "").strip() or ctx.secrets.get(SecretKind.API_SECRET,
-                                                                            channel.api_key)
+    secret = os.environ.get(API_SECRET_ENV, "").strip()
+    if secret:
+        register_secret(secret)  # the keyring path registers on read; this one must do it itself
+    else:
+        secret = ctx.secrets.get(SecretKind.API_SECRET, channel.api_key)
     if not secret:
         raise NotSetUp(f"The API secret for API key {channel.api_key} is not in the keyring.",
                        hint="Run streamdesk setup again with STREAMDESK_API_SECRET or --secret-stdin.")
