@@ -383,6 +383,8 @@ class RedactingFilter(logging.Filter):
 
 
 _FILTER = RedactingFilter()
+#: how scripts hand secrets in (DESIGN.md public seams)
+SECRET_ENV_VARS = ("STREAMDESK_API_SECRET", "STREAMDESK_OBS_PASSWORD")
 _HANDLER_MARK = "_streamdesk_log_file"
 
 
@@ -425,6 +427,9 @@ def setup_logging(log_file: Path | str, level: int = logging.INFO) -> logging.Ha
     for h in root.handlers:
         if _FILTER not in h.filters:
             h.addFilter(_FILTER)
+    # secrets a script handed in are known before any code path reads (and registers) them
+    for var in SECRET_ENV_VARS:
+        register_secret(os.environ.get(var))
     root.setLevel(level)
     # their DEBUG/INFO is chatty and the most likely to echo request bodies or passwords
     for noisy in ("obsws_python", "httpx", "httpcore", "websockets"):

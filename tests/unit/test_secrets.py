@@ -292,3 +292,15 @@ def test_importing_the_module_does_not_import_keyring() -> None:
     code = "import sys, streamdesk.core.secrets; print('keyring' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_secrets_handed_in_by_env_are_redacted_from_the_start(isolated_home: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    value = unique_secret("env")
+    monkeypatch.setenv("STREAMDESK_OBS_PASSWORD", value)
+    handler = setup_logging(isolated_home / "logs" / "streamdesk.log")
+    try:
+        assert redact(f"password {value}") == f"password {REDACTED}"
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
