@@ -1,0 +1,115 @@
+"""Chart update cost: append one sample + redraw, with 1 minute and with 12 hours of 1 Hz samples.
+
+Both sizes are measured in the same run and compared as a ratio (goal: 12 h costs at most 2x
+what 1 min costs), so the number means the same on a fast and a slow machine. Also prints the
+process RSS once the 12-hour series is loaded.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/charts.py [--iterations 60]
+
+Each iteration is what the live page does per timer tick: ``append`` (one poll) then ``flush`` and
+a synchronous repaint of the three charts. Two views: the whole session (history, or a live page
+zoomed out) and following the last 10 minutes (the live page's default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from streamdesk.core.store import Sample  # noqa: E402
+
+ONE_MINUTE, TWELVE_HOURS = 60, 12 * 3600
+T0 = 1_767_225_600.0
+
+
+def series(n: int, seed: int = 1) -> list[Sample]:
+    rng = random.Random(seed)
+    viewers = 40.0
+    out = []
+    for i in range(n):
+        viewers = max(0.0, viewers + rng.gauss(0, 1.5))
+        out.append(Sample(T0 + i, None if rng.random() < 0.002 else round(viewers), rng.randint(0, 2),
+                          4500 + rng.gauss(0, 150)))
+    return out
+
+
+def rss_mb() -> float:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(app: QApplication, n: int, iterations: int, window_s: float | None) -> float:
+    """Median ms of append + flush + repaint with ``n`` samples already on the charts."""
+    from streamdesk.ui.widgets.charts import LiveCharts
+
+    charts = LiveCharts(redraw_ms=1_000_000)  # the bench drives redraws itself
+    charts.resize(1100, 700)
+    charts.show()
+    charts.load(series(n))
+    charts.set_window(window_s)
+    charts.flush()
+    charts.repaint()
+    app.processEvents()
+    t = T0 + n
+    times = []
+    for i in range(iterations + 5):
+        start = time.perf_counter()
+        charts.append(t + i, 40 + i % 5, 1, 4500.0)
+        charts.flush()
+        charts.repaint()
+        app.processEvents()
+        elapsed = (time.perf_counter() - start) * 1000
+        if i >= 5:  # warm-up: first paints build caches
+            times.append(elapsed)
+    charts.close()
+    charts.deleteLater()
+    app.processEvents()
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=60)
+    args = parser.parse_args(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+
+    print(f"chart update = append 1 sample + redraw, median of {args.iterations} (ms)")
+    print(f"{'view':<22}{'1 min':>10}{'12 h':>10}{'ratio':>9}  goal <= 2x")
+    worst = 0.0
+    for label, window in (("follow last 10 min", 600.0), ("whole session", None)):
+        small = measure(app, ONE_MINUTE, args.iterations, window)
+        large = measure(app, TWELVE_HOURS, args.iterations, window)
+        ratio = large / small if small > 0 else math.inf
+        worst = max(worst, ratio)
+        print(f"{label:<22}{small:>10.2f}{large:>10.2f}{ratio:>8.2f}x  {'ok' if ratio <= 2 else 'OVER'}")
+
+    from streamdesk.ui.widgets.charts import LiveCharts
+
+    before = rss_mb()
+    keep = LiveCharts()
+    keep.load(series(TWELVE_HOURS))
+    keep.flush()
+    app.processEvents()
+    print(f"process RSS after loading a 12 h series: {rss_mb():.0f} MB (+{rss_mb() - before:.1f} MB for it)")
+    return 0 if worst <= 2 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
