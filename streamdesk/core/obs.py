@@ -6,6 +6,10 @@ the websocket *close code* (4009 wrong password, 4010 unsupported RPC, 4011 kick
 turns all of them into one "failed to identify" error), and responses are matched to their
 request id (the library reads "the next message", which desynchronises after a timeout).
 
+Parts: ``obs_errors`` (what can go wrong, in words), ``obs_socket`` (one websocket session),
+``obs_events`` (the event socket: events, liveness probe, reconnect), ``obs_health`` (status-bar
+math). Import everything from here.
+
 Threads: ``ObsController`` is NOT thread-safe. One thread owns it and makes every call (the GUI
 gives it one worker). The only other thread is the controller's own event reader, which owns the
 second socket (events + liveness probe + reconnect) and calls ``on_event`` from that thread.
@@ -19,8 +23,9 @@ Where OBS 29 keeps the output settings (checked against real OBS 29.0.2 by strea
 the encoder settings OBS logs):
 
 - Simple output mode (``[Output] Mode=Simple``): ``[SimpleOutput] VBitrate`` (kbps) and ``Preset``
-  (the x264 preset; hardware encoders read ``NVENCPreset``/``QSVPreset``/``AMDPreset``) are read at
-  every stream start, so ``SetProfileParameter`` takes effect on the next start. Simple mode has
+  (the x264 preset) are read at every stream start, so ``SetProfileParameter`` takes effect on the
+  next start. (Per OBS's source, hardware encoders read ``NVENCPreset``/``QSVPreset``/``AMDPreset``
+  instead; there was no hardware encoder to check that on.) Simple mode has
   no keyframe-interval setting (x264 then uses 250 frames); with ``UseAdvanced=true`` OBS passes
   ``x264Settings`` to x264 as custom options, so ``keyint=<2 × fps>`` gives a 2 s interval (x264
   only). ``StreamEncoder`` (``x264``, ``nvenc``, ``qsv``, ``amd``, …) is read only when OBS builds
@@ -36,47 +41,55 @@ the encoder settings OBS logs):
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
-import json
 import logging
-import select
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import websocket
-from obsws_python.baseclient import ObsClient
 
-from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.obs_errors import (
+    FINAL_CLOSE_CODES,
+    ObsAuthFailed,
+    ObsError,
+    ObsKicked,
+    ObsNotRunning,
+    ObsOutputActive,
+    ObsRequestFailed,
+    ObsStartFailed,
+    ObsTimeout,
+    ObsUnsupported,
+    closed_error,
+    output_active,
+)
+from streamdesk.core.obs_events import (
+    EVENT_SUBSCRIPTIONS,
+    RECONNECTED,
+    RECONNECTING,
+    STARTED,
+    STARTING,
+    STOPPED,
+    STOPPING,
+    EventThread,
+    ObsEvent,
+)
 from streamdesk.core.obs_health import HealthMeter, StreamHealth
+from streamdesk.core.obs_socket import Closed, ObsSocket, register_secrets
+
+__all__ = [  # the public OBS API lives here; the other obs_* modules are its parts
+    "EVENT_SUBSCRIPTIONS", "RECONNECTED", "RECONNECTING", "STARTED", "STARTING", "STOPPED", "STOPPING",
+    "ConfigChange", "EventCallback", "ObsAuthFailed", "ObsBackup", "ObsController", "ObsError", "ObsEvent",
+    "ObsInfo", "ObsKicked", "ObsNotRunning", "ObsOutputActive", "ObsRequestFailed", "ObsStartFailed",
+    "ObsTarget", "ObsTimeout", "ObsUnsupported", "StreamHealth", "mask_key",
+]
 
 log = logging.getLogger(__name__)
-# obsws-python logs the password (INFO) and every request payload, stream key included (DEBUG).
-logging.getLogger("obsws_python").setLevel(logging.WARNING)
-# Its connection errors are logged with a traceback before we classify them; we report each one.
-logging.getLogger("obsws_python.baseclient._Socket").setLevel(logging.CRITICAL)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4455
-
-# Event subscriptions (obs-websocket EventSubscription bits): General (ExitStarted) | Outputs.
-SUB_GENERAL = 1 << 0
-SUB_OUTPUTS = 1 << 6
-EVENT_SUBSCRIPTIONS = SUB_GENERAL | SUB_OUTPUTS
-
-# Stream output states as obs-websocket names them.
-STARTING = "OBS_WEBSOCKET_OUTPUT_STARTING"
-STARTED = "OBS_WEBSOCKET_OUTPUT_STARTED"
-STOPPING = "OBS_WEBSOCKET_OUTPUT_STOPPING"
-STOPPED = "OBS_WEBSOCKET_OUTPUT_STOPPED"
-RECONNECTING = "OBS_WEBSOCKET_OUTPUT_RECONNECTING"
-RECONNECTED = "OBS_WEBSOCKET_OUTPUT_RECONNECTED"
 
 # obs-websocket request status codes we act on
 CODE_OUTPUT_RUNNING = 500
@@ -94,85 +107,6 @@ HARDWARE_SIMPLE_ENCODERS = frozenset({
     "qsv", "nvenc", "amd", "apple_h264", "nvenc_hevc", "amd_hevc", "apple_hevc", "qsv_av1",
     "nvenc_av1", "amd_av1", "qsv_hevc", "ffmpeg_vaapi", "vaapi",
 })
-
-
-# ------------------------------------------------------------------------------------------------
-# Errors: each message is one sentence a streamer can act on.
-
-class ObsError(StreamdeskError):
-    """Anything that went wrong talking to OBS."""
-
-
-class ObsNotRunning(ObsError):
-    """Nothing answers at host:port, or the connection was lost."""
-
-
-class ObsAuthFailed(ObsError):
-    """Close code 4009, or a password is needed and none was given."""
-
-
-class ObsUnsupported(ObsError):
-    """Close code 4010, or something that is not obs-websocket 5 answered."""
-
-
-class ObsKicked(ObsError):
-    """Close code 4011: the user removed this session in OBS. Never reconnect on our own."""
-
-
-class ObsTimeout(ObsError):
-    """OBS accepted the connection but did not answer in time."""
-
-
-class ObsOutputActive(ObsError):
-    """OBS refuses to change stream settings while the stream output runs."""
-
-
-class ObsStartFailed(ObsError):
-    """StartStream was accepted but the output went STARTING → STOPPED (or never connected)."""
-
-
-class ObsRequestFailed(ObsError):
-    def __init__(self, request: str, code: int, comment: str = "") -> None:
-        detail = f": {comment.rstrip('.')}" if comment else ""
-        super().__init__(f"OBS refused {request} (code {code}{detail}).")
-        self.request = request
-        self.code = code
-
-
-class _Closed(Exception):
-    """The server sent a websocket close frame (internal: mapped to an ``ObsError``)."""
-
-    def __init__(self, code: int | None, reason: str = "") -> None:
-        super().__init__(f"closed with code {code} {reason}".strip())
-        self.code = code
-        self.reason = reason
-
-
-_SETTINGS_HINT = "Check OBS → Tools → WebSocket Server Settings."
-
-
-def _closed_error(target: ObsTarget, closed: _Closed, *, during: str) -> ObsError:
-    where = f"OBS at {target}"
-    if closed.code == 4009:
-        return ObsAuthFailed(
-            f"{where} rejected the websocket password.",
-            hint="Copy it from OBS → Tools → WebSocket Server Settings → Show Connect Info and run "
-            "`streamdesk obs configure --password-stdin`.",
-        )
-    if closed.code == 4010:
-        return ObsUnsupported(
-            f"{where} does not support this client's obs-websocket RPC version (close code 4010).",
-            hint="streamdesk needs OBS 28 or newer (obs-websocket 5).",
-        )
-    if closed.code == 4011:
-        return ObsKicked(
-            f"{where} closed streamdesk's session on purpose (kicked in its WebSocket settings); "
-            "streamdesk will not reconnect on its own.",
-            hint="Connect again when you want streamdesk back.",
-        )
-    code = f" (close code {closed.code})" if closed.code else ""
-    during = f" {during}" if during else ""
-    return ObsNotRunning(f"{where} closed the connection{during}{code}.", hint="Is OBS still running?")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -198,18 +132,6 @@ class ObsInfo:
     obs_version: str
     websocket_version: str
     rpc_version: int
-
-
-@dataclass(frozen=True)
-class ObsEvent:
-    """``kind``: ``stream_state`` (``state`` = raw OBS_WEBSOCKET_OUTPUT_*), ``exit`` (OBS is
-    shutting down), ``disconnected`` (``detail`` says why; reconnecting unless ``final``),
-    ``reconnected``."""
-
-    kind: str
-    state: str = ""
-    detail: str = ""
-    final: bool = False
 
 
 @dataclass(frozen=True)
@@ -278,144 +200,6 @@ def mask_key(key: str | None) -> str:
     return f"{key[:4]}…{key[-4:]} (hidden)"
 
 
-def _register(*secrets: str | None) -> None:
-    try:
-        from streamdesk.core.secrets import register_secret
-    except ImportError:  # pragma: no cover - secrets module is part of every build
-        return
-    for s in secrets:
-        register_secret(s)
-
-
-# ------------------------------------------------------------------------------------------------
-# One websocket session
-
-class _Socket(ObsClient):
-    """obsws-python's connection (connect + Hello), with Identify and reads that keep close codes.
-
-    Always constructed with explicit host/port/password/timeout, so obsws-python never looks for
-    a ``config.toml``."""
-
-    def __init__(self, target: ObsTarget, *, timeout: float, subs: int) -> None:
-        self.target = target
-        _register(target.password)
-        try:
-            super().__init__(host=target.host, port=target.port, password=target.password or "",
-                             subs=subs, timeout=timeout)
-        except ConnectionRefusedError:
-            raise ObsNotRunning(
-                f"Nothing is listening at {target}: is OBS running with its WebSocket server enabled?",
-                hint=_SETTINGS_HINT,
-            ) from None
-        except socket.gaierror:
-            raise ObsNotRunning(f"The OBS host name {target.host!r} cannot be resolved.",
-                                hint="Check the host name.") from None
-        except (TimeoutError, websocket.WebSocketTimeoutException):
-            ws = getattr(self, "ws", None)
-            if ws is not None and ws.connected:  # a websocket, but no obs-websocket 5 Hello
-                self._close_quietly()
-                raise ObsUnsupported(
-                    f"Something answered at {target} but did not greet like obs-websocket 5.",
-                    hint="streamdesk needs OBS 28 or newer; OBS 27 with obs-websocket 4.x is not supported.",
-                ) from None
-            self._close_quietly()
-            raise ObsTimeout(f"OBS at {target} did not answer within {timeout:g} s.",
-                             hint="Check the host and port, and that OBS is not frozen.") from None
-        except (ValueError, websocket.WebSocketException):
-            self._close_quietly()
-            raise ObsUnsupported(f"The server at {target} is not obs-websocket 5.",
-                                 hint="Check the port in OBS → Tools → WebSocket Server Settings.") from None
-        except OSError as e:
-            raise ObsNotRunning(f"OBS at {target} cannot be reached ({e.strerror or type(e).__name__}).",
-                                hint="Check the host and port.") from None
-        hello = self.server_hello
-        if not isinstance(hello, dict) or hello.get("op") != 0 or int(hello["d"].get("rpcVersion", 0)) < 1:
-            self._close_quietly()
-            raise ObsUnsupported(f"The server at {target} is not obs-websocket 5.",
-                                 hint="streamdesk needs OBS 28 or newer.")
-        self._seq = 0
-
-    def __repr__(self) -> str:
-        return f"_Socket({self.target})"
-
-    def _close_quietly(self) -> None:
-        with contextlib.suppress(Exception):
-            self.ws.close(timeout=0.2)
-
-    close = _close_quietly
-
-    def authenticate(self) -> dict:
-        """Identify (SHA-256 challenge when OBS asks for it); returns the Identified payload."""
-        d: dict[str, Any] = {"rpcVersion": 1, "eventSubscriptions": self.subs}
-        auth = self.server_hello["d"].get("authentication")
-        if auth:
-            if not self.password:
-                self._close_quietly()
-                raise ObsAuthFailed(
-                    f"OBS at {self.target} asks for a websocket password and streamdesk has none.",
-                    hint="Pass it with --password-stdin or STREAMDESK_OBS_PASSWORD "
-                    "(OBS → Tools → WebSocket Server Settings → Show Connect Info).",
-                )
-            secret = base64.b64encode(hashlib.sha256((self.password + auth["salt"]).encode()).digest())
-            d["authentication"] = base64.b64encode(
-                hashlib.sha256(secret + auth["challenge"].encode()).digest()).decode()
-        try:
-            self.ws.send(json.dumps({"op": 1, "d": d}))
-            msg = self.recv_message()
-        except _Closed as c:
-            self._close_quietly()
-            raise _closed_error(self.target, c, during="while identifying") from None
-        except (TimeoutError, websocket.WebSocketTimeoutException):
-            self._close_quietly()
-            raise ObsTimeout(f"OBS at {self.target} did not answer the login within {self.timeout:g} s.",
-                             hint="OBS may be frozen; check that it responds.") from None
-        except (websocket.WebSocketException, OSError):
-            self._close_quietly()
-            raise ObsNotRunning(f"OBS at {self.target} dropped the connection while logging in.",
-                                hint="Is OBS still running?") from None
-        if msg.get("op") != 2:
-            self._close_quietly()
-            raise ObsUnsupported(f"OBS at {self.target} answered the login unexpectedly.")
-        return msg["d"]
-
-    def recv_message(self) -> dict:
-        """The next obs-websocket message. Raises ``_Closed`` on a close frame, the websocket
-        library's timeout / closed errors otherwise."""
-        while True:
-            opcode, data = self.ws.recv_data(control_frame=True)
-            if opcode == websocket.ABNF.OPCODE_CLOSE:
-                code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
-                raise _Closed(code, data[2:].decode("utf-8", "replace"))
-            if opcode in (websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_BINARY):
-                return json.loads(data)
-            # ping/pong: keep reading
-
-    def pending_close(self) -> _Closed | None:
-        """On an idle socket: a close frame that arrived meanwhile, ``_Closed(None)`` if the peer
-        is gone, else None (nothing pending, or only stray messages, which are dropped)."""
-        raw = self.ws.sock
-        if raw is None:
-            return _Closed(None)
-        try:
-            while select.select([raw], [], [], 0)[0]:
-                self.ws.settimeout(self.timeout)
-                self.recv_message()
-        except _Closed as c:
-            return c
-        except (websocket.WebSocketException, OSError, ValueError):
-            return _Closed(None)
-        return None
-
-    def send_request(self, request_type: str, data: dict | None = None) -> str:
-        self._seq += 1
-        request_id = f"sd-{self._seq}-{uuid.uuid4().hex[:8]}"
-        payload: dict[str, Any] = {"requestType": request_type, "requestId": request_id}
-        if data is not None:
-            payload["requestData"] = data
-        self.ws.send(json.dumps({"op": 6, "d": payload}))
-        return request_id
-
-
 def _status_error(d: dict) -> ObsRequestFailed:
     status = d.get("requestStatus", {})
     return ObsRequestFailed(d.get("requestType", "request"), int(status.get("code", 0)),
@@ -444,8 +228,8 @@ class ObsController:
         self.probe_interval = probe_interval
         self.backoff = backoff
         self._clock = clock
-        self._req: _Socket | None = None
-        self._events: _EventThread | None = None
+        self._req: ObsSocket | None = None
+        self._events: EventThread | None = None
         self._meter = HealthMeter(clock)
         self._state_lock = threading.Condition()
         self._states: list[str] = []  # every StreamStateChanged state seen, in order
@@ -466,7 +250,7 @@ class ObsController:
     def connect(self) -> ObsInfo:
         """Open the request socket (and the event socket); raise a classified ``ObsError``."""
         if self._req is None:
-            sock = _Socket(self.target, timeout=self.timeout, subs=0)
+            sock = ObsSocket(self.target, timeout=self.timeout, subs=0)
             try:
                 sock.authenticate()
                 self._req = sock
@@ -480,7 +264,7 @@ class ObsController:
             log.info("connected to OBS %s (obs-websocket %s) at %s", self.info.obs_version,
                      self.info.websocket_version, self.target)
         if self._want_events and self._events is None:
-            self._events = _EventThread(self)
+            self._events = EventThread(self)
             self._events.start_connected()
         assert self.info is not None
         return self.info
@@ -527,8 +311,8 @@ class ObsController:
         closed = sock.pending_close()
         if closed is not None:
             self._drop_request_socket()
-            if closed.code in (4009, 4010, 4011):
-                raise _closed_error(self.target, closed, during="")
+            if closed.code in FINAL_CLOSE_CODES:
+                raise closed_error(self.target, closed.code)
             raise _SendFailed
         try:
             request_id = sock.send_request(request_type, data)
@@ -551,9 +335,9 @@ class ObsController:
             self._drop_request_socket()
             raise ObsTimeout(f"OBS at {self.target} did not answer {request_type} within {self.timeout:g} s.",
                              hint="OBS may be busy or frozen; check that it responds.") from None
-        except _Closed as c:
+        except Closed as c:
             self._drop_request_socket()
-            raise _closed_error(self.target, c, during=f"during {request_type}") from None
+            raise closed_error(self.target, c.code, during=f"during {request_type}") from None
         except (websocket.WebSocketException, OSError, ValueError):
             self._drop_request_socket()
             raise _LostWaiting from None
@@ -619,7 +403,7 @@ class ObsController:
 
     def plan_configure(self, server: str, key: str, *, output_settings: bool = True) -> list[ConfigChange]:
         """What ``configure`` would change, read from OBS; changes nothing. Keys are masked."""
-        _register(key)
+        register_secrets(key)
         service_type, settings = self._current_service()
         changes = [
             ConfigChange("stream service", service_type or "(none)", "rtmp_custom"),
@@ -639,9 +423,9 @@ class ObsController:
     def configure(self, server: str, key: str, *, output_settings: bool = True) -> ObsBackup:
         """Push ``rtmp_custom {server, key}`` (+ recommended output settings). Reads and returns the
         previous values first. Refuses while the stream output is active."""
-        _register(key)
+        register_secrets(key)
         if self.is_streaming():
-            raise _output_active()
+            raise output_active()
         service_type, settings = self._current_service()
         backup = ObsBackup.of(service_type, settings)
         sets: list[tuple[str, str, str | None, str]] = []
@@ -654,7 +438,7 @@ class ObsController:
                 "streamServiceSettings": {"server": server, "key": key, "use_auth": False},
             })
         except ObsRequestFailed as e:
-            raise (_output_active() if e.code == CODE_OUTPUT_RUNNING else e) from None
+            raise (output_active() if e.code == CODE_OUTPUT_RUNNING else e) from None
         for category, name, value, _note in sets:
             self._profile_set(category, name, value)
         log.info("configured OBS at %s: server %s, %d output setting(s)", self.target, server, len(sets))
@@ -663,8 +447,8 @@ class ObsController:
     def restore(self, backup: ObsBackup) -> None:
         """Put back what ``configure`` found."""
         if self.is_streaming():
-            raise _output_active()
-        _register(*backup.secrets.values())
+            raise output_active()
+        register_secrets(*backup.secrets.values())
         # OBS *merges* settings into a service of the same type, so anything configure wrote that the
         # old settings lack must be blanked explicitly, or our key would outlive the restore.
         settings = {"server": "", "key": "", "use_auth": False, **backup.service_settings, **backup.secrets}
@@ -673,7 +457,7 @@ class ObsController:
                          {"streamServiceType": backup.service_type or "rtmp_common",
                           "streamServiceSettings": settings})
         except ObsRequestFailed as e:
-            raise (_output_active() if e.code == CODE_OUTPUT_RUNNING else e) from None
+            raise (output_active() if e.code == CODE_OUTPUT_RUNNING else e) from None
         for category, name, value in backup.profile:
             self._profile_set(category, name, value)
         log.info("restored OBS settings at %s", self.target)
@@ -681,7 +465,7 @@ class ObsController:
     def stream_service(self) -> tuple[str, dict[str, Any]]:
         """The current stream service type and settings (the dict holds the key: a secret)."""
         service_type, settings = self._current_service()
-        _register(settings.get("key"))
+        register_secrets(settings.get("key"))
         return service_type, settings
 
     # -- streaming --------------------------------------------------------------------------------
@@ -784,134 +568,4 @@ class _SendFailed(Exception):
 class _LostWaiting(Exception):
     """The connection broke after the request was sent (it may or may not have run)."""
 
-
-def _output_active() -> ObsOutputActive:
-    return ObsOutputActive("OBS is streaming right now and refuses to change its stream settings while live.",
-                           hint="Stop the stream first (`streamdesk obs stop`), then try again.")
-
-
-class _EventThread:
-    """Owns the event socket: reads events, probes liveness, reconnects with backoff.
-
-    Liveness: when nothing arrives for ``probe_interval`` seconds it sends a ``GetVersion`` on this
-    socket; if the next ``probe_interval`` passes in silence too, the socket is dead even though no
-    close came (a peer that vanished, a frozen server) and we reconnect."""
-
-    def __init__(self, controller: ObsController) -> None:
-        self.c = controller
-        self._stop = threading.Event()
-        self._sock: _Socket | None = None
-        self._thread = threading.Thread(target=self._run, name=f"obs-events-{controller.target}", daemon=True)
-
-    def _open(self) -> _Socket:
-        sock = _Socket(self.c.target, timeout=self.c.timeout, subs=EVENT_SUBSCRIPTIONS)
-        try:
-            sock.authenticate()
-        except BaseException:
-            sock.close()
-            raise
-        return sock
-
-    def start_connected(self) -> None:
-        self._sock = self._open()  # errors surface to connect()'s caller
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._sock is not None:
-            with contextlib.suppress(Exception):
-                self._sock.ws.abort()  # shutdown(): wakes the reader blocked in recv at once
-            self._sock.close()
-        if threading.current_thread() is not self._thread and self._thread.is_alive():
-            self._thread.join(timeout=self.c.timeout + 1)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            reason, final = self._read_until_broken()
-            if self._stop.is_set():
-                return
-            self.c._emit(ObsEvent("disconnected", detail=reason, final=final))
-            if final or not self._reconnect():
-                return
-
-    def _read_until_broken(self) -> tuple[str, bool]:
-        sock = self._sock
-        assert sock is not None
-        probe_sent = False
-        sock.ws.settimeout(self.c.probe_interval)
-        while not self._stop.is_set():
-            try:
-                msg = sock.recv_message()
-            except (TimeoutError, websocket.WebSocketTimeoutException):
-                if probe_sent:
-                    sock.close()
-                    return f"OBS at {self.c.target} stopped answering (no reply to a liveness probe).", False
-                try:
-                    sock.send_request("GetVersion")
-                except (websocket.WebSocketException, OSError):
-                    return f"Lost the connection to OBS at {self.c.target}.", False
-                probe_sent = True
-                continue
-            except _Closed as c:
-                err = _closed_error(self.c.target, c, during="")
-                return err.one_line(), isinstance(err, ObsKicked | ObsAuthFailed)
-            except (websocket.WebSocketException, OSError, ValueError):
-                return f"Lost the connection to OBS at {self.c.target}.", False
-            probe_sent = False
-            if msg.get("op") == 5:
-                self._dispatch(msg.get("d", {}))
-        return "closed", True
-
-    def _dispatch(self, d: dict) -> None:
-        event_type, data = d.get("eventType"), d.get("eventData") or {}
-        if event_type == "StreamStateChanged":
-            self.c._emit(ObsEvent("stream_state", str(data.get("outputState", ""))))
-        elif event_type == "ExitStarted":
-            self.c._emit(ObsEvent("exit"))
-
-    def _reconnect(self) -> bool:
-        """Back off and retry until connected (True), told to stop, or refused for good (False)."""
-        attempt = 0
-        while not self._stop.is_set():
-            delay = self.c.backoff[min(attempt, len(self.c.backoff) - 1)]
-            if self._stop.wait(delay):
-                return False
-            attempt += 1
-            try:
-                sock = self._open()
-            except (ObsAuthFailed, ObsKicked, ObsUnsupported) as e:
-                self.c._emit(ObsEvent("disconnected", detail=e.one_line(), final=True))
-                return False
-            except ObsError:
-                continue
-            if self._stop.is_set():
-                sock.close()
-                return False
-            self._sock = sock
-            self.c._emit(ObsEvent("reconnected", detail=f"after {attempt} attempt(s)"))
-            self._resync_stream_state()
-            return True
-        return False
-
-    def _resync_stream_state(self) -> None:
-        """Events missed while disconnected: report the output's state as it is now."""
-        sock = self._sock
-        assert sock is not None
-        try:
-            request_id = sock.send_request("GetStreamStatus")
-            sock.ws.settimeout(self.c.timeout)
-            while True:
-                msg = sock.recv_message()
-                d = msg.get("d", {})
-                if msg.get("op") == 5:
-                    self._dispatch(d)
-                elif msg.get("op") == 7 and d.get("requestId") == request_id:
-                    break
-        except (_Closed, TimeoutError, websocket.WebSocketException, OSError, ValueError):
-            return  # the read loop will notice a broken socket
-        active = bool((d.get("responseData") or {}).get("outputActive"))
-        last = self.c.last_stream_state
-        was_active = last in (STARTING, STARTED, RECONNECTING, RECONNECTED)
-        if last is not None and active != was_active:
-            self.c._emit(ObsEvent("stream_state", STARTED if active else STOPPED, detail="after reconnect"))
 

@@ -1,0 +1,180 @@
+"""obs-websocket events for the controller: the event socket, its liveness probe and reconnects.
+
+``EventThread`` owns the second socket (Identify with ``Outputs | General`` subscriptions), turns
+``StreamStateChanged`` and ``ExitStarted`` into ``ObsEvent``s for the controller's ``on_event``
+callback (called on this thread), and reconnects with backoff when the socket breaks — except after
+a close OBS meant (4011 kicked, 4009, 4010). Subscriptions are part of Identify, so every reconnect
+restores them; events missed meanwhile are made up by reading the stream status once."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import websocket
+
+from streamdesk.core.obs_errors import (
+    FINAL_CLOSE_CODES,
+    ObsAuthFailed,
+    ObsError,
+    ObsKicked,
+    ObsUnsupported,
+    closed_error,
+)
+from streamdesk.core.obs_socket import Closed, ObsSocket
+
+if TYPE_CHECKING:
+    from streamdesk.core.obs import ObsController
+
+# Event subscriptions (obs-websocket EventSubscription bits): General (ExitStarted) | Outputs.
+SUB_GENERAL = 1 << 0
+SUB_OUTPUTS = 1 << 6
+EVENT_SUBSCRIPTIONS = SUB_GENERAL | SUB_OUTPUTS
+
+# Stream output states as obs-websocket names them.
+STARTING = "OBS_WEBSOCKET_OUTPUT_STARTING"
+STARTED = "OBS_WEBSOCKET_OUTPUT_STARTED"
+STOPPING = "OBS_WEBSOCKET_OUTPUT_STOPPING"
+STOPPED = "OBS_WEBSOCKET_OUTPUT_STOPPED"
+RECONNECTING = "OBS_WEBSOCKET_OUTPUT_RECONNECTING"
+RECONNECTED = "OBS_WEBSOCKET_OUTPUT_RECONNECTED"
+
+
+@dataclass(frozen=True)
+class ObsEvent:
+    """``kind``: ``stream_state`` (``state`` = raw OBS_WEBSOCKET_OUTPUT_*), ``exit`` (OBS is
+    shutting down), ``disconnected`` (``detail`` says why; reconnecting unless ``final``),
+    ``reconnected``."""
+
+    kind: str
+    state: str = ""
+    detail: str = ""
+    final: bool = False
+
+
+class EventThread:
+    """Owns the event socket: reads events, probes liveness, reconnects with backoff.
+
+    Liveness: when nothing arrives for ``probe_interval`` seconds it sends a ``GetVersion`` on this
+    socket; if the next ``probe_interval`` passes in silence too, the socket is dead even though no
+    close came (a peer that vanished, a frozen server) and we reconnect."""
+
+    def __init__(self, controller: ObsController) -> None:
+        self.c = controller
+        self._stop = threading.Event()
+        self._sock: ObsSocket | None = None
+        self._thread = threading.Thread(target=self._run, name=f"obs-events-{controller.target}", daemon=True)
+
+    def _open(self) -> ObsSocket:
+        sock = ObsSocket(self.c.target, timeout=self.c.timeout, subs=EVENT_SUBSCRIPTIONS)
+        try:
+            sock.authenticate()
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+    def start_connected(self) -> None:
+        self._sock = self._open()  # errors surface to connect()'s caller
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._sock is not None:
+            with contextlib.suppress(Exception):
+                self._sock.ws.abort()  # shutdown(): wakes the reader blocked in recv at once
+            self._sock.close()
+        if threading.current_thread() is not self._thread and self._thread.is_alive():
+            self._thread.join(timeout=self.c.timeout + 1)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            reason, final = self._read_until_broken()
+            if self._stop.is_set():
+                return
+            self.c._emit(ObsEvent("disconnected", detail=reason, final=final))
+            if final or not self._reconnect():
+                return
+
+    def _read_until_broken(self) -> tuple[str, bool]:
+        sock = self._sock
+        assert sock is not None
+        probe_sent = False
+        sock.ws.settimeout(self.c.probe_interval)
+        while not self._stop.is_set():
+            try:
+                msg = sock.recv_message()
+            except (TimeoutError, websocket.WebSocketTimeoutException):
+                if probe_sent:
+                    sock.close()
+                    return f"OBS at {self.c.target} stopped answering (no reply to a liveness probe).", False
+                try:
+                    sock.send_request("GetVersion")
+                except (websocket.WebSocketException, OSError):
+                    return f"Lost the connection to OBS at {self.c.target}.", False
+                probe_sent = True
+                continue
+            except Closed as c:
+                err = closed_error(self.c.target, c.code)
+                return err.one_line(), c.code in FINAL_CLOSE_CODES
+            except (websocket.WebSocketException, OSError, ValueError):
+                return f"Lost the connection to OBS at {self.c.target}.", False
+            probe_sent = False
+            if msg.get("op") == 5:
+                self._dispatch(msg.get("d", {}))
+        return "closed", True
+
+    def _dispatch(self, d: dict) -> None:
+        event_type, data = d.get("eventType"), d.get("eventData") or {}
+        if event_type == "StreamStateChanged":
+            self.c._emit(ObsEvent("stream_state", str(data.get("outputState", ""))))
+        elif event_type == "ExitStarted":
+            self.c._emit(ObsEvent("exit"))
+
+    def _reconnect(self) -> bool:
+        """Back off and retry until connected (True), told to stop, or refused for good (False)."""
+        attempt = 0
+        while not self._stop.is_set():
+            delay = self.c.backoff[min(attempt, len(self.c.backoff) - 1)]
+            if self._stop.wait(delay):
+                return False
+            attempt += 1
+            try:
+                sock = self._open()
+            except (ObsAuthFailed, ObsKicked, ObsUnsupported) as e:
+                self.c._emit(ObsEvent("disconnected", detail=e.one_line(), final=True))
+                return False
+            except ObsError:
+                continue
+            if self._stop.is_set():
+                sock.close()
+                return False
+            self._sock = sock
+            self.c._emit(ObsEvent("reconnected", detail=f"after {attempt} attempt(s)"))
+            self._resync_stream_state()
+            return True
+        return False
+
+    def _resync_stream_state(self) -> None:
+        """Events missed while disconnected: report the output's state as it is now."""
+        sock = self._sock
+        assert sock is not None
+        try:
+            request_id = sock.send_request("GetStreamStatus")
+            sock.ws.settimeout(self.c.timeout)
+            while True:
+                msg = sock.recv_message()
+                d = msg.get("d", {})
+                if msg.get("op") == 5:
+                    self._dispatch(d)
+                elif msg.get("op") == 7 and d.get("requestId") == request_id:
+                    break
+        except (Closed, TimeoutError, websocket.WebSocketException, OSError, ValueError):
+            return  # the read loop will notice a broken socket
+        active = bool((d.get("responseData") or {}).get("outputActive"))
+        last = self.c.last_stream_state
+        was_active = last in (STARTING, STARTED, RECONNECTING, RECONNECTED)
+        if last is not None and active != was_active:
+            self.c._emit(ObsEvent("stream_state", STARTED if active else STOPPED, detail="after reconnect"))
