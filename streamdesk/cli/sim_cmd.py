@@ -28,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rtmp-address", metavar="URL",
                    help="ingress address calls report, e.g. rtmp://127.0.0.1:1935/live (default: "
                         "GetStream's rtmps:// form; {api_key}, {call_type}, {call_id} are filled in)")
+    p.add_argument("--time-scale", type=float, default=1.0, metavar="X",
+                   help="run the simulated audience X times faster than real time (e.g. 60 for demos)")
     p.add_argument("--no-obs", action="store_true", help="do not start the OBS simulator")
     p.set_defaults(func=run)
 
@@ -36,9 +38,12 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     for name in ("port", "obs_port"):
         if not 0 <= getattr(args, name) <= 65535:
             raise UsageError(f"--{name.replace('_', '-')} must be a port number between 0 and 65535")
+    if not 0 < args.time_scale <= 3600:
+        raise UsageError("--time-scale must be a number above 0 and at most 3600")
     api_key = args.api_key or f"demo-{secrets.token_hex(4)}"
     secret = secret_from("STREAMDESK_API_SECRET", False, "API secret")
-    gs = GetStreamSimulator(api_key, secret, port=args.port, seed=args.seed, rtmp_address=args.rtmp_address)
+    gs = GetStreamSimulator(api_key, secret, port=args.port, seed=args.seed, rtmp_address=args.rtmp_address,
+                            time_scale=args.time_scale)
     try:
         gs.start()
     except OSError as e:

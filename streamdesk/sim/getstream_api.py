@@ -409,7 +409,9 @@ class SimulatedApp:
             s = call.session
             s.started_at = s.started_at or now
             if s.host_id is None:  # the broadcaster's RTMP publisher joins as the call's host
-                s.host_id, s.host_session_id, s.host_joined_at = call.created_by_id, self._uuid(), now
+                hosts = [uid for uid, role in call.members.items() if role == "host"]
+                s.host_id = hosts[0] if hosts else call.created_by_id
+                s.host_session_id, s.host_joined_at = self._uuid(), now
             s.live_started_at, s.live_ended_at = now, None
             seed_key = f"{self.seed}:{call.cid}:{len(call.stretches)}"
             call.stretches.append(LiveStretch(now, LiveAudience(self.audience, seed_key)))

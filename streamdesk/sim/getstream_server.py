@@ -46,34 +46,53 @@ _CALL = "/api/v2/video/call/" + _SEG.format("type") + "/" + _SEG.format("id")
 _CHANNEL = "/api/v2/chat/channels/" + _SEG.format("type") + "/" + _SEG.format("id")
 
 
+# what runs an operation: (app, path parameters, query, body) -> (status, body)
+Operation = Callable[[SimulatedApp, dict[str, str], dict[str, str], dict[str, Any]], Result]
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
     pattern: re.Pattern[str]
-    operation: str
-    status: int  # the success status GetStream's spec declares (used by the malformed-body fault)
+    operation: str  # GetStream's operationId: names the route in faults, errors and ``received``
+    run: Operation
 
 
-def _route(method: str, path: str, operation: str) -> Route:
-    return Route(method, re.compile(f"^{path}$"), operation, 200 if method in ("GET", "PATCH") else 201)
+def _route(method: str, path: str, operation: str, run: Operation) -> Route:
+    return Route(method, re.compile(f"^{path}$"), operation, run)
 
 
 ROUTES = (
-    _route("POST", "/api/v2/users", "UpdateUsers"),
-    _route("GET", "/api/v2/video/calltypes/" + _SEG.format("name"), "GetCallType"),
-    _route("PUT", "/api/v2/video/calltypes/" + _SEG.format("name"), "UpdateCallType"),
-    _route("POST", _CALL, "GetOrCreateCall"),
-    _route("GET", _CALL, "GetCall"),
-    _route("PATCH", _CALL, "UpdateCall"),
-    _route("POST", _CALL + "/go_live", "GoLive"),
-    _route("POST", _CALL + "/stop_live", "StopLive"),
-    _route("POST", _CALL + "/mark_ended", "EndCall"),
-    _route("POST", _CALL + "/participants", "QueryCallParticipants"),
-    _route("POST", _CALL + "/delete", "DeleteCall"),
-    _route("POST", _CHANNEL + "/query", "GetOrCreateChannel"),
-    _route("GET", _CHANNEL, "GetChannel"),
-    _route("POST", _CHANNEL + "/message", "SendMessage"),
-    _route("GET", _CHANNEL + "/messages", "GetManyMessages"),
+    _route("POST", "/api/v2/users", "UpdateUsers",
+           lambda app, p, q, b: app.update_users(b)),
+    _route("GET", "/api/v2/video/calltypes/" + _SEG.format("name"), "GetCallType",
+           lambda app, p, q, b: app.get_call_type(p["name"])),
+    _route("PUT", "/api/v2/video/calltypes/" + _SEG.format("name"), "UpdateCallType",
+           lambda app, p, q, b: app.update_call_type(p["name"], b)),
+    _route("POST", _CALL, "GetOrCreateCall",
+           lambda app, p, q, b: app.get_or_create_call(p["type"], p["id"], b)),
+    _route("GET", _CALL, "GetCall",
+           lambda app, p, q, b: app.get_call(p["type"], p["id"])),
+    _route("PATCH", _CALL, "UpdateCall",
+           lambda app, p, q, b: app.update_call(p["type"], p["id"], b)),
+    _route("POST", _CALL + "/go_live", "GoLive",
+           lambda app, p, q, b: app.go_live(p["type"], p["id"], b)),
+    _route("POST", _CALL + "/stop_live", "StopLive",
+           lambda app, p, q, b: app.stop_live(p["type"], p["id"], b)),
+    _route("POST", _CALL + "/mark_ended", "EndCall",
+           lambda app, p, q, b: app.end_call(p["type"], p["id"])),
+    _route("POST", _CALL + "/participants", "QueryCallParticipants",
+           lambda app, p, q, b: app.query_participants(p["type"], p["id"], q, b)),
+    _route("POST", _CALL + "/delete", "DeleteCall",
+           lambda app, p, q, b: app.delete_call(p["type"], p["id"], b)),
+    _route("POST", _CHANNEL + "/query", "GetOrCreateChannel",
+           lambda app, p, q, b: app.get_or_create_channel(p["type"], p["id"], b)),
+    _route("GET", _CHANNEL, "GetChannel",
+           lambda app, p, q, b: app.get_channel(p["type"], p["id"], q)),
+    _route("POST", _CHANNEL + "/message", "SendMessage",
+           lambda app, p, q, b: app.send_message(p["type"], p["id"], b)),
+    _route("GET", _CHANNEL + "/messages", "GetManyMessages",
+           lambda app, p, q, b: app.get_many_messages(p["type"], p["id"], q)),
 )
 
 
@@ -97,7 +116,7 @@ class GetStreamSimulator:
                  port: int = 0, seed: int = 1, rtmp_address: str | None = None,
                  audience: AudienceConfig | None = None, clock: Callable[[], float] | None = None,
                  time_scale: float = 1.0, rate_limit_per_minute: int = 5000,
-                 token_leeway: float = 1.0) -> None:
+                 token_leeway: float = 1.0, keep_received: int = 50_000) -> None:
         if not api_key:
             raise ValueError("the simulator needs an API key")
         #: True when no secret was given and the simulator made up a demo one
@@ -109,7 +128,9 @@ class GetStreamSimulator:
         self.app = SimulatedApp(api_key, seed=seed, clock=self.clock, audience=audience or AudienceConfig(),
                                 rtmp_address=rtmp_address)
         self.faults = Faults(seed)
+        #: requests in arrival order; the oldest are dropped beyond ``keep_received`` (hours-long demos)
         self.received: list[Received] = []
+        self.keep_received = keep_received
         self.rate_limit_per_minute = rate_limit_per_minute
         self.token_leeway = token_leeway
         self._lock = threading.RLock()
@@ -278,30 +299,6 @@ class GetStreamSimulator:
                    "X-RateLimit-Reset": str((minute + 1) * 60)}
         return count > limit, headers
 
-    def _dispatch(self, route: Route, params: dict[str, str], query: dict[str, str], body: Any) -> Result:
-        app, op = self.app, route.operation
-        if op == "UpdateUsers":
-            return app.update_users(body)
-        if op == "GetCallType":
-            return app.get_call_type(params["name"])
-        if op == "UpdateCallType":
-            return app.update_call_type(params["name"], body)
-        if op in ("GetOrCreateChannel", "GetChannel", "SendMessage", "GetManyMessages"):
-            t, i = params["type"], params["id"]
-            return {"GetOrCreateChannel": lambda: app.get_or_create_channel(t, i, body),
-                    "GetChannel": lambda: app.get_channel(t, i, query),
-                    "SendMessage": lambda: app.send_message(t, i, body),
-                    "GetManyMessages": lambda: app.get_many_messages(t, i, query)}[op]()
-        t, i = params["type"], params["id"]
-        return {"GetOrCreateCall": lambda: app.get_or_create_call(t, i, body),
-                "GetCall": lambda: app.get_call(t, i),
-                "UpdateCall": lambda: app.update_call(t, i, body),
-                "GoLive": lambda: app.go_live(t, i, body),
-                "StopLive": lambda: app.stop_live(t, i, body),
-                "EndCall": lambda: app.end_call(t, i),
-                "QueryCallParticipants": lambda: app.query_participants(t, i, query, body),
-                "DeleteCall": lambda: app.delete_call(t, i, body)}[op]()
-
     def _handle(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> _Reply:
         started = time.perf_counter()
         split = urlsplit(target)
@@ -322,6 +319,8 @@ class GetStreamSimulator:
         with self._lock:
             self.received.append(Received(method, split.path, operation, query, body,
                                           0 if reply.drop else reply.status, headers))
+            if len(self.received) > self.keep_received:
+                del self.received[: len(self.received) - self.keep_received]
         log.debug("%s %s -> %s", method, split.path, "dropped" if reply.drop else reply.status)
         return reply
 
@@ -354,7 +353,7 @@ class GetStreamSimulator:
             if not isinstance(body, dict):
                 raise ApiError(400, 4, "the request body must be a JSON object")
             with self._lock:
-                status, payload = self._dispatch(route, params, query, body)
+                status, payload = route.run(self.app, params, query, body)
         except ApiError as e:
             return _Reply.json(e.status, e.body(operation), rate_headers)
         payload["duration"] = f"{(time.perf_counter() - started) * 1000:.2f}ms"
