@@ -76,6 +76,10 @@ class StreamOutput:
         """Change state after accounting the bytes sent so far at the old state."""
         self.advance(now)
         self.state = state
+        if state == OutputState.RECONNECTING:
+            # OBS counts bytes per ingest connection: the retry's connection starts again from zero,
+            # while duration and frame counters carry on (observed on OBS 29).
+            self.bytes = 0.0
 
     def stopped(self, now: float) -> None:
         self.advance(now)

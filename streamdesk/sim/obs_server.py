@@ -269,9 +269,11 @@ class ObsSimulator:
         return self._call(self._async(self._abort_all))
 
     def simulate_reconnect(self, duration: float | None = 1.0) -> None:
-        """The ingest connection drops: RECONNECTING now; after ``duration`` seconds (or at
-        ``finish_reconnect()`` when None) RECONNECTED if the ingest is reachable by then, else the
-        output gives up (STOPPED), as OBS does after its retries."""
+        """The ingest connection drops: RECONNECTING now and again every ``Output/RetryDelay`` seconds
+        (OBS's retry loop); after ``duration`` seconds (or at ``finish_reconnect()`` when None)
+        RECONNECTED if the ingest is reachable by then, else the output gives up (STOPPED), as OBS
+        does after its retries. While reconnecting, GetStreamStatus shows outputBytes 0: the byte count
+        belongs to the ingest connection, and a new one starts from zero (observed on OBS 29)."""
         self._call(self._async(lambda: self._begin_reconnect(duration)))
 
     def finish_reconnect(self) -> None:
@@ -664,11 +666,19 @@ class ObsSimulator:
             raise RuntimeError(f"simulate_reconnect needs a connected stream; it is {self._output.state}")
         self._output.move_to(OutputState.RECONNECTING, self.clock())
         self._reconnect_done = done = asyncio.Event()
+        retry_s = max(0.05, float(self.profile.get("Output", "RetryDelay") or 2))
 
         async def sequence() -> None:
-            await self._emit_stream(OutputState.RECONNECTING, active=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(done.wait(), duration)
+            loop = asyncio.get_running_loop()
+            deadline = None if duration is None else loop.time() + duration
+            while True:
+                # Like OBS 29: every retry is announced again, and with outputActive false.
+                await self._emit_stream(OutputState.RECONNECTING, active=False)
+                wait = retry_s if deadline is None else min(retry_s, max(0.0, deadline - loop.time()))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), wait)
+                if done.is_set() or (deadline is not None and loop.time() >= deadline):
+                    break
             if self._ingest_reachable():
                 self._output.move_to(OutputState.RECONNECTED, self.clock())
                 await self._emit_stream(OutputState.RECONNECTED, active=True)

@@ -10,7 +10,10 @@ of the handshake faults. Then the two transcripts must match, plus the values th
 from __future__ import annotations
 
 import json
+import subprocess
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +22,9 @@ import websocket
 from streamdesk.sim.obs_profile import OBS29_DEFAULTS, ObsProfile
 from streamdesk.sim.obs_protocol import auth_response
 from streamdesk.sim.obs_server import ObsSimulator
+from tests.plugins.nginx import start_nginx
 from tests.plugins.obs import _SEED_PROFILE, PROFILE
-from tests.plugins.processes import free_port
+from tests.plugins.processes import free_port, stop_process
 
 pytestmark = [pytest.mark.obs, pytest.mark.nginx]
 
@@ -69,8 +73,9 @@ class Raw:
             elif msg["op"] == 7 and msg["d"]["requestId"] == str(self._n):
                 return msg["d"]
 
-    def stream_events_until_terminal(self, timeout: float = 20.0) -> list[tuple[str, bool]]:
-        """StreamStateChanged (state, outputActive) pairs up to STARTED or STOPPED."""
+    def stream_events_until(self, until: set[str] = TERMINAL, timeout: float = 20.0) -> list[tuple]:
+        """StreamStateChanged (state, outputActive) pairs up to one in ``until``; repeats collapsed
+        (OBS announces RECONNECTING once per retry, and the count depends on timing)."""
         deadline = time.monotonic() + timeout
         seen: list[tuple[str, bool]] = []
         while time.monotonic() < deadline:
@@ -78,14 +83,16 @@ class Raw:
                 e = self.events.pop(0)
                 if e["eventType"] == "StreamStateChanged":
                     assert e["eventIntent"] == 64
-                    seen.append((e["eventData"]["outputState"], e["eventData"]["outputActive"]))
-                    if seen[-1][0] in TERMINAL:
+                    pair = (e["eventData"]["outputState"], e["eventData"]["outputActive"])
+                    if not seen or seen[-1] != pair:
+                        seen.append(pair)
+                    if pair[0] in until:
                         return seen
             self.ws.settimeout(max(0.1, deadline - time.monotonic()))
             msg = json.loads(self.ws.recv())
             if msg["op"] == 5:
                 self.events.append(msg["d"])
-        raise AssertionError(f"no STARTED/STOPPED within {timeout}s; saw {seen}")
+        raise AssertionError(f"none of {until} within {timeout}s; saw {seen}")
 
     def close(self) -> None:
         self.ws.close()
@@ -113,8 +120,10 @@ def status_and_shape(response: dict) -> dict:
     return {"status": response["requestStatus"], "shape": shape(response.get("responseData"))}
 
 
-def run_script(host: str, port: int, password: str, ingest_url: str, dead_url: str) -> dict[str, Any]:
-    """The same steps for either OBS; returns a transcript."""
+def run_script(host: str, port: int, password: str, ingest_url: str, dead_url: str,
+               break_ingest: Callable[[], None], heal_ingest: Callable[[], None]) -> dict[str, Any]:
+    """The same steps for either OBS; returns a transcript. ``break_ingest`` makes the live ingest
+    go away (the stream must reconnect), ``heal_ingest`` brings it back."""
     t: dict[str, Any] = {}
     c = Raw(host, port, password)
     try:
@@ -156,19 +165,33 @@ def run_script(host: str, port: int, password: str, ingest_url: str, dead_url: s
 
         # A stream that connects to the loopback ingest.
         t["start"] = c.request("StartStream")
-        t["start_events"] = c.stream_events_until_terminal()
+        t["start_events"] = c.stream_events_until()
         t["status_live"] = status_and_shape(c.request("GetStreamStatus"))
         t["start_again"] = c.request("StartStream")
         t["set_service_live"] = c.request("SetStreamServiceSettings", {
             "streamServiceType": "rtmp_custom", "streamServiceSettings": {"server": ingest_url, "key": "x"}})
+
+        # The ingest goes away mid-stream and comes back.
+        break_ingest()
+        t["reconnecting_events"] = c.stream_events_until({"OBS_WEBSOCKET_OUTPUT_RECONNECTING"})
+        reconnecting = c.request("GetStreamStatus")
+        t["status_reconnecting"] = {k: reconnecting["responseData"][k]
+                                    for k in ("outputActive", "outputReconnecting")}
+        # The byte count is the retry connection's own: it starts over (OBS shows a few handshake bytes).
+        t["bytes_start_over"] = reconnecting["responseData"]["outputBytes"] < 1000
+        t["start_reconnecting"] = c.request("StartStream")
+        heal_ingest()
+        t["reconnected_events"] = c.stream_events_until({"OBS_WEBSOCKET_OUTPUT_RECONNECTED"})
+        t["status_reconnected"] = c.request("GetStreamStatus")["responseData"]["outputReconnecting"]
+
         t["stop"] = c.request("StopStream")
-        t["stop_events"] = c.stream_events_until_terminal()
+        t["stop_events"] = c.stream_events_until()
 
         # A stream whose ingest is not there.
         c.request("SetStreamServiceSettings", {"streamServiceType": "rtmp_custom",
                                                "streamServiceSettings": {"server": dead_url, "key": "x"}})
         t["dead_start"] = c.request("StartStream")
-        t["dead_events"] = c.stream_events_until_terminal()
+        t["dead_events"] = c.stream_events_until()
     finally:
         c.close()
 
@@ -185,19 +208,43 @@ def run_script(host: str, port: int, password: str, ingest_url: str, dead_url: s
     return t
 
 
-def test_simulator_answers_like_real_obs_29(real_obs, rtmp_ingest) -> None:
+def test_simulator_answers_like_real_obs_29(real_obs, tmp_path: Path) -> None:
     dead_url = f"rtmp://127.0.0.1:{free_port()}/live"
-    real = run_script(real_obs.host, real_obs.port, real_obs.password, rtmp_ingest.server_url, dead_url)
+    try:
+        ingest = start_nginx(tmp_path / "nginx")  # our own: this test stops and restarts it
+    except RuntimeError as e:
+        pytest.skip(f"nginx with the RTMP module is needed: {e}")
+
+    def restart_nginx() -> None:
+        conf = ingest.root / "nginx.conf"
+        ingest.proc = subprocess.Popen(["nginx", "-p", str(ingest.root), "-c", str(conf)],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    try:
+        real = run_script(real_obs.host, real_obs.port, real_obs.password, ingest.server_url, dead_url,
+                          break_ingest=lambda: stop_process(ingest.proc), heal_ingest=restart_nginx)
+    finally:
+        stop_process(ingest.proc)
 
     sim = ObsSimulator(real_obs.password, profile=ObsProfile(
         PROFILE, canvas=(640, 360), fps="30",
         values={cat: dict(section) for cat, section in _SEED_PROFILE.items() if cat != "General"}))
-    sim.ingest_reachable = lambda server: server != dead_url
-    sim.start()
-    try:
-        mirror = run_script(sim.host, sim.port, real_obs.password, "rtmp://127.0.0.1:1935/live", dead_url)
-    finally:
-        sim.stop()
+    broken = False
+    sim.ingest_reachable = lambda server: server != dead_url and not broken
+
+    def break_sim_ingest() -> None:
+        nonlocal broken
+        broken = True
+        sim.simulate_reconnect(None)
+
+    def heal_sim_ingest() -> None:
+        nonlocal broken
+        broken = False
+        sim.finish_reconnect()
+
+    with sim:
+        mirror = run_script(sim.host, sim.port, real_obs.password, "rtmp://127.0.0.1:1935/live", dead_url,
+                            break_ingest=break_sim_ingest, heal_ingest=heal_sim_ingest)
 
     # Every request the simulator claims to serve, real OBS serves too.
     assert mirror.pop("available") <= real.pop("available")

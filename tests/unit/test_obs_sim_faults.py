@@ -182,14 +182,21 @@ def test_reconnecting_then_reconnected(make_obs_sim, obsws_client, obsws_events)
     events.wait_for(RECONNECTING)
     status = client.get_stream_status()
     assert status.output_active and status.output_reconnecting
-    clock.t += 5  # no bytes while reconnecting
-    assert client.get_stream_status().output_bytes == status.output_bytes
+    # Like OBS: the byte count belongs to the ingest connection, so it reads 0 until a new one is up;
+    # duration and frames hold still.
+    assert status.output_bytes == 0
+    assert (status.output_duration, status.output_total_frames) == (5000, 300)
+    clock.t += 5
+    assert client.get_stream_status().output_duration == 5000
     sim.finish_reconnect()
     events.wait_for(RECONNECTED)
     clock.t += 1
     status2 = client.get_stream_status()
-    assert not status2.output_reconnecting and status2.output_bytes > status.output_bytes
+    assert not status2.output_reconnecting
+    assert abs(status2.output_bytes * 8 / 1000 - 2660) / 2660 < 0.07  # one second of a fresh connection
+    assert status2.output_duration == 6000
     assert events.states[-2:] == [RECONNECTING, RECONNECTED]
+    assert events.active[-2:] == [False, True]  # OBS 29 reports RECONNECTING with outputActive false
 
 
 def test_reconnect_that_never_reaches_the_ingest_gives_up(obs_sim, obsws_client, obsws_events) -> None:
