@@ -316,9 +316,10 @@ def status(args: argparse.Namespace, ctx: AppContext) -> int:
         print_json(info)
         return EXIT_OK
     print(f"State: {state.replace('_', ' ')}")
-    for field in ("api_key", "user_id", "call_cid", "rtmps_url"):
+    for field, label in (("api_key", "API key"), ("user_id", "User"), ("call_cid", "Call"),
+                         ("rtmps_url", "RTMPS server")):
         if info[field]:
-            print(f"{field.replace('_', ' ').capitalize()}: {info[field]}")
+            print(f"{label}: {info[field]}")
     if channel.is_provisioned:
         print(f"Stream key: {_expiry(channel.key_expires_at)}")
     if remote_error:
