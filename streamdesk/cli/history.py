@@ -98,17 +98,16 @@ def _obs_bitrate(ctx: AppContext) -> tuple[Callable[[], float | None] | None, Ca
     """A bitrate reader when OBS is reachable; (None, None) otherwise (the column is left out)."""
     try:
         from streamdesk.core import obs_ops
-        from streamdesk.core.obs import ObsController
     except ImportError:
         return None, None
     try:
-        controller = ObsController(obs_ops.target(ctx))
-        controller.connect()
-    except Exception:  # no OBS, wrong password, …: watching viewers and chat still works
+        controller = obs_ops.connect(ctx, timeout=2.0)
+    except Exception:  # no OBS, wrong password, no keyring …: viewers and chat still work
         return None, None
 
     def read() -> float | None:
-        return controller.health().bitrate_kbps
+        health = controller.health(with_stats=False)
+        return health.bitrate_kbps if health.active else None
 
     return read, controller.close
 

@@ -272,3 +272,37 @@ def test_watch_refuses_bad_input_and_says_what_to_do() -> None:
     assert out.returncode == 2
     out = run_cli("watch")
     assert out.returncode == 1 and "no live session" in out.stderr.lower() and "Traceback" not in out.stderr
+
+
+def test_watch_shows_obs_bitrate_when_obs_is_streaming(on_air: Live, obs_sim, obsws_client,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from streamdesk.cli import main
+    from streamdesk.core.obs_health import BITRATE_INTERVAL_S
+    from streamdesk.core.obs_ops import SETTING_TARGET
+    from streamdesk.core.secrets import SecretKind
+
+    ctx = on_air.ctx
+    ctx.store.put_setting(SETTING_TARGET, {"host": "127.0.0.1", "port": obs_sim.port})
+    ctx.secrets.set(SecretKind.OBS_PASSWORD, obs_sim.password, f"127.0.0.1:{obs_sim.port}")
+    ctx.store.put_setting(live.POLL_INTERVAL_SETTING, 0.25)
+    obsws_client(obs_sim).start_stream()
+    wait_until(lambda: obs_sim.streaming, what="the simulated OBS to stream")
+
+    # OBS's own status bar measures kbps over 2 s windows, and so does the health meter: watch > 2 s
+    assert main(["watch", "--json", "--for", f"{BITRATE_INTERVAL_S + 0.8}"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    rates = [obj["bitrate_kbps"] for obj in lines]
+    assert rates and rates[-1] > 1000, rates  # the simulated OBS streams at its profile's ~2500-6000 kbps
+    samples = ctx.store.samples(on_air.session.id)
+    assert [round(s.bitrate_kbps, 1) for s in samples] == rates  # recorded, not just printed
+
+
+def test_watch_without_obs_leaves_the_bitrate_out(on_air: Live, capsys: pytest.CaptureFixture[str]) -> None:
+    from streamdesk.cli import main
+
+    on_air.ctx.store.put_setting(live.POLL_INTERVAL_SETTING, 0.25)
+    on_air.sim.advance(30)
+    assert main(["watch", "--for", "0.3"]) == 0
+    out = capsys.readouterr().out
+    assert "Watching session" in out and "viewers" in out and "kbps" not in out
+    assert "still live" in out
