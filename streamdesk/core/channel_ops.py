@@ -353,8 +353,27 @@ def go_live(ctx: AppContext, options: GoLiveOptions = GoLiveOptions(), *, timeou
             call = gs.get_call(channel.call_type, channel.call_id)
     assert call.live_started_at is not None
     session = ctx.store.start_session(channel.call_cid, call.live_started_at.timestamp(), call.session_id)
-    notices = tuple(n for n in (_announce(ctx, "live", session),) if n)
+    notices = tuple(n for n in (_key_expiry_notice(channel), _announce(ctx, "live", session)) if n)
     return LiveResult(call, session, clock() - start, notices)
+
+
+#: warn at go-live when the key would expire within this many hours of the show's start
+KEY_EXPIRY_WARNING_HOURS = 4.0
+
+
+def _key_expiry_notice(channel: ChannelConfig, now: float | None = None) -> str | None:
+    """OBS keeps the key it has; if that expires during the show, the next reconnect (any network
+    blip) is refused and OBS retries forever. Say so while there is still time to act."""
+    if channel.key_expires_at is None:
+        return None
+    left = channel.key_expires_at - (time.time() if now is None else now)
+    if left > KEY_EXPIRY_WARNING_HOURS * 3600:
+        return None
+    if left <= 0:
+        return ("The stream key has expired: if OBS reconnects it will be refused. After the show, run "
+                "streamdesk key --rotate and streamdesk obs configure.")
+    return (f"The stream key expires in {int(left // 60)} min: a reconnect after that is refused. "
+            "After the show, run streamdesk key --rotate and streamdesk obs configure.")
 
 
 @contextmanager

@@ -250,3 +250,13 @@ def test_an_unreadable_go_live_reply_is_confirmed_with_get_call(provisioned: App
     t = FakeTime()
     result = ops.go_live(provisioned, sleep=t.sleep, clock=t.clock, gs=gs)
     assert seen == ["go_live", "host-1-live"] and result.call.is_live and result.session.is_open
+
+
+def test_go_live_warns_when_the_key_expires_during_the_show(provisioned: AppContext) -> None:
+    gs, _ = scripted([("golive", _call(live=True))])
+    t = FakeTime()
+    assert ops.go_live(provisioned, sleep=t.sleep, clock=t.clock, gs=gs).notices == ()
+    provisioned.store.save_channel(replace(provisioned.store.channel(), key_expires_at=time.time() + 1800))
+    notices = ops.go_live(provisioned, sleep=t.sleep, clock=t.clock, gs=gs).notices
+    assert len(notices) == 1 and re.search(r"expires in (29|30) min", notices[0])
+    assert "key --rotate" in notices[0]
