@@ -191,7 +191,7 @@ class FakeTime:
 def provisioned(ctx: AppContext) -> AppContext:
     ops.save_account(ctx, api_key="key1", api_secret=SECRET, user_id="host-1")
     ctx.store.save_channel(replace(ctx.store.channel(), rtmps_url="rtmps://ingest.test/app",
-                                   provisioned_at=1.0, key_expires_at=time.time() + 3600))
+                                   provisioned_at=1.0, key_expires_at=time.time() + 24 * 3600))
     return ctx
 
 
