@@ -306,3 +306,22 @@ def test_watch_without_obs_leaves_the_bitrate_out(on_air: Live, capsys: pytest.C
     out = capsys.readouterr().out
     assert "Watching session" in out and "viewers" in out and "kbps" not in out
     assert "still live" in out
+
+
+def test_ctrl_c_stops_watching_cleanly_and_frees_the_session(on_air: Live) -> None:
+    on_air.ctx.store.put_setting(live.POLL_INTERVAL_SETTING, 0.1)
+    env = {**os.environ, "STREAMDESK_API_SECRET": SIM_API_SECRET,
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    proc = subprocess.Popen([sys.executable, "-m", "streamdesk", "watch"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith(f"Watching session {on_air.session.id}")
+        assert "viewers" in proc.stdout.readline()  # one poll recorded
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        stop_process(proc)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and f"Session {on_air.session.id} still live" in out
+    with on_air.recorder():  # the lock went with the watcher
+        pass
