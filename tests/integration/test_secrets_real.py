@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.secretservice
 
 def _keyring_in_subprocess(env: dict[str, str], code: str) -> str:
     """Run ``code`` in a fresh interpreter (its own keyring selection) and return its stdout."""
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    full = {k: v for k, v in os.environ.items() if k != "PYTHON_KEYRING_BACKEND"} | env
+    out = subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr[-2000:]
     return out.stdout.strip()
 
@@ -60,7 +62,6 @@ def test_plaintext_chained_behind_secret_service_is_never_used(secret_service, t
     """The silent downgrade: keyrings.alt installed next to a real Secret Service. keyring then
     picks a ChainerBackend that reads from (and may write to) a plaintext file."""
     env = {k: v for k, v in secret_service.items() if k != "PYTHON_KEYRING_BACKEND"}
-    env["XDG_DATA_HOME"] = secret_service["XDG_DATA_HOME"]
     value = f"api-{uuid.uuid4().hex}"
     out = _keyring_in_subprocess(
         {**env, "SD_VALUE": value},
@@ -82,8 +83,6 @@ def test_plaintext_chained_behind_secret_service_is_never_used(secret_service, t
 
 def test_no_secret_service_and_only_plaintext_is_refused(tmp_path: Path) -> None:
     """No D-Bus at all and keyrings.alt installed: keyring would pick PlaintextKeyring."""
-    import os
-
     dropped = ("DBUS_SESSION_BUS_ADDRESS", "PYTHON_KEYRING_BACKEND")
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(XDG_DATA_HOME=str(tmp_path / "data"), DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/bus")
@@ -114,8 +113,6 @@ def _files_containing(root: Path, *values: str) -> list[str]:
 
 def _run_watching_ps(args: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess, list[str]]:
     """Run the CLI and snapshot its command line with ``ps`` while it runs (what other users see)."""
-    import os
-
     from tests.plugins.processes import REPO
 
     proc = subprocess.Popen([sys.executable, "-m", "streamdesk", *args], env={**os.environ, **env}, cwd=REPO,

@@ -3,7 +3,9 @@
 - ``memory_keyring`` (AUTOUSE): an in-memory backend installed with ``keyring.set_keyring`` for
   every test, so no test can reach a real user keyring by accident.
 - ``secret_service`` (session): a real gnome-keyring Secret Service in a private D-Bus session,
-  unlocked; yields the env a subprocess needs (``run_cli(..., env=secret_service)``).
+  unlocked; yields the env vars a subprocess needs on top of its own environment
+  (``run_cli(..., env=secret_service)``): DBUS_SESSION_BUS_ADDRESS, XDG_DATA_HOME,
+  XDG_RUNTIME_DIR and PYTHON_KEYRING_BACKEND.
 - ``locked_secret_service`` (session): the same with its default collection locked.
 
 Both daemons run in the foreground with DISPLAY unset (a failed unlock would otherwise open a
@@ -112,8 +114,14 @@ def _secret_service(tmp: Path, *, locked: bool) -> Iterator[dict[str, str]]:
         wait_until(lambda: _name_has_owner(env, SECRETS_BUS_NAME), timeout=15,
                    what="gnome-keyring-daemon to own org.freedesktop.secrets")
         _ensure_default_collection(env, locked=locked)
-        env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.SecretService.Keyring"
-        yield env
+        # only what points a client at this keyring: a snapshot of the whole environment would
+        # carry stale values (STREAMDESK_HOME, …) into later tests that merge it over their own
+        yield {
+            "DBUS_SESSION_BUS_ADDRESS": address,
+            "XDG_DATA_HOME": str(data),
+            "XDG_RUNTIME_DIR": str(run),
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring",
+        }
     finally:
         if gkd is not None:
             stop_process(gkd)
