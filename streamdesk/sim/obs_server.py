@@ -10,6 +10,16 @@ and observations of real OBS 29.0.2 / obs-websocket 5.1.0, never from streamdesk
 
 Secrets: the password is never logged or shown in ``repr``; requests are logged by type only, since a
 ``SetStreamServiceSettings`` payload carries the stream key.
+
+Use::
+
+    with ObsSimulator("pw") as obs:            # 127.0.0.1, random port: obs.port / obs.url
+        ...                                    # state: stream_service, profile, streaming, connections
+        obs.ingest_reachable = False           # the next StartStream goes STARTING → STOPPED
+        obs.hang_requests = {"GetStreamStatus"}  # or True: requests never answer; response_delay slows them
+        obs.simulate_reconnect(None); obs.finish_reconnect()
+        obs.knobs.dropped_frames_pct = 2.0     # also congestion, encoder_lag_pct, render_lag_pct
+        obs.close_next_with(4009); obs.kick(); obs.drop_connections(); obs.restart()
 """
 
 from __future__ import annotations
