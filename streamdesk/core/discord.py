@@ -148,20 +148,25 @@ def send(
     *,
     attempts: int = 4,
     backoff_s: float = 1.0,
-    max_wait_s: float = 30.0,
-    timeout: float = 10.0,
+    budget_s: float = 15.0,
+    timeout: float = 5.0,
     sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
     transport: httpx.BaseTransport | None = None,
 ) -> str | None:
     """POST ``payload`` to the webhook. ``None`` on success, else a notice sentence (never raises).
 
-    Retries network errors, 5xx and 429 (waiting Discord's ``retry_after``, capped at
-    ``max_wait_s``) with exponential backoff; other 4xx mean the webhook is wrong or gone, so
-    retrying cannot help."""
+    Retries network errors, 5xx and 429 (waiting Discord's ``retry_after``) with exponential
+    backoff; other 4xx mean the webhook is wrong or gone, so retrying cannot help. Everything,
+    requests and waits, fits in ``budget_s``: go-live and end call this on their way, and a dead
+    Discord must cost them seconds, not minutes."""
     problem = "it could not be reached"
+    start, waited = monotonic(), 0.0
+    tries = 0
     try:
         with httpx.Client(timeout=timeout, transport=transport, follow_redirects=False) as http:
             for attempt in range(attempts):
+                tries = attempt + 1
                 wait = backoff_s * (2**attempt)
                 try:
                     r = http.post(url, json=payload)
@@ -179,13 +184,19 @@ def send(
                         return _notice(f"Discord refused it (HTTP {r.status_code})",
                                        "check the webhook with `streamdesk discord test`; it may have been "
                                        "deleted (set a new one with `streamdesk discord set --url-stdin`)")
-                if attempt + 1 < attempts:
-                    log.info("discord: attempt %d failed (%s); retrying in %.1fs", attempt + 1, problem, wait)
-                    sleep(min(wait, max_wait_s))
+                if attempt + 1 >= attempts:
+                    break
+                # ``waited`` counts the sleeps we asked for, so the budget holds with a fake sleep too
+                if (monotonic() - start) + waited + wait + timeout > budget_s:
+                    log.info("discord: attempt %d failed (%s); out of time to retry", attempt + 1, problem)
+                    break
+                log.info("discord: attempt %d failed (%s); retrying in %.1fs", attempt + 1, problem, wait)
+                sleep(wait)
+                waited += wait
     except Exception as e:  # never let a notification break the show (and never echo the URL)
         log.warning("discord: unexpected %s while sending", type(e).__name__)
         return _notice(f"an unexpected {type(e).__name__} happened", "the details are in the log")
-    return _notice(f"{problem} after {attempts} attempts",
+    return _notice(f"{problem} after {tries} attempt{'s' if tries != 1 else ''}",
                    "check the network and the webhook with `streamdesk discord test`")
 
 

@@ -186,6 +186,16 @@ def test_429_waits_for_discords_retry_after(receiver: Receiver) -> None:
     assert sleeps == [3.5]
 
 
+def test_retries_fit_in_the_time_budget(receiver: Receiver) -> None:
+    """Go-live waits for this call: a 429 asking for a minute is not worth holding the show for."""
+    receiver.responses = [(429, {"message": "You are being rate limited.", "retry_after": 60.0,
+                                 "global": True})]
+    sleeps = Sleeps()
+    notice = discord.send(receiver.url, discord.test_payload(0), sleep=sleeps, budget_s=15.0)
+    assert notice is not None and "rate-limiting it after 1 attempt;" in notice
+    assert sleeps == [] and len(receiver.requests) == 1
+
+
 def test_a_deleted_webhook_is_not_retried(receiver: Receiver) -> None:
     receiver.responses = [(404, {"message": "Unknown Webhook", "code": 10015})]
     sleeps = Sleeps()
