@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QMessageBox, QWidget
@@ -155,6 +156,20 @@ def test_clipboard_is_left_alone_if_the_user_copied_something_else(field: Secret
     field.clipboard_timer.timeout.emit()
     assert clipboard.text() == "the streamer's own text"
     assert field.status.isHidden()
+
+
+def test_clipboard_is_cleared_even_after_the_field_is_gone(qtbot) -> None:
+    """A page rebuilt or a window closed within the 30 s must not leave the key behind."""
+    w = SecretField(what="stream key", read_only=True)
+    w.set_value(OTHER_KEY)
+    w.copy()
+    timer = w.clipboard_timer
+    with qtbot.waitSignal(w.destroyed):
+        w.deleteLater()
+    assert not shiboken6.isValid(w)
+    assert QGuiApplication.clipboard().text() == OTHER_KEY and timer.isActive()
+    timer.timeout.emit()
+    assert QGuiApplication.clipboard().text() == ""
 
 
 def test_keyboard_only(field: SecretField, qtbot) -> None:

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, QMimeData, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QMimeData, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -63,6 +63,59 @@ def _span(seconds: float) -> str:
     return f"{mins} min"
 
 
+class ClipboardGuard(QObject):
+    """Clears a copied secret from the clipboard after a delay, even if the field that copied it
+    is gone by then: it belongs to the application, not to a widget (a page rebuilt or a window
+    closed must not leave the key on the clipboard for good). One per application: a new copy
+    replaces the clipboard, so only the latest value needs watching."""
+
+    #: (token of the copy, True if the clipboard still held it and was cleared)
+    cleared = Signal(int, bool)
+
+    def __init__(self, app: QCoreApplication) -> None:
+        super().__init__(app)
+        self._value: str | None = None
+        self._token = 0
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.clear_now)
+        app.aboutToQuit.connect(self.clear_now)
+
+    @classmethod
+    def instance(cls) -> ClipboardGuard:
+        app = QCoreApplication.instance()
+        if app is None:
+            raise RuntimeError("ClipboardGuard needs a QApplication")
+        guard = app.findChild(ClipboardGuard)
+        return guard if guard is not None else cls(app)
+
+    def hold(self, value: str, timeout_ms: int) -> int:
+        """Put ``value`` on the clipboard (flagged as a secret); returns this copy's token."""
+        mime = QMimeData()
+        mime.setText(value)
+        mime.setData(PASSWORD_MANAGER_HINT, b"secret")
+        QGuiApplication.clipboard().setMimeData(mime)
+        self._value = value
+        self._token += 1
+        self.timer.start(timeout_ms)
+        return self._token
+
+    def holding(self) -> bool:
+        return self._value is not None
+
+    def clear_now(self) -> None:
+        """Clear the clipboard if it still holds the copied secret (never someone else's text)."""
+        self.timer.stop()
+        if self._value is None:
+            return
+        clipboard = QGuiApplication.clipboard()
+        ours = clipboard.text() == self._value
+        self._value = None
+        if ours:
+            clipboard.clear()
+        self.cleared.emit(self._token, ours)
+
+
 class SecretField(QWidget):
     """A masked secret with reveal, copy, and (for the stream key) its expiry.
 
@@ -91,7 +144,8 @@ class SecretField(QWidget):
         self._live = False
         self._expires_at: float | None = None
         self._planned_end: float | None = None
-        self._copied: str | None = None  # what we put on the clipboard, to clear only our own
+        self._copy_token = 0  # our latest copy, to know whether the guard's news concerns us
+        self._clipboard_timeout_ms = clipboard_timeout_ms
         self._confirm: QMessageBox | None = None
 
         self.edit = QLineEdit(self)
@@ -136,13 +190,14 @@ class SecretField(QWidget):
             shortcut.activated.connect(slot)
 
         self.remask_timer = self._timer(reveal_timeout_ms, self.mask)
-        self.clipboard_timer = self._timer(clipboard_timeout_ms, self.clear_clipboard)
+        self._guard = ClipboardGuard.instance()
+        self._guard.cleared.connect(self._on_clipboard_cleared)
+        self.clipboard_timer = self._guard.timer  # shared by every field: tests and windows may drive it
         # relative expiry ("in 2 h 5 min") and the warning move with the clock
         self.expiry_timer = self._timer(60_000, self._update_expiry, single_shot=False)
 
         app = QGuiApplication.instance()
         if app is not None:
-            app.aboutToQuit.connect(self.clear_clipboard)
             app.applicationStateChanged.connect(self._on_app_state)
 
         self.set_read_only(read_only)
@@ -315,27 +370,16 @@ class SecretField(QWidget):
         value = self.edit.text()
         if not value:
             return
-        mime = QMimeData()
-        mime.setText(value)
-        mime.setData(PASSWORD_MANAGER_HINT, b"secret")
-        QGuiApplication.clipboard().setMimeData(mime)
-        self._copied = value
-        self.clipboard_timer.start()
+        self._copy_token = self._guard.hold(value, self._clipboard_timeout_ms)
         self._set_status(f"Copied — clipboard clears in {self._seconds(self.clipboard_timer)} s")
 
     def clear_clipboard(self) -> None:
-        """Clear the clipboard if it still holds what we copied (never someone else's text)."""
-        self.clipboard_timer.stop()
-        if self._copied is None:
-            return
-        clipboard = QGuiApplication.clipboard()
-        ours = clipboard.text() == self._copied
-        self._copied = None
-        if ours:
-            clipboard.clear()
-            self._set_status("Clipboard cleared")
-        else:
-            self._set_status("")
+        """Clear the clipboard now if it still holds the copied secret."""
+        self._guard.clear_now()
+
+    def _on_clipboard_cleared(self, token: int, ours: bool) -> None:
+        if token == self._copy_token:
+            self._set_status("Clipboard cleared" if ours else "")
 
     @staticmethod
     def _seconds(timer: QTimer) -> int:
@@ -421,8 +465,8 @@ class SecretField(QWidget):
                 reveal_tip += ". You are live: you will be asked first"
         self.reveal_button.setToolTip(reveal_tip)
         self.reveal_button.setAccessibleName(f"{verb} the {what}")
+        seconds = max(1, round(self._clipboard_timeout_ms / 1000))
         self.copy_button.setToolTip(
-            f"Copy the {what} ({COPY_SHORTCUT}); the clipboard is cleared after "
-            f"{self._seconds(self.clipboard_timer)} s"
+            f"Copy the {what} ({COPY_SHORTCUT}); the clipboard is cleared after {seconds} s"
         )
         self.copy_button.setAccessibleName(f"Copy the {what}")
