@@ -30,6 +30,9 @@ def ctx(gs_sim, monkeypatch: pytest.MonkeyPatch) -> AppContext:
 def test_every_request_of_the_whole_flow_validates(ctx: AppContext, gs_sim) -> None:
     ops.provision(ctx, join_ahead=120, starts_at="2030-01-01T20:00:00+01:00", key_ttl_hours=6)
     ops.provision(ctx, join_ahead=300)  # existing call: the change goes through UpdateCall
+    call = ops.fetch_call(ctx)
+    assert call is not None and call.backstage and call.join_ahead_time_seconds == 300
+    assert call.starts_at is not None and call.starts_at.isoformat() == "2030-01-01T19:00:00+00:00"
     ops.go_live(ctx, ops.GoLiveOptions(hls=True, recording=True, captions=True, transcription=True,
                                        recording_storage="rec-store", transcription_storage="tx-store"))
     gs_sim.advance(90)

@@ -325,3 +325,20 @@ def test_timeouts_and_dropped_connections_are_retried() -> None:
 def test_non_json_error_body_still_gives_a_typed_error() -> None:
     with pytest.raises(NotFoundError, match=r"HTTP 404"):
         make_client(Script((404, b"<html>nope</html>", {}))).get_call("livestream", "show-1")
+
+
+def test_429_without_a_reset_header_honours_retry_after() -> None:
+    sleeps = Sleeps()
+    limited = (429, api_error(429, 9, "Too many requests"), {"Retry-After": "2"})
+    script = Script(limited, (200, call_body(), {}))
+    make_client(script, sleeps).get_call("livestream", "show-1")
+    assert len(sleeps) == 1 and 2.0 <= sleeps[0] <= 2.25
+
+
+def test_every_attempt_of_one_call_shares_a_request_id() -> None:
+    script = Script((503, b"", {}), (200, call_body(), {}))
+    client = make_client(script)
+    client.get_call("livestream", "show-1")
+    client.get_call("livestream", "show-1")
+    ids = [r.headers["x-client-request-id"] for r in script.requests]
+    assert ids[0] == ids[1] != ids[2]
