@@ -233,6 +233,9 @@ class ObsController:
         self._meter = HealthMeter(clock)
         self._state_lock = threading.Condition()
         self._states: list[str] = []  # every StreamStateChanged state seen, in order
+        # Set when OBS closed a session for good (4011 kicked, 4009, 4010): every request fails with
+        # it until the caller connects again on purpose. Written by the event thread too.
+        self._gone: ObsError | None = None
         self.info: ObsInfo | None = None
 
     def __repr__(self) -> str:
@@ -248,7 +251,11 @@ class ObsController:
     # -- connection -----------------------------------------------------------------------------
 
     def connect(self) -> ObsInfo:
-        """Open the request socket (and the event socket); raise a classified ``ObsError``."""
+        """Open the request socket (and the event socket); raise a classified ``ObsError``.
+        Also the explicit way back after OBS closed the session for good (kicked)."""
+        self._gone = None
+        if self._req is not None and self._req.pending_close() is not None:
+            self._drop_request_socket()  # closed or dead while idle (e.g. kicked): open a new one
         if self._req is None:
             sock = ObsSocket(self.target, timeout=self.timeout, subs=0)
             try:
@@ -263,7 +270,9 @@ class ObsController:
                                 int(v.get("rpcVersion", 1)))
             log.info("connected to OBS %s (obs-websocket %s) at %s", self.info.obs_version,
                      self.info.websocket_version, self.target)
-        if self._want_events and self._events is None:
+        if self._want_events and (self._events is None or not self._events.alive):
+            if self._events is not None:
+                self._events.stop()
             self._events = EventThread(self)
             self._events.start_connected()
         assert self.info is not None
@@ -287,6 +296,9 @@ class ObsController:
         only for read-only ``Get*`` requests; for others it is reported (the request may have run).
         A session OBS closed on purpose (4011 kicked, 4009) is never reopened on our own."""
         for attempt in (1, 2):
+            gone = self._gone
+            if gone is not None:  # never reconnect on our own after OBS closed us for good
+                raise type(gone)(gone.message, hint=gone.hint)
             if self._req is None:
                 self.connect()
             try:
@@ -312,7 +324,8 @@ class ObsController:
         if closed is not None:
             self._drop_request_socket()
             if closed.code in FINAL_CLOSE_CODES:
-                raise closed_error(self.target, closed.code)
+                self._gone = closed_error(self.target, closed.code)
+                raise self._gone
             raise _SendFailed
         try:
             request_id = sock.send_request(request_type, data)
@@ -337,7 +350,10 @@ class ObsController:
                              hint="OBS may be busy or frozen; check that it responds.") from None
         except Closed as c:
             self._drop_request_socket()
-            raise closed_error(self.target, c.code, during=f"during {request_type}") from None
+            err = closed_error(self.target, c.code, during=f"during {request_type}")
+            if c.code in FINAL_CLOSE_CODES:
+                self._gone = err
+            raise err from None
         except (websocket.WebSocketException, OSError, ValueError):
             self._drop_request_socket()
             raise _LostWaiting from None

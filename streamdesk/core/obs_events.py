@@ -9,6 +9,7 @@ restores them; events missed meanwhile are made up by reading the stream status 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -27,6 +28,8 @@ from streamdesk.core.obs_socket import Closed, ObsSocket
 
 if TYPE_CHECKING:
     from streamdesk.core.obs import ObsController
+
+log = logging.getLogger(__name__)
 
 # Event subscriptions (obs-websocket EventSubscription bits): General (ExitStarted) | Outputs.
 SUB_GENERAL = 1 << 0
@@ -90,15 +93,30 @@ class EventThread:
             self._thread.join(timeout=self.c.timeout + 1)
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        except Exception:  # a bug here must not pass silently: the caller would wait for events forever
+            log.exception("OBS event thread failed")
+            self.c._emit(ObsEvent("disconnected", detail="OBS events stopped after an internal error.",
+                                  final=True))
+
+    def _loop(self) -> None:
         while not self._stop.is_set():
             reason, final = self._read_until_broken()
             if self._stop.is_set():
                 return
-            self.c._emit(ObsEvent("disconnected", detail=reason, final=final))
-            if final or not self._reconnect():
+            if final is not None:
+                self.c._gone = final  # the controller's requests fail with this until connect()
+            self.c._emit(ObsEvent("disconnected", detail=reason, final=final is not None))
+            if final is not None or not self._reconnect():
                 return
 
-    def _read_until_broken(self) -> tuple[str, bool]:
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _read_until_broken(self) -> tuple[str, ObsError | None]:
+        """Read events until the socket breaks: (why, the error when OBS closed it for good)."""
         sock = self._sock
         assert sock is not None
         probe_sent = False
@@ -109,22 +127,22 @@ class EventThread:
             except (TimeoutError, websocket.WebSocketTimeoutException):
                 if probe_sent:
                     sock.close()
-                    return f"OBS at {self.c.target} stopped answering (no reply to a liveness probe).", False
+                    return f"OBS at {self.c.target} stopped answering (no reply to a liveness probe).", None
                 try:
                     sock.send_request("GetVersion")
                 except (websocket.WebSocketException, OSError):
-                    return f"Lost the connection to OBS at {self.c.target}.", False
+                    return f"Lost the connection to OBS at {self.c.target}.", None
                 probe_sent = True
                 continue
             except Closed as c:
                 err = closed_error(self.c.target, c.code)
-                return err.one_line(), c.code in FINAL_CLOSE_CODES
+                return err.one_line(), (err if c.code in FINAL_CLOSE_CODES else None)
             except (websocket.WebSocketException, OSError, ValueError):
-                return f"Lost the connection to OBS at {self.c.target}.", False
+                return f"Lost the connection to OBS at {self.c.target}.", None
             probe_sent = False
             if msg.get("op") == 5:
                 self._dispatch(msg.get("d", {}))
-        return "closed", True
+        return "closed", None
 
     def _dispatch(self, d: dict) -> None:
         event_type, data = d.get("eventType"), d.get("eventData") or {}
@@ -144,6 +162,7 @@ class EventThread:
             try:
                 sock = self._open()
             except (ObsAuthFailed, ObsKicked, ObsUnsupported) as e:
+                self.c._gone = e
                 self.c._emit(ObsEvent("disconnected", detail=e.one_line(), final=True))
                 return False
             except ObsError:

@@ -89,8 +89,12 @@ def test_kicked_session_is_reported_and_never_reconnects(obs_sim):
         threading.Event().wait(0.5)
         assert "reconnected" not in events.kinds()
         assert {c.remote for c in obs_sim.connections} <= before  # no new connection was opened
-        with pytest.raises(ObsKicked):  # the request socket was kicked too, and says so
-            obs.health()
+        for _ in range(2):  # the request socket was kicked too: it says so, and stays down
+            with pytest.raises(ObsKicked):
+                obs.health()
+        assert {c.remote for c in obs_sim.connections} <= before
+        obs.connect()  # coming back is the caller's explicit decision
+        assert obs.health().active is False
     finally:
         obs.close()
 
