@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QMessageBox, QWidget
 
-from streamdesk.ui.widgets.secret_field import PASSWORD_MANAGER_HINT, SecretField
+from streamdesk.ui.widgets.secret_field import PASSWORD_MANAGER_HINT, ClipboardGuard, SecretField
 
 KEY = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoic3RyZWFtZXIifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
 OTHER_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoiYW5vdGhlcjEifQ.b3RoZXItc2lnbmF0dXJlLXNpZ2"
@@ -28,6 +28,15 @@ NOW = 1_790_000_000.0
 # the offscreen platform plugin says so whenever a top-level window is shown
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+@pytest.fixture(autouse=True)
+def fresh_clipboard(qapp):
+    """The clipboard guard is app-wide: start every test with nothing copied and no timer running."""
+    ClipboardGuard.instance().clear_now()
+    QGuiApplication.clipboard().clear()
+    yield
+    ClipboardGuard.instance().clear_now()
 
 
 @pytest.fixture
@@ -169,6 +178,17 @@ def test_clipboard_is_cleared_even_after_the_field_is_gone(qtbot) -> None:
     assert not shiboken6.isValid(w)
     assert QGuiApplication.clipboard().text() == OTHER_KEY and timer.isActive()
     timer.timeout.emit()
+    assert QGuiApplication.clipboard().text() == ""
+
+
+def test_ctrl_c_in_the_field_copies_through_the_clearing_guard(field: SecretField, qtbot) -> None:
+    QGuiApplication.clipboard().clear()
+    field.reveal()
+    field.edit.selectAll()
+    qtbot.keyClick(field.edit, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == KEY
+    assert field.clipboard_timer.isActive()
+    field.clipboard_timer.timeout.emit()
     assert QGuiApplication.clipboard().text() == ""
 
 

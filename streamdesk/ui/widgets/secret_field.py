@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QCoreApplication, QEvent, QMimeData, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -152,6 +152,7 @@ class SecretField(QWidget):
         self.edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.edit.textChanged.connect(self._on_text_changed)
+        self.edit.installEventFilter(self)  # Ctrl+C goes through copy(), so it is cleared too
 
         self.reveal_button = self._tool_button("👁", checkable=True)
         self.reveal_button.toggled.connect(self._on_reveal_toggled)
@@ -346,6 +347,16 @@ class SecretField(QWidget):
         box.deleteLater()
         if yes and self.isVisible():
             self._show()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The platform's Copy/Cut keys in the line edit copy through the guard: a secret never
+        lands on the clipboard without its clearing timer (and Qt ignores them while masked)."""
+        copy_keys = (QKeySequence.StandardKey.Copy, QKeySequence.StandardKey.Cut)
+        if (watched is self.edit and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and any(event.matches(k) for k in copy_keys)):
+            self.copy()
+            return True
+        return super().eventFilter(watched, event)
 
     # Hide again when the streamer looks away: another window, another app, another page.
     def changeEvent(self, event: QEvent) -> None:
