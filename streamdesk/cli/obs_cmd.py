@@ -36,10 +36,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _connection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", help="OBS host (default: the saved one, else 127.0.0.1)")
-    p.add_argument("--port", type=int, help="OBS websocket port (default: the saved one, else 4455)")
+    p.add_argument("--port", type=_port, help="OBS websocket port (default: the saved one, else 4455)")
     p.add_argument("--password-stdin", action="store_true",
                    help="read the OBS websocket password from standard input (else STREAMDESK_OBS_PASSWORD, "
                    "else the keyring)")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535; OBS uses 4455)")
+    return port
 
 
 def _target(args: argparse.Namespace, ctx: AppContext):
@@ -50,8 +60,9 @@ def _target(args: argparse.Namespace, ctx: AppContext):
 
 
 def configure(args: argparse.Namespace, ctx: AppContext) -> int:
-    from streamdesk.core import obs_ops
+    from streamdesk.core import channel_ops, obs_ops
 
+    channel_ops.require_provisioned(ctx)  # say what is missing before asking for any password
     result = obs_ops.configure(ctx, dry_run=args.dry_run, output_settings=not args.no_output_settings,
                                t=_target(args, ctx))
     if args.json:
