@@ -192,6 +192,15 @@ def test_ctrl_c_in_the_field_copies_through_the_clearing_guard(field: SecretFiel
     assert QGuiApplication.clipboard().text() == ""
 
 
+def test_context_menu_copy_goes_through_the_guard_even_while_masked(field: SecretField) -> None:
+    menu = field.context_menu()
+    copy = next(a for a in menu.actions() if a.objectName() == "edit-copy")
+    assert copy.isEnabled()  # Qt disables it for password fields; ours copies the real value
+    copy.trigger()
+    assert QGuiApplication.clipboard().text() == KEY and field.clipboard_timer.isActive()
+    menu.close()
+
+
 def test_keyboard_only(field: SecretField, qtbot) -> None:
     field.activateWindow()
     qtbot.waitUntil(field.isActiveWindow)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QSizePolicy,
     QToolButton,
@@ -153,6 +154,10 @@ class SecretField(QWidget):
         self.edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.edit.textChanged.connect(self._on_text_changed)
         self.edit.installEventFilter(self)  # Ctrl+C goes through copy(), so it is cleared too
+        self.edit.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.edit.customContextMenuRequested.connect(
+            lambda pos: self.context_menu().popup(self.edit.mapToGlobal(pos))
+        )
 
         self.reveal_button = self._tool_button("👁", checkable=True)
         self.reveal_button.toggled.connect(self._on_reveal_toggled)
@@ -357,6 +362,18 @@ class SecretField(QWidget):
             self.copy()
             return True
         return super().eventFilter(watched, event)
+
+    def context_menu(self) -> QMenu:
+        """The line edit's usual menu, except that Copy and Cut copy the whole secret through the
+        clearing guard (and work while masked, where Qt's own would be disabled)."""
+        menu = self.edit.createStandardContextMenu()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        for action in menu.actions():
+            if action.objectName() in ("edit-copy", "edit-cut"):
+                action.triggered.disconnect()
+                action.triggered.connect(self.copy)
+                action.setEnabled(not self.is_empty())
+        return menu
 
     # Hide again when the streamer looks away: another window, another app, another page.
     def changeEvent(self, event: QEvent) -> None:
