@@ -21,7 +21,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from streamdesk.sim import payloads
 from streamdesk.sim.audience import AudienceConfig, LiveAudience
@@ -161,8 +161,7 @@ class Truth:
     messages: list[Body]  # {"id", "text", "user_id", "created_at"} oldest first
 
 
-@dataclass(frozen=True)
-class _ChatItem:
+class _ChatItem(NamedTuple):  # a tuple: thousands are built per chat query on a long show
     id: str
     text: str
     user_id: str

@@ -25,17 +25,18 @@ def _skeletons() -> dict[str, Any]:
 
 
 @cache
-def _part(name: str, path: tuple[str, ...]) -> Any:
+def _part_json(name: str, path: tuple[str, ...]) -> str:
     node = _skeletons()[name]
     for key in path:
         node = node[key]
-    return node
+    return json.dumps(node)
 
 
 def skeleton(name: str, *path: str) -> Any:
-    """A fresh deep copy of one skeleton (``GetCallResponse``, ``MessageResponse``, …) or of a part
-    of it (``skeleton("GetCallResponse", "call", "created_by")``)."""
-    return copy.deepcopy(_part(name, path))
+    """A fresh copy of one skeleton (``GetCallResponse``, ``MessageResponse``, …) or of a part of
+    it (``skeleton("GetCallResponse", "call", "created_by")``). Parsing the cached JSON text is
+    several times faster than ``copy.deepcopy``, and chat pages build hundreds of these."""
+    return json.loads(_part_json(name, path))
 
 
 def call_settings() -> dict[str, Any]:
