@@ -164,24 +164,24 @@ class LiveRecorder:
             raise SessionClosed(f"There is no session {session_id}.", hint="See `streamdesk sessions`.")
         if not session.is_open:
             raise SessionClosed(f"Session {session_id} has already ended.", hint="See `streamdesk sessions`.")
-        self._lock = _SessionLock(ctx.paths.lock_dir / f"recorder-{session_id}.lock", session_id)
-        try:
-            self._owns_client = client is None
-            self.client = client if client is not None else default_client(ctx)
-        except BaseException:
-            self._lock.release()
-            raise
         self.session: Session = session
         self.bitrate = bitrate
-        channel = ctx.store.channel()
         self.call_type, _, self.call_id = session.call_cid.partition(":")
-        chat_cid = channel.chat_cid or f"livestream:{self.call_id}"
+        chat_cid = ctx.store.channel().chat_cid or f"livestream:{self.call_id}"
         self.chat_type, _, self.chat_id = chat_cid.partition(":")
         self._failures = 0
         # The last minute of samples, for chat/min; seeded from the store so a resumed recorder
         # shows the same rate the crashed one did.
         now = clock()
         self._recent: deque[Sample] = deque(s for s in self.store.samples(session_id) if s.t > now - 60)
+        # Last, so nothing after it can fail and leave the lock held.
+        self._lock = _SessionLock(ctx.paths.lock_dir / f"recorder-{session_id}.lock", session_id)
+        self._owns_client = client is None
+        try:
+            self.client = client if client is not None else default_client(ctx)
+        except BaseException:
+            self._lock.release()
+            raise
         self.ended = False
 
     # -- lifecycle ----------------------------------------------------------------------------------

@@ -31,7 +31,10 @@ def minute_start(t: float) -> float:
 
 def chat_buckets(samples: Iterable[Sample]) -> list[tuple[float, int]]:
     """Chat messages per wall-clock minute, oldest first, one entry per minute from the first
-    sample's minute to the last one's (quiet minutes are 0, so bars keep their places)."""
+    sample's minute to the last one's (quiet minutes are 0, so bars keep their places).
+
+    A message counts in the minute of the poll that first saw it, so near a minute boundary it
+    can land up to one poll interval (3 s by default) late: the price of one row per poll."""
     counts: dict[float, int] = {}
     for s in samples:
         m = minute_start(s.t)

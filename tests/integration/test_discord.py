@@ -214,7 +214,8 @@ def test_webhook_url_stays_out_of_the_log(ctx: AppContext, receiver: Receiver,
                                           caplog: pytest.LogCaptureFixture) -> None:
     ctx.secrets.set(SecretKind.DISCORD_WEBHOOK, receiver.url)
     receiver.responses = [500]
-    with caplog.at_level(logging.DEBUG):
+    # explicit for httpx too: setup_logging (run by any in-process CLI test before) quiets it
+    with caplog.at_level(logging.DEBUG), caplog.at_level(logging.INFO, logger="httpx"):
         assert discord.announce(ctx, "ended", _ended_session(), sleep=Sleeps()) is None
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "HTTP Request" in text  # httpx did log the requests …
