@@ -118,6 +118,7 @@ class Call:
     transcribing: bool = False
     captioning: bool = False
     hls: bool = False
+    live_due: float | None = None  # GoLive accepted, the call leaves backstage at this time (go_live_lag)
 
     @property
     def cid(self) -> str:
@@ -176,6 +177,9 @@ class SimulatedApp:
         self.clock = clock
         self.audience = audience
         self.rtmp_address = rtmp_address or _DEFAULT_RTMP
+        #: simulated seconds between GoLive and the call leaving backstage; ``math.inf`` = never (a
+        #: "going live is stuck" show, as when no stream reaches the ingress)
+        self.go_live_lag = 0.0
         self._ids = random.Random(f"{seed}:ids")
         now = clock.now()
         self.users: dict[str, User] = {}
@@ -214,7 +218,13 @@ class SimulatedApp:
         call = self.calls.get(f"{call_type}:{call_id}")
         if call is None:
             raise ApiError(404, 16, f"Can't find call with id {call_type}:{call_id}")
+        self._settle(call)
         return call
+
+    def _settle(self, call: Call) -> None:
+        """Let a GoLive that was accepted earlier take effect once its time has come."""
+        if call.live_due is not None and self.clock.now() >= call.live_due:
+            self._start_live(call, call.live_due)
 
     def _channel(self, channel_type: str, channel_id: str) -> Channel:
         channel = self.channels.get(f"{channel_type}:{channel_id}")
@@ -237,6 +247,7 @@ class SimulatedApp:
         call = self.calls.get(call_cid)
         if call is None:
             raise KeyError(call_cid)
+        self._settle(call)
         now = self.clock.now()
         registered, anonymous = self._present(call, now)
         peak = max((s.audience.peak(s.live_time(now)) for s in call.stretches), default=0)
@@ -404,23 +415,30 @@ class SimulatedApp:
         if call.ended_at is not None:
             raise ApiError(400, 4, f"call {call.cid} has ended: create a new call to go live again")
         now = self.clock.now()
-        if call.live is None:
-            s = call.session
-            s.started_at = s.started_at or now
-            if s.host_id is None:  # the broadcaster's RTMP publisher joins as the call's host
-                hosts = [uid for uid, role in call.members.items() if role == "host"]
-                s.host_id = hosts[0] if hosts else call.created_by_id
-                s.host_session_id, s.host_joined_at = self._uuid(), now
-            s.live_started_at, s.live_ended_at = now, None
-            seed_key = f"{self.seed}:{call.cid}:{len(call.stretches)}"
-            call.stretches.append(LiveStretch(now, LiveAudience(self.audience, seed_key)))
-            call.backstage = False
+        if call.live is None and call.live_due is None:
+            if self.go_live_lag > 0:
+                call.live_due = now + self.go_live_lag
+            else:
+                self._start_live(call, now)
         call.hls = call.hls or flags["start_hls"]
         call.recording = call.recording or flags["start_recording"] or flags["start_composite_recording"]
         call.captioning = call.captioning or flags["start_closed_caption"]
         call.transcribing = call.transcribing or flags["start_transcription"]
         call.updated = now
         return 201, {"call": self._call_body(call)}
+
+    def _start_live(self, call: Call, at: float) -> None:
+        s = call.session
+        s.started_at = s.started_at or at
+        if s.host_id is None:  # the broadcaster's RTMP publisher joins as the call's host
+            hosts = [uid for uid, role in call.members.items() if role == "host"]
+            s.host_id = hosts[0] if hosts else call.created_by_id
+            s.host_session_id, s.host_joined_at = self._uuid(), at
+        s.live_started_at, s.live_ended_at = at, None
+        seed_key = f"{self.seed}:{call.cid}:{len(call.stretches)}"
+        call.stretches.append(LiveStretch(at, LiveAudience(self.audience, seed_key)))
+        call.backstage = False
+        call.live_due = None
 
     def stop_live(self, call_type: str, call_id: str, body: Body) -> Result:
         call = self._call(call_type, call_id)
@@ -429,6 +447,7 @@ class SimulatedApp:
                               "continue_individual_recording", "continue_raw_recording",
                               "continue_rtmp_broadcasts"))
         now = self.clock.now()
+        call.live_due = None  # a GoLive still waiting to take effect is called off
         stretch = call.live
         if stretch is not None:
             stretch.end = now  # viewers without join-backstage leave with the stretch
@@ -443,6 +462,7 @@ class SimulatedApp:
 
     def end_call(self, call_type: str, call_id: str) -> Result:
         call = self._call(call_type, call_id)
+        call.live_due = None
         if call.ended_at is None:
             now = self.clock.now()
             if call.live is not None:

@@ -195,6 +195,18 @@ class GetStreamSimulator:
         with self._lock:
             self.app.rtmp_address = value
 
+    @property
+    def go_live_lag(self) -> float:
+        """Simulated seconds from GoLive until the call leaves backstage (``math.inf``: it never does)."""
+        return self.app.go_live_lag
+
+    @go_live_lag.setter
+    def go_live_lag(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("go_live_lag cannot be negative")
+        with self._lock:
+            self.app.go_live_lag = seconds
+
     def now(self) -> float:
         return self.clock.now()
 
@@ -228,14 +240,12 @@ class GetStreamSimulator:
 
     # -- request handling (called from the handler threads) -----------------------------------------
     def _match(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
-        known_path = False
+        """The route for ``method path`` and its percent-decoded path parameters (None: 404)."""
         for route in ROUTES:
             m = route.pattern.match(path)
-            if m:
-                known_path = True
-                if route.method == method:
-                    return route, {k: unquote(v) for k, v in m.groupdict().items()}
-        return None, {"known_path": "1"} if known_path else {}
+            if m and route.method == method:
+                return route, {k: unquote(v) for k, v in m.groupdict().items()}
+        return None, {}
 
     def _authenticate(self, query: dict[str, str], headers: dict[str, str]) -> None:
         """GetStream's server-side auth (reference §2): api_key, stream-auth-type, and an HS256 server JWT.

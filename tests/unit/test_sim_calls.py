@@ -5,6 +5,8 @@ Every response in these tests is validated against the relaxed OpenAPI subset by
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from streamdesk.sim.audience import AudienceConfig
@@ -248,3 +250,27 @@ def test_delete_call(http: SimHttp) -> None:
     r = http.post(f"{CALL}/delete", {"hard": True})
     assert r.status_code == 201 and r.json()["task_id"]
     assert http.get(CALL).status_code == 404
+
+
+def test_go_live_can_take_a_while_to_leave_backstage(sim, http: SimHttp) -> None:
+    sim.go_live_lag = 5
+    create_call(http)
+    accepted = http.post(f"{CALL}/go_live").json()["call"]
+    assert accepted["backstage"] is True and accepted["session"]["live_started_at"] is None
+    sim.advance(4.9)
+    assert _call(http)["backstage"] is True
+    sim.advance(0.2)
+    call = _call(http)
+    assert call["backstage"] is False and call["session"]["live_started_at"] == int((T0 + 5) * 1e9)
+
+
+def test_a_stuck_go_live_never_leaves_backstage_and_stop_live_calls_it_off(sim, http: SimHttp) -> None:
+    sim.go_live_lag = math.inf  # e.g. nothing reaches the ingress
+    create_call(http)
+    http.post(f"{CALL}/go_live")
+    sim.advance(3600)
+    assert _call(http)["backstage"] is True
+    assert sim.truth("livestream:show-1").viewers == 0
+    http.post(f"{CALL}/stop_live")
+    sim.go_live_lag = 0
+    assert http.post(f"{CALL}/go_live").json()["call"]["backstage"] is False
