@@ -325,3 +325,23 @@ def test_ctrl_c_stops_watching_cleanly_and_frees_the_session(on_air: Live) -> No
     assert "Traceback" not in err and f"Session {on_air.session.id} still live" in out
     with on_air.recorder():  # the lock went with the watcher
         pass
+
+
+def test_sessions_command_lists_the_recorded_show(on_air: Live) -> None:
+    with on_air.recorder() as rec:
+        for _ in range(30):
+            on_air.sim.advance(3)
+            rec.poll_once()
+        ops.stop_live(on_air.ctx)
+        rec.poll_once()
+    row = on_air.row()
+    listed = json.loads(run_cli("sessions", "--json").stdout)
+    assert len(listed) == 1
+    assert {k: listed[0][k] for k in ("id", "total_minutes", "peak_viewers", "total_chat", "end_reason")} == {
+        "id": row.id, "total_minutes": 2, "peak_viewers": row.peak_viewers, "total_chat": row.total_chat,
+        "end_reason": "stopped"}
+    assert row.total_chat == on_air.sim.truth(CID).messages_generated
+    lines = run_cli("sessions", "--csv").stdout.splitlines()
+    assert lines[0] == "id,call_cid,started_at,ended_at,total_minutes,peak_viewers,total_chat,end_reason"
+    assert lines[1].startswith(f"{row.id},{CID},")
+    assert lines[1].endswith(f",2,{row.peak_viewers},{row.total_chat},stopped")
