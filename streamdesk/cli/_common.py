@@ -33,11 +33,11 @@ def run_handler(handler: Handler, args: argparse.Namespace) -> int:
         _setup_logging(ctx)
         return handler(args, ctx)
     except UsageError as e:
-        print(f"streamdesk: {e.one_line()}", file=sys.stderr)
+        _fail(e)
         return EXIT_USAGE
     except StreamdeskError as e:
         log.info("command failed: %s", e.one_line())
-        print(f"streamdesk: {e.one_line()}", file=sys.stderr)
+        _fail(e)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("streamdesk: interrupted", file=sys.stderr)
@@ -52,6 +52,13 @@ def run_handler(handler: Handler, args: argparse.Namespace) -> int:
         return EXIT_ERROR
 
 
+def _fail(error: StreamdeskError) -> None:
+    # Messages never carry secrets by construction; redacting here is the second guard.
+    from streamdesk.core.secrets import redact
+
+    print(f"streamdesk: {redact(error.one_line())}", file=sys.stderr)
+
+
 def _log_hint() -> str:
     try:
         return str(AppContext().paths.log_file)
@@ -60,10 +67,8 @@ def _log_hint() -> str:
 
 
 def _setup_logging(ctx: AppContext) -> None:
-    try:
-        from streamdesk.core.secrets import setup_logging
-    except ImportError:  # pragma: no cover - during bring-up only
-        return
+    from streamdesk.core.secrets import setup_logging
+
     setup_logging(ctx.paths.log_file)
 
 
