@@ -107,6 +107,7 @@ class EventThread:
                 return
             if final is not None:
                 self.c._gone = final  # the controller's requests fail with this until connect()
+            self.c._abandon_request_socket()
             self.c._emit(ObsEvent("disconnected", detail=reason, final=final is not None))
             if final is not None or not self._reconnect():
                 return
@@ -149,6 +150,7 @@ class EventThread:
         if event_type == "StreamStateChanged":
             self.c._emit(ObsEvent("stream_state", str(data.get("outputState", ""))))
         elif event_type == "ExitStarted":
+            self.c._abandon_request_socket()
             self.c._emit(ObsEvent("exit"))
 
     def _reconnect(self) -> bool:

@@ -223,3 +223,35 @@ def test_configure_at_debug_logging_leaks_neither_password_nor_key(obs_target, c
             assert secret not in record.getMessage()
     assert "wrong-password-123" not in str(e.value)
     assert obs_target.password not in repr(obs_target)
+
+
+def test_controller_rides_out_an_obs_restart_and_resubscribes(tmp_path):
+    """A second, private OBS (the shared one must not go away): quit it, start it again on the
+    same port, and the controller's event socket reconnects on its own with its subscriptions."""
+    from tests.plugins.obs import missing_tools, start_obs
+
+    if missing_tools():
+        pytest.skip(missing_tools())
+    proc = start_obs(tmp_path)
+    events = []
+    target = ObsTarget(proc.host, proc.port, proc.password)
+    obs = ObsController(target, on_event=events.append, backoff=(0.1, 0.2, 0.4))
+    try:
+        obs.connect()
+        proc.stop()  # SIGINT: OBS says ExitStarted, then closes
+        wait_until(lambda: any(e.kind == "disconnected" for e in events), what="the disconnect")
+        assert [e.kind for e in events][:2] == ["exit", "disconnected"]
+        assert not events[1].final  # OBS quitting is not a reason to give up
+
+        proc = start_obs(tmp_path, port=proc.port, seed=False)
+        wait_until(lambda: any(e.kind == "reconnected" for e in events), timeout=20, what="the reconnect")
+        obs.request("SetStreamServiceSettings", {  # nothing listens there: STARTING then STOPPED
+            "streamServiceType": "rtmp_custom",
+            "streamServiceSettings": {"server": f"rtmp://127.0.0.1:{free_port()}/live", "key": "k"}})
+        with pytest.raises(ObsStartFailed):
+            obs.start_stream(timeout=15)
+        after = [e.state for e in events[[e.kind for e in events].index("reconnected"):] if e.state]
+        assert after[-2:] == [STARTING, STOPPED]  # events flow on the new socket: re-subscribed
+    finally:
+        obs.close()
+        proc.stop()

@@ -160,10 +160,12 @@ def _port_accepts(host: str, port: int) -> bool:
         return False
 
 
-def start_obs(root: Path, *, password: str = PASSWORD, timeout: float = 30.0) -> ObsProcess:
-    """Start Xvfb + OBS under ``root`` and wait for the websocket. The caller stops it."""
-    port = free_port()
-    config = _seed_config(root, port, password)
+def start_obs(root: Path, *, password: str = PASSWORD, port: int | None = None, seed: bool = True,
+              timeout: float = 30.0) -> ObsProcess:
+    """Start Xvfb + OBS under ``root`` and wait for the websocket. The caller stops it.
+    ``seed=False`` with the earlier ``port`` relaunches an OBS on the config it left behind."""
+    port = port or free_port()
+    config = _seed_config(root, port, password) if seed else root / "config" / "obs-studio"
     (root / "home").mkdir(exist_ok=True)
     log_path = root / "obs.log"
     log = log_path.open("ab")
