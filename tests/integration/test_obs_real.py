@@ -240,8 +240,10 @@ def test_controller_rides_out_an_obs_restart_and_resubscribes(tmp_path):
         obs.connect()
         proc.stop()  # SIGINT: OBS says ExitStarted, then closes
         wait_until(lambda: any(e.kind == "disconnected" for e in events), what="the disconnect")
-        assert [e.kind for e in events][:2] == ["exit", "disconnected"]
-        assert not events[1].final  # OBS quitting is not a reason to give up
+        kinds = [e.kind for e in events]
+        # OBS normally announces ExitStarted first; one still starting up may just close
+        assert kinds[:2] == ["exit", "disconnected"] or kinds[:1] == ["disconnected"]
+        assert not events[kinds.index("disconnected")].final  # OBS quitting is no reason to give up
 
         proc = start_obs(tmp_path, port=proc.port, seed=False)
         wait_until(lambda: any(e.kind == "reconnected" for e in events), timeout=20, what="the reconnect")
