@@ -160,6 +160,8 @@ class LiveCharts(QWidget):
         plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         plot.setMenuEnabled(False)
         plot.setLabel("left", title)
+        # The same axis width on every chart, so one moment sits at the same x in all three.
+        plot.getAxis("left").setWidth(64)
         # No grid: translucent grid lines cost ~10x the whole rest of a repaint (bench/charts.py);
         # the hover readout gives exact values instead.
         plot.setMouseEnabled(x=True, y=False)
@@ -239,6 +241,10 @@ class LiveCharts(QWidget):
     def _set_bitrate_on(self, on: bool) -> None:
         self._bitrate_on = on
         self.bitrate_plot.setVisible(on)
+        # One time axis, under the bottom chart: the plots share it (linked), and every extra
+        # date axis is drawn and re-labelled on each redraw.
+        self.viewers_plot.hideAxis("bottom")
+        self.chat_plot.showAxis("bottom", not on)
         self._dirty = True
 
     @property
