@@ -59,7 +59,10 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         else:
             print("  api secret         from STREAMDESK_API_SECRET")
         print(f"  seed               {args.seed}")
-        print(f"  use it with        STREAMDESK_API_BASE={gs.url} streamdesk setup --api-key {api_key} ...")
+        secret_env = f"STREAMDESK_API_SECRET={gs.api_secret} " if gs.generated_secret else ""
+        print(f"  try it             {secret_env}streamdesk setup --api-key {api_key} --user-id host-1 "
+              f"--api-base {gs.url}")
+        print("                     then: streamdesk provision, streamdesk golive, streamdesk watch")
         if not args.no_obs:
             obs = _start_obs(args.obs_port)
         print("Press Ctrl-C to stop.", flush=True)

@@ -96,7 +96,7 @@ def test_polling_more_often_sees_the_same_show(make_gs_sim) -> None:
     coarse = make_gs_sim(seed=4, clock=lambda: T0)
     fine = make_gs_sim(seed=4, clock=lambda: T0)
     _run_show(coarse, [600.0])
-    _run_show(fine, [5.0] * 120)
+    _run_show(fine, [10.0] * 60)
     assert coarse.truth(CID) == fine.truth(CID)
 
 
