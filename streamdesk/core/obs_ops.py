@@ -12,9 +12,11 @@ Where things are kept:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,6 +120,18 @@ def connect(ctx: AppContext, t: ObsTarget | None = None, *, events: bool = False
     return controller
 
 
+@contextlib.contextmanager
+def _session(ctx: AppContext, t: ObsTarget | None, obs: ObsController | None,
+             **kwargs: Any) -> Iterator[ObsController]:
+    """The caller's connected controller (left open: the GUI's OBS worker owns one), else a new
+    connection closed afterwards."""
+    if obs is not None:
+        yield obs
+        return
+    with connect(ctx, t, **kwargs) as fresh:
+        yield fresh
+
+
 def _server_and_key(ctx: AppContext) -> tuple[str, str]:
     from streamdesk.core import channel_ops  # lazy: keeps the GetStream client out of OBS-only paths
 
@@ -130,10 +144,11 @@ def _server_and_key(ctx: AppContext) -> tuple[str, str]:
 
 
 def configure(ctx: AppContext, *, dry_run: bool = False, output_settings: bool = True,
-              t: ObsTarget | None = None) -> ConfigureResult:
-    """Push the channel's RTMPS server and key (and the recommended output settings) into OBS."""
+              t: ObsTarget | None = None, obs: ObsController | None = None) -> ConfigureResult:
+    """Push the channel's RTMPS server and key (and the recommended output settings) into OBS.
+    ``obs``: an already connected controller to use (it is left open)."""
     server, key = _server_and_key(ctx)
-    with connect(ctx, t) as obs:
+    with _session(ctx, t, obs) as obs:
         changes = obs.plan_configure(server, key, output_settings=output_settings)
         if dry_run:
             return ConfigureResult(obs.target, changes, dry_run=True)
@@ -177,14 +192,14 @@ def _load_backup(ctx: AppContext, t: ObsTarget) -> ObsBackup | None:
     return ObsBackup.from_json(data, json.loads(raw) if raw else None)
 
 
-def restore(ctx: AppContext, t: ObsTarget | None = None) -> ObsBackup:
+def restore(ctx: AppContext, t: ObsTarget | None = None, *, obs: ObsController | None = None) -> ObsBackup:
     """Put back the OBS settings the first configure replaced, then forget the backup."""
-    t = t or target(ctx)
+    t = obs.target if obs is not None else (t or target(ctx))
     backup = _load_backup(ctx, t)
     if backup is None:
         raise NothingToRestore(f"There are no saved OBS settings to restore for {t}.",
                                hint="Nothing was changed by `streamdesk obs configure` on this OBS.")
-    with connect(ctx, t) as obs:
+    with _session(ctx, t, obs) as obs:
         obs.restore(backup)
     ctx.store.delete_setting(SETTING_BACKUP)
     ctx.store.delete_setting(SETTING_CONFIGURED)
@@ -204,10 +219,11 @@ def stop(ctx: AppContext, *, timeout: float = 10.0, t: ObsTarget | None = None) 
         obs.stop_stream(timeout=timeout)
 
 
-def status(ctx: AppContext, *, sample_s: float = 0.0, t: ObsTarget | None = None) -> ObsStatus:
+def status(ctx: AppContext, *, sample_s: float = 0.0, t: ObsTarget | None = None,
+           obs: ObsController | None = None) -> ObsStatus:
     """Connection, destination and health. ``sample_s`` > 0 waits that long between two samples so
     the bitrate is measured (OBS's own status bar needs 2 s)."""
-    with connect(ctx, t) as obs:
+    with _session(ctx, t, obs) as obs:
         _, settings = obs.stream_service()
         health = obs.health()
         if sample_s > 0 and health.active:

@@ -183,7 +183,10 @@ def test_stream_to_nginx_then_refuse_configure_while_live(obs_target, rtmp_inges
             obs_ops.configure(ctx, t=obs_target)
         with pytest.raises(ObsOutputActive):
             obs_ops.restore(ctx, obs_target)
-        assert obs_ops.status(ctx, t=obs_target).health.active
+        assert obs_ops.status(ctx, obs=obs).health.active  # the caller's connection, left open
+        with pytest.raises(ObsOutputActive):
+            obs_ops.configure(ctx, obs=obs)
+        assert obs.is_streaming()
         obs.stop_stream()
         assert not obs.is_streaming()
     assert [e.state for e in events if e.kind == "stream_state"] == [STARTING, STARTED, STOPPING, STOPPED]
