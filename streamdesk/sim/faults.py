@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -64,7 +65,9 @@ class Injected:
 
 
 class Faults:
-    def __init__(self, seed: int = 1) -> None:
+    def __init__(self, seed: int = 1, routes: Collection[str] = ()) -> None:
+        """``routes``: the route names that exist, so a misspelt one fails loudly instead of never firing."""
+        self._routes = frozenset(routes)
         self._rng = random.Random(f"{seed}:faults")
         self._rules: list[FaultRule] = []
         self._lock = threading.Lock()
@@ -73,6 +76,9 @@ class Faults:
 
     # -- adding rules ------------------------------------------------------------------------------
     def add(self, rule: FaultRule) -> FaultRule:
+        if self._routes and rule.route != "*" and rule.route not in self._routes:
+            raise ValueError(f"no route named {rule.route!r}; routes are operationIds: "
+                             f"{', '.join(sorted(self._routes))} (or '*')")
         if rule.probability is not None and not 0 <= rule.probability <= 1:
             raise ValueError("probability must be in [0, 1]")
         with self._lock:

@@ -127,7 +127,7 @@ class GetStreamSimulator:
         self.clock = SimClock(clock, time_scale=time_scale)
         self.app = SimulatedApp(api_key, seed=seed, clock=self.clock, audience=audience or AudienceConfig(),
                                 rtmp_address=rtmp_address)
-        self.faults = Faults(seed)
+        self.faults = Faults(seed, routes=[route.operation for route in ROUTES])
         #: requests in arrival order; the oldest are dropped beyond ``keep_received`` (hours-long demos)
         self.received: list[Received] = []
         self.keep_received = keep_received
@@ -148,6 +148,7 @@ class GetStreamSimulator:
         server = _Server((self.host, self._port), _Handler)
         server.sim = self
         self._server = server
+        self._port = server.server_address[1]  # a restart comes back on the same port, like a real outage
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="getstream-sim", daemon=True)
         self._thread.start()

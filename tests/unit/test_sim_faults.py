@@ -123,3 +123,19 @@ def test_received_records_what_was_sent(sim, http: SimHttp) -> None:
     assert "authorization" not in repr(go_live).lower()  # the token stays out of reprs
     sim.clear_received()
     assert sim.received == []
+
+
+def test_a_misspelt_route_fails_loudly(sim) -> None:
+    with pytest.raises(ValueError, match="GetCall"):
+        sim.faults.drop("GetCal")
+
+
+def test_an_outage_stop_then_start_comes_back_on_the_same_port_with_its_state(sim, http: SimHttp) -> None:
+    create_call(http)
+    url = sim.url
+    sim.stop()
+    with pytest.raises(httpx.TransportError):
+        http.get(CALL)
+    sim.start()
+    assert sim.url == url
+    assert http.get(CALL).json()["call"]["cid"] == "livestream:show-1"
