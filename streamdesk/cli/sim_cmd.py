@@ -42,8 +42,11 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         raise UsageError("--time-scale must be a number above 0 and at most 3600")
     api_key = args.api_key or f"demo-{secrets.token_hex(4)}"
     secret = secret_from("STREAMDESK_API_SECRET", False, "API secret")
-    gs = GetStreamSimulator(api_key, secret, port=args.port, seed=args.seed, rtmp_address=args.rtmp_address,
-                            time_scale=args.time_scale)
+    try:
+        gs = GetStreamSimulator(api_key, secret, port=args.port, seed=args.seed,
+                                rtmp_address=args.rtmp_address, time_scale=args.time_scale)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
     try:
         gs.start()
     except OSError as e:

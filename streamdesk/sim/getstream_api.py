@@ -176,7 +176,7 @@ class SimulatedApp:
         self.seed = seed
         self.clock = clock
         self.audience = audience
-        self.rtmp_address = rtmp_address or _DEFAULT_RTMP
+        self.rtmp_address = check_rtmp_template(rtmp_address or _DEFAULT_RTMP)
         #: simulated seconds between GoLive and the call leaving backstage; ``math.inf`` = never (a
         #: "going live is stuck" show, as when no stream reaches the ingress)
         self.go_live_lag = 0.0
@@ -568,6 +568,16 @@ class SimulatedApp:
         messages = [payloads.message(m.id, m.text, self._user_body(m.user_id, m.at), channel.cid, to_ns(m.at))
                     for i in ids if (m := found.get(i))]
         return 200, {"messages": messages}
+
+
+def check_rtmp_template(template: str) -> str:
+    """The ingress address template, refused early if it names a placeholder we can't fill."""
+    try:
+        template.format(api_key="k", call_type="t", call_id="i")
+    except (KeyError, IndexError, ValueError):
+        raise ValueError(f"the RTMP address {template!r} may only use the placeholders {{api_key}}, "
+                         "{call_type} and {call_id}") from None
+    return template
 
 
 # -- request decoding helpers ------------------------------------------------------------------------

@@ -35,7 +35,7 @@ import jwt
 from streamdesk.sim.audience import AudienceConfig
 from streamdesk.sim.clock import SimClock
 from streamdesk.sim.faults import FaultKind, Faults
-from streamdesk.sim.getstream_api import ApiError, Result, SimulatedApp, Truth
+from streamdesk.sim.getstream_api import ApiError, Result, SimulatedApp, Truth, check_rtmp_template
 
 log = logging.getLogger("streamdesk.sim.getstream")
 
@@ -194,7 +194,7 @@ class GetStreamSimulator:
     @rtmp_address.setter
     def rtmp_address(self, value: str) -> None:
         with self._lock:
-            self.app.rtmp_address = value
+            self.app.rtmp_address = check_rtmp_template(value)
 
     @property
     def go_live_lag(self) -> float:

@@ -99,3 +99,8 @@ def test_a_port_in_use_is_one_clear_line(sim_process: list[SimProcess]) -> None:
 def test_a_port_out_of_range_is_a_usage_error() -> None:
     result = run_cli("sim", "--port", "70000", timeout=30)
     assert result.returncode == 2 and "--port" in result.stderr
+
+
+def test_an_rtmp_address_with_an_unknown_placeholder_is_a_usage_error() -> None:
+    result = run_cli("sim", "--rtmp-address", "rtmp://127.0.0.1/{stream}", "--no-obs", timeout=30)
+    assert result.returncode == 2 and "{call_id}" in result.stderr and "Traceback" not in result.stderr
