@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.errors import InvalidInput, StreamdeskError
 from streamdesk.core.stats import fmt_duration
 from streamdesk.core.store import Session
 
@@ -50,7 +50,7 @@ _WEBHOOK_PATH = re.compile(r"^/api(?:/v\d+)?/webhooks/\d+/[A-Za-z0-9_.-]+/?$")
 _WEBHOOK_IN_TEXT = re.compile(r"https?://[^\s\"']*/webhooks/[^\s\"']*")
 
 
-class InvalidWebhook(StreamdeskError):
+class InvalidWebhook(InvalidInput):
     """The text given as a webhook URL is not one."""
 
 
@@ -150,7 +150,7 @@ def send(
     backoff_s: float = 1.0,
     budget_s: float = 15.0,
     timeout: float = 5.0,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     monotonic: Callable[[], float] = time.monotonic,
     transport: httpx.BaseTransport | None = None,
 ) -> str | None:
@@ -160,6 +160,7 @@ def send(
     backoff; other 4xx mean the webhook is wrong or gone, so retrying cannot help. Everything,
     requests and waits, fits in ``budget_s``: go-live and end call this on their way, and a dead
     Discord must cost them seconds, not minutes."""
+    sleep = sleep if sleep is not None else time.sleep  # looked up per call: tests may swap it
     problem = "it could not be reached"
     start, waited = monotonic(), 0.0
     tries = 0

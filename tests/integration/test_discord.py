@@ -248,7 +248,7 @@ def test_other_urls_are_refused_without_echoing_them(url: str) -> None:
 @pytest.mark.secretservice
 def test_cli_set_test_clear_round_trip(receiver: Receiver, secret_service: dict[str, str]) -> None:
     bad = run_cli("discord", "set", "--url-stdin", env=secret_service, input="https://example.com/hook\n")
-    assert bad.returncode == 1 and "not a Discord webhook URL" in bad.stderr
+    assert bad.returncode == 2 and "not a Discord webhook URL" in bad.stderr
 
     ok = run_cli("discord", "set", "--url-stdin", "--title", "Late show", env=secret_service,
                  input=receiver.url + "\n")
@@ -267,3 +267,55 @@ def test_cli_set_test_clear_round_trip(receiver: Receiver, secret_service: dict[
     off = run_cli("discord", "test", env=secret_service)
     assert off.returncode == 1 and "No Discord webhook is set" in off.stderr
     assert len(receiver.requests) == 1
+
+
+def test_going_live_and_ending_post_both_embeds_with_the_recorded_totals(
+        receiver: Receiver, make_gs_sim, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole path: go live → Discord hears it; record; stop → the end embed carries the row's totals."""
+    from streamdesk.core import channel_ops as ops
+    from streamdesk.core import live
+    from tests.plugins.getstream_sim import SIM_API_KEY, SIM_API_SECRET
+
+    t0 = 1_767_225_600.0
+    sim = make_gs_sim(clock=lambda: t0, seed=3)
+    monkeypatch.setenv("STREAMDESK_API_SECRET", SIM_API_SECRET)
+    ctx = AppContext()
+    ctx.secrets.set(SecretKind.DISCORD_WEBHOOK, receiver.url)
+    ops.save_account(ctx, api_key=SIM_API_KEY, api_secret=SIM_API_SECRET, user_id="host-1",
+                     call_id="show-1", api_base=sim.url)
+    ops.provision(ctx)
+    result = ops.go_live(ctx, sleep=lambda s: None)
+    assert result.notices == ()
+    assert len(receiver.requests) == 1 and "Live now" in assert_discord_message(receiver.bodies[0])["title"]
+
+    with live.LiveRecorder(ctx, result.session.id, clock=sim.now, interval=3) as rec:
+        for _ in range(100):
+            sim.advance(3)
+            rec.poll_once()
+    notices: list[str] = []
+    row = ops.stop_live(ctx, notices=notices)
+    assert notices == [] and row is not None and row.total_chat > 0
+    embed = assert_discord_message(receiver.bodies[1])
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields == {"Duration": "5:00", "Peak viewers": str(row.peak_viewers),
+                      "Chat messages": str(row.total_chat)}
+
+
+def test_a_dead_discord_gives_the_flow_a_notice_instead_of_an_error(
+        make_gs_sim, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamdesk.core import channel_ops as ops
+    from tests.plugins.getstream_sim import SIM_API_KEY, SIM_API_SECRET
+
+    sim = make_gs_sim()
+    monkeypatch.setenv("STREAMDESK_API_SECRET", SIM_API_SECRET)
+    ctx = AppContext()
+    ctx.secrets.set(SecretKind.DISCORD_WEBHOOK, f"http://127.0.0.1:{free_port()}/api/webhooks/1/{TOKEN}")
+    ops.save_account(ctx, api_key=SIM_API_KEY, api_secret=SIM_API_SECRET, user_id="host-1",
+                     call_id="show-1", api_base=sim.url)
+    ops.provision(ctx)
+    monkeypatch.setattr(discord.time, "sleep", lambda s: None)  # the stdlib's sleep, not our code
+    result = ops.go_live(ctx, sleep=lambda s: None)
+    assert result.session.is_open  # live anyway
+    assert len(result.notices) == 1 and "Discord notification was not sent" in result.notices[0]
+    assert "could not be reached" in result.notices[0] and "after 4 attempts" in result.notices[0]
+    assert TOKEN not in result.notices[0]
