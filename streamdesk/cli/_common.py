@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from streamdesk.core.context import AppContext
-from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.errors import InvalidInput, StreamdeskError
 
 log = logging.getLogger("streamdesk.cli")
 
@@ -20,7 +20,7 @@ Handler = Callable[[argparse.Namespace, AppContext], int]
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
-class UsageError(StreamdeskError):
+class UsageError(InvalidInput):
     """Bad arguments (exit 2)."""
 
 
@@ -32,7 +32,7 @@ def run_handler(handler: Handler, args: argparse.Namespace) -> int:
         ctx = AppContext()
         _setup_logging(ctx)
         return handler(args, ctx)
-    except UsageError as e:
+    except InvalidInput as e:  # UsageError, or a value the core's validators refused
         _fail(e)
         return EXIT_USAGE
     except StreamdeskError as e:

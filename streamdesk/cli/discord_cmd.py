@@ -43,13 +43,13 @@ def set_webhook(args: argparse.Namespace, ctx: AppContext) -> int:
         raise UsageError("no webhook URL on standard input",
                          hint="pipe it in: `… | streamdesk discord set --url-stdin`.")
     url = discord.validate_webhook_url(line)
+    link = args.link.strip() if args.link is not None else None
+    if link and not link.startswith(("https://", "http://")):  # checked before anything is saved
+        raise UsageError("--link must be a web address starting with https://")
     ctx.secrets.set(SecretKind.DISCORD_WEBHOOK, url, "")
     if args.title is not None:
         ctx.store.put_setting(discord.TITLE_SETTING, args.title.strip())
-    if args.link is not None:
-        link = args.link.strip()
-        if link and not link.startswith(("https://", "http://")):
-            raise UsageError("--link must be a web address starting with https://")
+    if link is not None:
         ctx.store.put_setting(discord.LINK_SETTING, link)
     print("Discord webhook saved in the keyring. Send a test with `streamdesk discord test`.")
     return EXIT_OK

@@ -20,7 +20,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from streamdesk.core.context import AppContext
-from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.errors import InvalidInput, StreamdeskError
 from streamdesk.core.getstream import (
     CallState,
     GetStreamClient,
@@ -49,6 +49,11 @@ MAX_JOIN_AHEAD_SECONDS = 7 * 24 * 3600
 # alphabet too keeps ids safe in URLs, keyring entry names and the RTMP address.
 _ID = re.compile(r"[A-Za-z0-9_-]+")
 _MAX_ID = 255
+# Storage names are the app's own labels for its external storages; dots are common there.
+_STORAGE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+# A JWT (the stream key, a user or server token) pasted into the wrong field. Such a value is a
+# secret: it is refused without being echoed into the message, the terminal or the log.
+_TOKEN = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.")
 
 
 class NotSetUp(StreamdeskError):
@@ -106,28 +111,45 @@ class LiveResult:
 # ---------------------------------------------------------------------------------------------
 def validate_id(value: str | None, what: str) -> str:
     """A GetStream id (user id, call id, API key): 1-255 of ``A-Z a-z 0-9 _ -``."""
+    return _validate_name(value, what, _ID, "letters, digits, '_' and '-'")
+
+
+def _validate_name(value: str | None, what: str, alphabet: re.Pattern[str], allowed: str) -> str:
     text = (value or "").strip()
     if not text:
-        raise StreamdeskError(f"The {what} is empty.", hint=f"Enter the {what}.")
+        raise InvalidInput(f"The {what} is empty.", hint=f"Enter the {what}.")
+    if _TOKEN.match(text):
+        raise InvalidInput(f"The {what} looks like a token (a JWT), which is a secret and never goes in "
+                           "this field.", hint=f"Enter the {what} itself ({allowed}).")
     if len(text) > _MAX_ID:
-        raise StreamdeskError(f"The {what} is {len(text)} characters long; GetStream allows at most "
-                              f"{_MAX_ID}.")
-    if not _ID.fullmatch(text):
-        bad = sorted({c for c in text if not _ID.fullmatch(c)})
+        raise InvalidInput(f"The {what} is {len(text)} characters long; GetStream allows at most {_MAX_ID}.")
+    if not alphabet.fullmatch(text):
+        bad = sorted({c for c in text if not alphabet.fullmatch(c)})
         shown = " ".join(repr(c) for c in bad[:5])
-        raise StreamdeskError(f"The {what} {text[:60]!r} contains {shown}; use only letters, digits, "
-                              "'_' and '-'.")
+        raise InvalidInput(f"The {what} {text[:60]!r} contains {shown}; use only {allowed}.")
     return text
+
+
+def validate_storage_name(value: str | None, what: str) -> str | None:
+    """An optional external storage name (recording / transcription); blank means the default."""
+    if value is None or not value.strip():
+        return None
+    return _validate_name(value, what, _STORAGE_NAME, "letters, digits, '.', '_' and '-'")
 
 
 def validate_api_base(value: str) -> str:
     url = value.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise StreamdeskError(f"The API base URL {url[:80]!r} is not an http(s) URL.",
-                              hint="Use https://chat.stream-io-api.com or leave it empty.")
+        raise InvalidInput(f"The API base URL {url[:80]!r} is not an http(s) URL.",
+                           hint="Use https://chat.stream-io-api.com or leave it empty.")
     if parts.username or parts.password:
-        raise StreamdeskError("The API base URL must not contain a user name or password.")
+        raise InvalidInput("The API base URL must not contain a user name or password.")
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise InvalidInput(f"The API base URL {url[:80]!r} has an invalid port.",
+                           hint="Use https://chat.stream-io-api.com or leave it empty.") from None
     return url
 
 
@@ -135,17 +157,20 @@ def validate_secret(value: str | None) -> str:
     # Pasting adds stray newlines and spaces; a GetStream secret never contains whitespace.
     text = (value or "").strip()
     if not text:
-        raise StreamdeskError("The API secret is empty.", hint="Copy it from the GetStream dashboard.")
+        raise InvalidInput("The API secret is empty.", hint="Copy it from the GetStream dashboard.")
     if any(c.isspace() for c in text):
-        raise StreamdeskError("The API secret contains spaces; it was probably pasted incompletely.",
-                              hint="Copy it again from the GetStream dashboard.")
+        raise InvalidInput("The API secret contains spaces; it was probably pasted incompletely.",
+                           hint="Copy it again from the GetStream dashboard.")
+    if _TOKEN.match(text):
+        raise InvalidInput("The API secret looks like a token (a JWT, such as the stream key), not the "
+                           "API secret.", hint="Copy the secret from the GetStream dashboard's API keys.")
     return text
 
 
 def validate_key_ttl(hours: float | None) -> float:
     ttl = DEFAULT_KEY_TTL_HOURS if hours is None else float(hours)
     if not (0 < ttl <= MAX_KEY_TTL_HOURS) or ttl != ttl:
-        raise StreamdeskError(f"The key lifetime {hours} h is out of range; use more than 0 and at most "
+        raise InvalidInput(f"The key lifetime {hours} h is out of range; use more than 0 and at most "
                               f"{MAX_KEY_TTL_HOURS:.0f} hours (default {DEFAULT_KEY_TTL_HOURS:.0f}).")
     return ttl
 
@@ -154,8 +179,8 @@ def validate_join_ahead(seconds: int | None) -> int | None:
     if seconds is None:
         return None
     if not 0 <= seconds <= MAX_JOIN_AHEAD_SECONDS:
-        raise StreamdeskError(f"The join-ahead time {seconds} s is out of range; use 0 to "
-                              f"{MAX_JOIN_AHEAD_SECONDS} seconds.")
+        raise InvalidInput(f"The join-ahead time {seconds} s is out of range; use 0 to "
+                           f"{MAX_JOIN_AHEAD_SECONDS} seconds.")
     return seconds
 
 
@@ -167,8 +192,8 @@ def parse_starts_at(value: datetime | str | None) -> datetime | None:
         try:
             parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
-            raise StreamdeskError(f"The start time {value[:40]!r} is not an ISO 8601 date and time.",
-                                  hint="For example 2030-01-01T20:00:00+01:00.") from None
+            raise InvalidInput(f"The start time {value[:40]!r} is not an ISO 8601 date and time.",
+                               hint="For example 2030-01-01T20:00:00+01:00.") from None
     if parsed is None:
         return None
     return (parsed.astimezone() if parsed.tzinfo is None else parsed).astimezone(UTC)
@@ -333,14 +358,16 @@ def go_live(ctx: AppContext, options: GoLiveOptions = GoLiveOptions(), *, timeou
     ``timeout``; only then is the session row opened, so history never records a show that
     did not happen. ``gs`` is an already-open client to use (the caller keeps ownership)."""
     channel = require_provisioned(ctx)
+    recording_storage = validate_storage_name(options.recording_storage, "recording storage name")
+    transcription_storage = validate_storage_name(options.transcription_storage, "transcription storage name")
     start = clock()
     with _use(gs) if gs is not None else client(ctx, sleep=sleep) as gs:
         try:
             call = gs.go_live(channel.call_type, channel.call_id, hls=options.hls,
                               recording=options.recording, captions=options.captions,
                               transcription=options.transcription,
-                              recording_storage=options.recording_storage or None,
-                              transcription_storage=options.transcription_storage or None)
+                              recording_storage=recording_storage,
+                              transcription_storage=transcription_storage)
         except ProtocolError as e:
             # GoLive was answered but its reply was unreadable: the call may well be live. GetCall
             # is the confirmation that counts anyway, so ask it instead of failing the go-live.

@@ -23,3 +23,10 @@ class StreamdeskError(Exception):
 
     def one_line(self) -> str:
         return f"{self.message} {self.hint}".strip()
+
+
+class InvalidInput(StreamdeskError):
+    """A value the streamer typed (a command-line argument or a form field) is not acceptable.
+
+    Raised before anything is sent or stored, so fixing the value and retrying is always safe.
+    The CLI exits 2 (usage) for these and 1 for everything else; the GUI shows them inline."""

@@ -15,13 +15,14 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from streamdesk.core.context import AppContext
-from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.errors import InvalidInput, StreamdeskError
 from streamdesk.core.obs import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -42,6 +43,10 @@ log = logging.getLogger(__name__)
 SETTING_TARGET = "obs.target"
 SETTING_BACKUP = "obs.backup"
 SETTING_CONFIGURED = "obs.configured"
+
+# a host name, IPv4 or IPv6 address: what obs-websocket's "Server IP" shows, never a URL
+_HOST = re.compile(r"[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+\]?")
+_TOKEN = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.")  # a JWT (the stream key) in the wrong field
 
 
 class NothingToRestore(StreamdeskError):
@@ -87,15 +92,29 @@ def target(ctx: AppContext, host: str | None = None, port: int | None = None,
     """The OBS to talk to: explicit values win, then the saved ones, then 127.0.0.1:4455.
     The password comes from the caller, else the keyring."""
     saved = ctx.store.get_setting(SETTING_TARGET) or {}
-    host = (host or saved.get("host") or DEFAULT_HOST).strip()
+    host = validate_host(host if host is not None else saved.get("host") or DEFAULT_HOST)
     port = int(port or saved.get("port") or DEFAULT_PORT)
-    if not host:
-        raise StreamdeskError("The OBS host is empty.", hint="Pass --host, e.g. --host 127.0.0.1.")
     if not 0 < port < 65536:
-        raise StreamdeskError(f"{port} is not a valid OBS websocket port.", hint="OBS uses 4455 by default.")
+        raise InvalidInput(f"{port} is not a valid OBS websocket port.", hint="OBS uses 4455 by default.")
     if password is None:
         password = ctx.secrets.get(SecretKind.OBS_PASSWORD, f"{host}:{port}")
     return ObsTarget(host, port, password)
+
+
+def validate_host(value: str) -> str:
+    """The OBS host as typed: a name or address only (the port has its own field)."""
+    host = value.strip()
+    hint = "Enter the computer's name or IP address only, e.g. 127.0.0.1 (the port is separate)."
+    if not host:
+        raise InvalidInput("The OBS host is empty.", hint=hint)
+    if _TOKEN.match(host):  # never echoed: it is a secret
+        raise InvalidInput("The OBS host looks like a token (a JWT), which is a secret and never goes in "
+                           "this field.", hint=hint)
+    if "://" in host:
+        raise InvalidInput(f"The OBS host {host[:60]!r} is a URL, not a host name or IP address.", hint=hint)
+    if not _HOST.fullmatch(host):
+        raise InvalidInput(f"The OBS host {host[:60]!r} is not a host name or IP address.", hint=hint)
+    return host
 
 
 def _remember(ctx: AppContext, t: ObsTarget) -> None:

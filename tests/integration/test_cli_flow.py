@@ -147,13 +147,13 @@ def test_force_end_closes_the_session_even_when_getstream_fails(env, gs_sim) -> 
 def test_bad_input_is_refused_before_anything_is_saved(env, gs_sim) -> None:
     out = cli(env, "setup", "--api-key", SIM_API_KEY, "--user-id", "host 1", "--secret-stdin",
               input=SIM_API_SECRET + "\n", ok=False)
-    assert out.returncode == 1 and "contains ' '" in out.stderr
+    assert out.returncode == 2 and "contains ' '" in out.stderr
     out = cli(env, "setup", "--api-key", "key-without-secret", "--user-id", "host-1", ok=False)
     assert out.returncode == 2 and "STREAMDESK_API_SECRET" in out.stderr
     assert json.loads(cli(env, "status", "--json", "--offline").stdout)["state"] == "needs_account"
     assert setup(env, gs_sim.url).returncode == 0
     out = cli(env, "provision", "--starts-at", "tomorrow-ish", ok=False)
-    assert out.returncode == 1 and "not an ISO 8601" in out.stderr
+    assert out.returncode == 2 and "not an ISO 8601" in out.stderr
     assert gs_sim.received == []  # nothing reached GetStream
 
 
