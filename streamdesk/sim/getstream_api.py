@@ -1,9 +1,10 @@
 """The simulated GetStream application: users, call types, calls, chat channels, and what they do.
 
 No HTTP here: ``getstream_server`` authenticates a request, picks the operation and calls one of
-``SimulatedApp``'s methods with the decoded path parameters, query and body. Each method returns
-``(status, body)`` or raises ``ApiError``; bodies are built in ``payloads`` from GetStream's own
-skeletons, so shapes stay exact while the values follow the state machine of the reference (§6):
+``SimulatedApp``'s methods with the path parameters, query and body (fields read with ``decode``).
+Each method returns ``(status, body)`` or raises ``ApiError``; bodies are built in ``payloads``
+from GetStream's own skeletons, so shapes stay exact while the values follow the state machine
+of the reference (§6):
 
     GetOrCreateCall → backstage (per settings) · GoLive → live, audience arrives ·
     StopLive → backstage, viewers leave · EndCall (mark_ended) → ended, everyone leaves
@@ -20,12 +21,12 @@ import random
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, NamedTuple
 
-from streamdesk.sim import payloads
+from streamdesk.sim import decode, payloads
 from streamdesk.sim.audience import AudienceConfig, LiveAudience
 from streamdesk.sim.clock import SimClock, to_ns
+from streamdesk.sim.decode import ApiError, input_error
 
 Body = dict[str, Any]
 Result = tuple[int, Body]
@@ -35,25 +36,6 @@ _CHAT_TYPES = ("livestream", "messaging", "team", "gaming", "commerce")
 _DEFAULT_RTMP = "rtmps://ingress.stream-io-video.com:443/{api_key}.{call_type}.{call_id}"
 _DEFAULT_MESSAGES_LIMIT, _MAX_MESSAGES_LIMIT = 25, 300
 _MAX_PARTICIPANTS_LIMIT = 100
-
-
-class ApiError(Exception):
-    """A GetStream error response: HTTP status, Stream's code, and the reason inside the message."""
-
-    def __init__(self, status: int, code: int, reason: str, *, exception_fields: dict[str, str] | None = None,
-                 unrecoverable: bool | None = None) -> None:
-        super().__init__(reason)
-        self.status, self.code, self.reason = status, code, reason
-        self.exception_fields = exception_fields
-        self.unrecoverable = unrecoverable
-
-    def body(self, operation: str) -> Body:
-        return payloads.api_error(self.status, self.code, f'{operation} failed with error: "{self.reason}"',
-                                  exception_fields=self.exception_fields, unrecoverable=self.unrecoverable)
-
-
-def _input_error(reason: str, fld: str | None = None) -> ApiError:
-    return ApiError(400, 4, reason, exception_fields={fld: reason} if fld else None)
 
 
 @dataclass
@@ -323,12 +305,12 @@ class SimulatedApp:
     def update_users(self, body: Body) -> Result:
         users = body.get("users")
         if not isinstance(users, dict) or not users:
-            raise _input_error("users is a required field", "users")
+            raise input_error("users is a required field", "users")
         now = self.clock.now()
         out = {}
         for key, req in users.items():
             if not isinstance(req, dict) or not isinstance(req.get("id"), str) or not req["id"]:
-                raise _input_error(f"users[{key}].id is a required field", "id")
+                raise input_error(f"users[{key}].id is a required field", "id")
             old = self.users.get(req["id"])
             # upsert replaces the whole user, keeping only its creation time
             self.users[req["id"]] = User(req["id"], old.created if old else now, now, req.get("name"),
@@ -350,11 +332,11 @@ class SimulatedApp:
         ct = self._call_type(name)
         settings = body.get("settings")
         if settings is not None and not isinstance(settings, dict):
-            raise _input_error("settings must be an object", "settings")
+            raise input_error("settings must be an object", "settings")
         grants = body.get("grants")
         if grants is not None and (not isinstance(grants, dict)
                                    or not all(isinstance(v, list) for v in grants.values())):
-            raise _input_error("grants must map roles to lists of capabilities", "grants")
+            raise input_error("grants must map roles to lists of capabilities", "grants")
         if settings:
             ct.settings = payloads.deep_merge(ct.settings, settings)
         for role, caps in (grants or {}).items():
@@ -369,21 +351,22 @@ class SimulatedApp:
         if existing is not None:
             return 201, {**self._call_response(existing), "created": False}
         if not _ID_RE.match(call_id):
-            raise _input_error("id may only contain letters, digits, '-' and '_' (at most 64)", "id")
-        data = _obj(body.get("data"), "data")
-        creator = _creator(data)
+            raise input_error("id may only contain letters, digits, '-' and '_' (at most 64)", "id")
+        data = decode.obj(body.get("data"), "data")
+        creator = decode.creator(data)
         now = self.clock.now()
         if isinstance(data.get("created_by"), dict):
             self.update_users({"users": {creator: data["created_by"]}})
         self._user(creator, now)
-        settings = payloads.deep_merge(ct.settings, _obj(data.get("settings_override"), "settings_override"))
+        override = decode.obj(data.get("settings_override"), "settings_override")
+        settings = payloads.deep_merge(ct.settings, override)
         call = Call(call_type, call_id, creator, now, now, settings, Session(self._uuid()),
                     backstage=bool(settings["backstage"].get("enabled")),
-                    starts_at=_parse_time(data.get("starts_at"), "starts_at"),
-                    custom=_obj(data.get("custom"), "custom"))
+                    starts_at=decode.parse_time(data.get("starts_at"), "starts_at"),
+                    custom=decode.obj(data.get("custom"), "custom"))
         for m in data.get("members") or []:
             if not isinstance(m, dict) or not isinstance(m.get("user_id"), str):
-                raise _input_error("members[].user_id is a required field", "members")
+                raise input_error("members[].user_id is a required field", "members")
             self._user(m["user_id"], now)
             call.members[m["user_id"]] = m.get("role")
         self.calls[call.cid] = call
@@ -395,10 +378,10 @@ class SimulatedApp:
     def update_call(self, call_type: str, call_id: str, body: Body) -> Result:
         call = self._call(call_type, call_id)
         if "starts_at" in body:
-            call.starts_at = _parse_time(body["starts_at"], "starts_at")
+            call.starts_at = decode.parse_time(body["starts_at"], "starts_at")
         if body.get("custom") is not None:
-            call.custom = _obj(body["custom"], "custom")
-        override = _obj(body.get("settings_override"), "settings_override")
+            call.custom = decode.obj(body["custom"], "custom")
+        override = decode.obj(body.get("settings_override"), "settings_override")
         if override:
             call.settings = payloads.deep_merge(call.settings, override)
         call.updated = self.clock.now()
@@ -406,12 +389,12 @@ class SimulatedApp:
 
     def go_live(self, call_type: str, call_id: str, body: Body) -> Result:
         call = self._call(call_type, call_id)
-        flags = _flags(body, ("start_hls", "start_recording", "start_closed_caption", "start_transcription",
-                              "start_composite_recording", "start_individual_recording",
-                              "start_raw_recording"))
+        flags = decode.flags(body, ("start_hls", "start_recording", "start_closed_caption",
+                                    "start_transcription", "start_composite_recording",
+                                    "start_individual_recording", "start_raw_recording"))
         for name in ("recording_storage_name", "transcription_storage_name"):
             if body.get(name) is not None and not isinstance(body[name], str):
-                raise _input_error(f"{name} must be a string", name)
+                raise input_error(f"{name} must be a string", name)
         if call.ended_at is not None:
             raise ApiError(400, 4, f"call {call.cid} has ended: create a new call to go live again")
         now = self.clock.now()
@@ -442,10 +425,10 @@ class SimulatedApp:
 
     def stop_live(self, call_type: str, call_id: str, body: Body) -> Result:
         call = self._call(call_type, call_id)
-        flags = _flags(body, ("continue_hls", "continue_recording", "continue_closed_caption",
-                              "continue_transcription", "continue_composite_recording",
-                              "continue_individual_recording", "continue_raw_recording",
-                              "continue_rtmp_broadcasts"))
+        flags = decode.flags(body, ("continue_hls", "continue_recording", "continue_closed_caption",
+                                    "continue_transcription", "continue_composite_recording",
+                                    "continue_individual_recording", "continue_raw_recording",
+                                    "continue_rtmp_broadcasts"))
         now = self.clock.now()
         call.live_due = None  # a GoLive still waiting to take effect is called off
         stretch = call.live
@@ -487,11 +470,11 @@ class SimulatedApp:
 
     def query_participants(self, call_type: str, call_id: str, query: dict[str, str], body: Body) -> Result:
         call = self._call(call_type, call_id)
-        limit = _int_param(query.get("limit"), "limit", default=_MAX_PARTICIPANTS_LIMIT,
-                           maximum=_MAX_PARTICIPANTS_LIMIT)
+        limit = decode.int_param(query.get("limit"), "limit", default=_MAX_PARTICIPANTS_LIMIT,
+                                 maximum=_MAX_PARTICIPANTS_LIMIT)
         session = self._session_body(call, self.clock.now())
         everyone = session["participants"]
-        wanted = _user_filter(_obj(body.get("filter_conditions"), "filter_conditions"))
+        wanted = decode.user_filter(decode.obj(body.get("filter_conditions"), "filter_conditions"))
         if wanted is None:
             matched, total = everyone, len(everyone) + session["anonymous_participant_count"]
         else:
@@ -521,14 +504,14 @@ class SimulatedApp:
         channel = self.channels.get(f"{channel_type}:{channel_id}")
         if channel is None:
             if not _ID_RE.match(channel_id):
-                raise _input_error("id may only contain letters, digits, '-' and '_' (at most 64)", "id")
-            data = _obj(body.get("data"), "data")
-            creator = _creator(data)
+                raise input_error("id may only contain letters, digits, '-' and '_' (at most 64)", "id")
+            data = decode.obj(body.get("data"), "data")
+            creator = decode.creator(data)
             now = self.clock.now()
             self._user(creator, now)
             channel = Channel(channel_type, channel_id, creator, now)
             self.channels[channel.cid] = channel
-        return 201, self._channel_state(channel, _obj(body.get("messages"), "messages"))
+        return 201, self._channel_state(channel, decode.obj(body.get("messages"), "messages"))
 
     def get_channel(self, channel_type: str, channel_id: str, query: dict[str, str]) -> Result:
         channel = self._channel(channel_type, channel_id)
@@ -540,19 +523,19 @@ class SimulatedApp:
 
     def send_message(self, channel_type: str, channel_id: str, body: Body) -> Result:
         channel = self._channel(channel_type, channel_id)
-        msg = _obj(body.get("message"), "message")
+        msg = decode.obj(body.get("message"), "message")
         if not msg:
-            raise _input_error("message is a required field", "message")
+            raise input_error("message is a required field", "message")
         user_id = msg.get("user_id") or (msg.get("user") or {}).get("id")
         if not isinstance(user_id, str) or not user_id:
-            raise _input_error("either message.user or message.user_id must be provided when using server "
+            raise input_error("either message.user or message.user_id must be provided when using server "
                                "side auth.", "user_id")
         text = msg.get("text") or ""
         if not isinstance(text, str):
-            raise _input_error("message.text must be a string", "text")
+            raise input_error("message.text must be a string", "text")
         msg_id = msg.get("id") or f"{user_id}-{self._uuid()}"
         if any(m.id == msg_id for m in self._messages(channel)):
-            raise _input_error(f"a message with ID {msg_id} already exists", "id")
+            raise input_error(f"a message with ID {msg_id} already exists", "id")
         now = self.clock.now()
         self._user(user_id, now)
         channel.sent.append(SentMessage(msg_id, text, user_id, now))
@@ -563,7 +546,7 @@ class SimulatedApp:
         channel = self._channel(channel_type, channel_id)
         ids = [i for i in (query.get("ids") or "").split(",") if i]
         if not ids:
-            raise _input_error("ids is a required field", "ids")
+            raise input_error("ids is a required field", "ids")
         found = {m.id: m for m in self._messages(channel)}
         messages = [payloads.message(m.id, m.text, self._user_body(m.user_id, m.at), channel.cid, to_ns(m.at))
                     for i in ids if (m := found.get(i))]
@@ -580,7 +563,7 @@ def check_rtmp_template(template: str) -> str:
     return template
 
 
-# -- request decoding helpers ------------------------------------------------------------------------
+# -- small helpers -----------------------------------------------------------------------------------
 def _default_grants() -> dict[str, list[str]]:
     return {
         "admin": ["join-backstage", "join-call", "join-ended-call", "end-call", "update-call", "send-audio",
@@ -595,86 +578,11 @@ def _ns(seconds: float | None) -> int | None:
     return None if seconds is None else to_ns(seconds)
 
 
-def _obj(value: Any, name: str) -> Body:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise _input_error(f"{name} must be an object", name)
-    return value
-
-
-def _creator(data: Body) -> str:
-    by_id, by = data.get("created_by_id"), data.get("created_by")
-    if by_id and by:
-        raise _input_error("cannot set both data.created_by and data.created_by_id.", "created_by")
-    if isinstance(by, dict) and isinstance(by.get("id"), str) and by["id"]:
-        return by["id"]
-    if isinstance(by_id, str) and by_id:
-        return by_id
-    raise _input_error("either data.created_by or data.created_by_id must be provided when using server "
-                       "side auth.", "created_by_id")
-
-
-def _parse_time(value: Any, name: str) -> float | None:
-    """Request date-times: RFC3339 strings (what clients send) or integer nanoseconds."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise _input_error(f"{name} must be an RFC3339 date-time", name)
-    if isinstance(value, int | float):
-        return value / 1e9
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            if parsed.tzinfo is not None:
-                return parsed.timestamp()
-    raise _input_error(f"{name} must be an RFC3339 date-time with a time zone", name)
-
-
-def _flags(body: Body, names: tuple[str, ...]) -> dict[str, bool]:
-    out = {}
-    for name in names:
-        value = body.get(name)
-        if value is not None and not isinstance(value, bool):
-            raise _input_error(f"{name} must be a boolean", name)
-        out[name] = bool(value)
-    return out
-
-
-def _int_param(value: str | None, name: str, *, default: int, maximum: int) -> int:
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise _input_error(f"{name} must be an integer", name) from None
-    if not 0 <= number <= maximum:
-        raise _input_error(f"{name} must be between 0 and {maximum}", name)
-    return number
-
-
-def _user_filter(conditions: Body) -> set[str] | None:
-    """The user ids a ``filter_conditions`` on ``user_id`` selects; None when it doesn't filter."""
-    if "user_id" not in conditions:
-        return None
-    cond = conditions["user_id"]
-    if isinstance(cond, str):
-        return {cond}
-    if isinstance(cond, dict) and isinstance(cond.get("$eq"), str):
-        return {cond["$eq"]}
-    if isinstance(cond, dict) and isinstance(cond.get("$in"), list):
-        return {v for v in cond["$in"] if isinstance(v, str)}
-    raise _input_error("filter_conditions.user_id supports $eq and $in", "filter_conditions")
-
-
 def _paginate(items: list[_ChatItem], page: Body) -> list[_ChatItem]:
     """MessagePaginationParams over messages sorted oldest first; the page is oldest first too."""
     limit = page.get("limit")
-    limit = _int_param(None if limit is None else str(limit), "messages.limit",
-                       default=_DEFAULT_MESSAGES_LIMIT, maximum=_MAX_MESSAGES_LIMIT)
+    limit = decode.int_param(None if limit is None else str(limit), "messages.limit",
+                             default=_DEFAULT_MESSAGES_LIMIT, maximum=_MAX_MESSAGES_LIMIT)
     index = {m.id: i for i, m in enumerate(items)}
     for key, offset, newer in (("id_gt", 1, True), ("id_gte", 0, True), ("id_lt", 0, False),
                                ("id_lte", 1, False)):

@@ -34,8 +34,9 @@ import jwt
 
 from streamdesk.sim.audience import AudienceConfig
 from streamdesk.sim.clock import SimClock
+from streamdesk.sim.decode import ApiError
 from streamdesk.sim.faults import FaultKind, Faults
-from streamdesk.sim.getstream_api import ApiError, Result, SimulatedApp, Truth, check_rtmp_template
+from streamdesk.sim.getstream_api import Result, SimulatedApp, Truth, check_rtmp_template
 
 log = logging.getLogger("streamdesk.sim.getstream")
 
