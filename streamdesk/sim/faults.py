@@ -40,10 +40,12 @@ class FaultRule:
     probability: float | None = None
     seconds: float = 0.0  # latency
     reset_in: float = 1.0  # rate_limit: X-RateLimit-Reset = now + reset_in (rounded up to a second)
+    hold: bool = False  # rate_limit: refuse every request until the reset time, then stop
     status: int = 500  # server_error
+    reset_at: float | None = None  # a holding rate limit's reset time, fixed when it first fires
 
-    def matches(self, route: str) -> bool:
-        return self.route in ("*", route)
+    def reset_time(self, now: float) -> float:
+        return self.reset_at if self.reset_at is not None else now + self.reset_in
 
     @property
     def exhausted(self) -> bool:
@@ -90,8 +92,13 @@ class Faults:
         return self.add(FaultRule(route, FaultKind.LATENCY, times, probability, seconds=seconds))
 
     def rate_limit(self, route: str, *, times: int | None = 1, reset_in: float = 1.0,
-                   probability: float | None = None) -> FaultRule:
-        return self.add(FaultRule(route, FaultKind.RATE_LIMIT, times, probability, reset_in=reset_in))
+                   probability: float | None = None, hold: bool = False) -> FaultRule:
+        """429 code 9. ``hold=True``: like a real exhausted quota, every request is refused until the
+        reset time announced by the first refusal has passed (``times`` is then ignored), so only a
+        client that honours ``X-RateLimit-Reset`` gets through on its next try."""
+        rule = FaultRule(route, FaultKind.RATE_LIMIT, None if hold else times, probability,
+                         reset_in=reset_in, hold=hold)
+        return self.add(rule)
 
     def server_error(self, route: str, *, times: int | None = 1, status: int = 500,
                      probability: float | None = None) -> FaultRule:
@@ -116,7 +123,8 @@ class Faults:
                        if (kind is None or i.kind == kind) and (route is None or i.route == route))
 
     # -- deciding ------------------------------------------------------------------------------------
-    def decide(self, route: str) -> Decision:
+    def decide(self, route: str, now: float = 0.0) -> Decision:
+        """The faults for one request on ``route`` at base-clock time ``now``."""
         with self._lock:
             ordered = [r for r in self._rules if r.route == route]
             ordered += [r for r in self._rules if r.route == "*"]
@@ -124,10 +132,15 @@ class Faults:
             for rule in ordered:
                 if rule.exhausted or (rule.kind is not FaultKind.LATENCY and chosen is not None):
                     continue
+                if rule.hold and rule.reset_at is not None and now >= rule.reset_at:
+                    rule.times = 0  # the quota is back: this rule is done
+                    continue
                 if rule.probability is not None and self._rng.random() >= rule.probability:
                     continue
                 if rule.times is not None:
                     rule.times -= 1
+                if rule.hold and rule.reset_at is None:
+                    rule.reset_at = now + rule.reset_in
                 self.injected.append(Injected(route, rule.kind))
                 if rule.kind is FaultKind.LATENCY:
                     delay += rule.seconds

@@ -339,7 +339,7 @@ class GetStreamSimulator:
     def _respond(self, route: Route | None, params: dict[str, str], query: dict[str, str],
                  headers: dict[str, str], body: Any, started: float) -> _Reply:
         operation = route.operation if route else "Request"
-        decision = self.faults.decide(route.operation if route else "*")
+        decision = self.faults.decide(route.operation if route else "*", self.clock.base())
         if decision.delay:
             time.sleep(decision.delay)  # a real delay: clients' timeouts are what is being tested
         rule = decision.rule
@@ -351,7 +351,7 @@ class GetStreamSimulator:
             if rule is not None and rule.kind is FaultKind.RATE_LIMIT:
                 over = True
                 rate_headers.update({"X-RateLimit-Remaining": "0",
-                                     "X-RateLimit-Reset": str(math.ceil(self.clock.base() + rule.reset_in))})
+                                     "X-RateLimit-Reset": str(math.ceil(rule.reset_time(self.clock.base())))})
             if over:
                 raise ApiError(429, 9, "Too many requests, check response headers for more information.")
             if rule is not None and rule.kind is FaultKind.SERVER_ERROR:

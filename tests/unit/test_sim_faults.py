@@ -139,3 +139,24 @@ def test_an_outage_stop_then_start_comes_back_on_the_same_port_with_its_state(si
     sim.start()
     assert sim.url == url
     assert http.get(CALL).json()["call"]["cid"] == "livestream:show-1"
+
+
+def test_a_held_rate_limit_refuses_everything_until_its_reset_time(make_gs_sim) -> None:
+    now = [T0]
+    sim = make_gs_sim(clock=lambda: now[0])
+    http = SimHttp(sim)
+    try:
+        create_call(http)
+        sim.faults.rate_limit("GetCall", reset_in=30, hold=True)
+        resets = set()
+        for _ in range(5):  # an impatient client retrying at once keeps hitting the wall
+            r = http.get(CALL)
+            assert r.status_code == 429
+            resets.add(r.headers["X-RateLimit-Reset"])
+            now[0] += 5
+        assert resets == {str(int(T0) + 30)}  # one reset time, announced by the first refusal
+        now[0] = T0 + 30  # a client that waits until X-RateLimit-Reset gets through
+        assert http.get(CALL).status_code == 200
+        assert http.get(CALL).status_code == 200
+    finally:
+        http.close()
