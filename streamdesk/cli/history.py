@@ -55,14 +55,20 @@ def watch(args: argparse.Namespace, ctx: AppContext) -> int:
     session = _live_session(ctx)
     bitrate, close_obs = _obs_bitrate(ctx)
     show = _print_json_line if args.json else _print_text_line
+    source: live.LiveRecorder | live.RecordingTail
     try:
-        with live.LiveRecorder(ctx, session.id, bitrate=bitrate) as recorder:
+        try:
+            source = live.LiveRecorder(ctx, session.id, bitrate=bitrate)
+        except live.RecorderBusy as e:  # the app records it: show its samples, count nothing twice
+            print(f"streamdesk: {e.message} Showing what it records.", file=sys.stderr, flush=True)
+            source = live.RecordingTail(ctx, session.id)
+        with source:
             if not args.json:
                 print(f"Watching session {session.id} ({session.call_cid}), live since "
                       f"{stats.local_iso(session.started_at)}; Ctrl-C to stop watching.", flush=True)
             # Ctrl-C is the normal way to stop watching, not an error.
             with contextlib.suppress(KeyboardInterrupt):
-                live.follow(recorder, show, duration_s=args.duration)
+                live.follow(source, show, duration_s=args.duration)
     finally:
         if close_obs is not None:
             close_obs()

@@ -307,8 +307,51 @@ class LiveRecorder:
         )
 
 
+class RecordingTail:
+    """Follows a session that another process records (the app, usually): reads the samples it
+    writes and writes nothing, so ``watch`` next to the GUI shows the numbers without counting
+    anything twice. ``poll_once`` returns None while no new sample has arrived."""
+
+    def __init__(self, ctx: AppContext, session_id: int, *, clock: Callable[[], float] = time.time,
+                 interval: float | None = None) -> None:
+        self.store = ctx.store
+        self.session_id = session_id
+        self.clock = clock
+        self.interval = poll_interval(ctx) if interval is None else max(MIN_POLL_INTERVAL, interval)
+        self._seen = len(self.store.samples(session_id))
+        self.ended = False
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> RecordingTail:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def poll_once(self) -> LiveSnapshot | None:
+        session = self.store.get_session(self.session_id)
+        if session is None:
+            raise SessionClosed(f"Session {self.session_id} no longer exists.")
+        samples = self.store.samples(self.session_id)
+        new, self._seen = samples[self._seen:], len(samples)
+        self.ended = not session.is_open
+        if not new and not self.ended:
+            return None
+        last = new[-1] if new else Sample(t=self.clock(), viewers=None, chat=0)
+        until = session.ended_at if session.ended_at is not None else last.t
+        return LiveSnapshot(
+            t=last.t, viewers=last.viewers, chat_new=sum(s.chat for s in new),
+            chat_per_minute=stats.chat_per_minute(samples, last.t), peak_viewers=session.peak_viewers,
+            total_chat=session.total_chat, duration_s=stats.duration_s(session.started_at, until),
+            bitrate_kbps=last.bitrate_kbps, session_id=self.session_id, ended=self.ended,
+            next_poll_s=0.0 if self.ended else self.interval,
+        )
+
+
 def follow(
-    recorder: LiveRecorder,
+    recorder: LiveRecorder | RecordingTail,
     on_snapshot: Callable[[LiveSnapshot], None],
     *,
     duration_s: float | None = None,
@@ -320,11 +363,13 @@ def follow(
     deadline = None if duration_s is None else monotonic() + duration_s
     last: LiveSnapshot | None = None
     while True:
-        last = recorder.poll_once()
-        on_snapshot(last)
-        if last.ended:
-            return last
-        delay = last.next_poll_s
+        snap = recorder.poll_once()
+        if snap is not None:
+            last = snap
+            on_snapshot(snap)
+            if snap.ended:
+                return snap
+        delay = snap.next_poll_s if snap is not None else recorder.interval
         if deadline is not None:
             remaining = deadline - monotonic()
             if remaining <= 0:

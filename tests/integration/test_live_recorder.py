@@ -345,3 +345,34 @@ def test_sessions_command_lists_the_recorded_show(on_air: Live) -> None:
     assert lines[0] == "id,call_cid,started_at,ended_at,total_minutes,peak_viewers,total_chat,end_reason"
     assert lines[1].startswith(f"{row.id},{CID},")
     assert lines[1].endswith(f",2,{row.peak_viewers},{row.total_chat},stopped")
+
+
+def test_watch_next_to_the_app_shows_its_samples_and_records_nothing(on_air: Live) -> None:
+    """The GUI holds the recorder; `watch` follows read-only instead of failing or double counting."""
+    on_air.ctx.store.put_setting(live.POLL_INTERVAL_SETTING, 0.05)
+    env = {**os.environ, "STREAMDESK_API_SECRET": SIM_API_SECRET,
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    with on_air.recorder() as app_recorder:
+        app_recorder.poll_once()
+        proc = subprocess.Popen([sys.executable, "-m", "streamdesk", "watch", "--json"], cwd=REPO, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert "already being recorded" in proc.stderr.readline()  # it says so, then follows
+            seen = []
+            for _ in range(3):
+                on_air.sim.advance(20)
+                snap = app_recorder.poll_once()
+                line = json.loads(proc.stdout.readline())
+                assert (line["t"], line["viewers"], line["total_chat"]) == (
+                    round(snap.t, 3), snap.viewers, snap.total_chat)
+                seen.append(line)
+            ops.stop_live(on_air.ctx)
+            assert app_recorder.poll_once().ended
+            assert json.loads(proc.stdout.readline())["ended"] is True
+            assert proc.wait(timeout=20) == 0
+        finally:
+            stop_process(proc)
+            proc.stdout.close()
+            proc.stderr.close()
+    assert len(on_air.ctx.store.samples(on_air.session.id)) == 4  # only the app's polls were written
+    assert on_air.row().total_chat == on_air.sim.truth(CID).messages_generated
