@@ -111,7 +111,10 @@ def _errors(spec_path: Path, schema: dict[str, Any], value: Any, where: str) -> 
 
 
 def _coerce(value: str, schema: dict[str, Any]) -> Any:
-    """Query strings are text; read them as the type their schema declares, if they can be."""
+    """Query strings are text; read them as the type their schema declares, if they can be.
+    Arrays are comma-separated (OpenAPI's default ``form`` style without explode, as GetStream uses)."""
+    if schema.get("type") == "array":
+        return [_coerce(item, schema.get("items", {})) for item in value.split(",")]
     try:
         if schema.get("type") == "integer":
             return int(value)
