@@ -145,10 +145,13 @@ class Controller(QObject):
         self.busy_changed.emit(action, busy)
 
     def _run(self, action: str, stage: str, op: Callable[[], Any], done: Callable[[Any], None],
-             failed: Callable[[str, BaseException], None] | None = None) -> None:
-        """Run a GetStream/keyring/database op; a failure lands as an inline error on ``stage``."""
+             failed: Callable[[str, BaseException], None] | None = None, *, clear: bool = True) -> None:
+        """Run a GetStream/keyring/database op; a failure lands as an inline error on ``stage``.
+        ``clear=False`` keeps the stage's current message (a background refresh must not wipe the
+        error that triggered it)."""
         self._set_busy(action, True)
-        self.message.emit(stage, "clear", "")
+        if clear:
+            self.message.emit(stage, "clear", "")
 
         def ok(result: Any) -> None:
             self._set_busy(action, False)
@@ -231,7 +234,7 @@ class Controller(QObject):
         def failed(text: str, _error: BaseException) -> None:
             self.message.emit(STAGE_OF_STATE[self.state], "error", f"Could not reach GetStream: {text}")
 
-        self._run("refresh", STAGE_OF_STATE[self.state], op, done, failed)
+        self._run("refresh", STAGE_OF_STATE[self.state], op, done, failed, clear=False)
 
     def _apply_call(self, call: Any) -> None:
         self.call = call
