@@ -105,7 +105,8 @@ def check(row: FormRow, text: str) -> None:
 
 
 @pytest.mark.parametrize("row", ACCOUNT_ROWS, ids=[r.name for r in ACCOUNT_ROWS])
-def test_account_form(row: FormRow, make_window: Any, wizard: Wizard, qtbot: Any, memory_keyring: Any) -> None:
+def test_account_form(row: FormRow, make_window: Any, wizard: Wizard, qtbot: Any,
+                      memory_keyring: Any) -> None:
     window = make_window()
     ctx = window.controller.ctx
     before = stored(ctx, memory_keyring)
