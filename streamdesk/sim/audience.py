@@ -42,7 +42,7 @@ class AudienceConfig:
     first_chat_s: float = 6.0
     chat_base_per_min: float = 2.0
     chat_per_viewer_per_min: float = 0.4
-    chat_max_per_min: float = 240.0
+    chat_max_per_min: float = 60.0  # a ceiling, and the candidate rate chat is drawn at: keep it modest
 
     @classmethod
     def quiet(cls) -> AudienceConfig:
@@ -147,10 +147,11 @@ class LiveAudience:
         stay = rng.expovariate(1.0 / cfg.mean_stay_s)
         session = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         self.viewers.append(Viewer(number, user_id, at, at + stay, session))
-        # the next arrival: a non-homogeneous Poisson process by thinning against the peak rate
-        bound = self._steady + self._rush
+        # the next arrival: a non-homogeneous Poisson process by thinning; the rate only decreases,
+        # so the rate at the current candidate bounds everything after it (few wasted draws)
         candidate = at
         while True:
+            bound = self._arrival_rate(candidate)
             candidate += rng.expovariate(bound)
             if rng.random() * bound <= self._arrival_rate(candidate):
                 break
