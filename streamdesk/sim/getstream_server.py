@@ -432,7 +432,6 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "streamdesk-getstream-sim"
     timeout = 60  # an idle keep-alive connection is closed after a minute
     disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stall
-    disable_nagle_algorithm = True  # headers and body are separate writes: else ~40 ms delayed-ACK per reply
     server: _Server
 
     def setup(self) -> None:
