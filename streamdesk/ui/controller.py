@@ -102,6 +102,7 @@ class Controller(QObject):
         self._recorder: Any = None
         self._retired: Any = None  # a recorder to close once the poll in flight returns
         self._polling = False
+        self._numbers_stale = False  # a "live numbers are not updating" warning is showing
         self._health_in_flight = False
         self._silent_since: float | None = None
         # Polling timers: tests drive them with poll_live_now()/poll_health_now() or short intervals.
@@ -606,8 +607,7 @@ class Controller(QObject):
             self._close_retired_recorder()
             self.last_snapshot = snapshot
             self.snapshot.emit(snapshot)
-            if getattr(snapshot, "error", None):
-                self.message.emit("live", "warning", f"Live numbers are not updating: {snapshot.error}")
+            self._live_trouble(getattr(snapshot, "error", None))
             if getattr(snapshot, "ended", False) and self.state is State.LIVE:
                 # ended elsewhere (the CLI, GetStream's dashboard): the server is the truth
                 self._finish_session(self.ctx.store.get_session(session_id))
@@ -617,9 +617,19 @@ class Controller(QObject):
             self._polling = False
             self._close_retired_recorder()
             self._note_unreachable(error)
-            self.message.emit("live", "warning", f"Live numbers are not updating: {text}")
+            self._live_trouble(text)
 
         self.tasks.run(op, done, failed, what="live poll")
+
+    def _live_trouble(self, error: str | None) -> None:
+        """Say once per outage that the numbers stopped updating, and once that they are back: a
+        poll every few seconds must not raise the same banner again and again."""
+        if error and not self._numbers_stale:
+            self._numbers_stale = True
+            self.message.emit("live", "warning", f"Live numbers are not updating: {error}")
+        elif not error and self._numbers_stale:
+            self._numbers_stale = False
+            self.message.emit("live", "ok", "Live numbers are updating again.")
 
     def _bitrate(self) -> float | None:
         health = self.last_health
