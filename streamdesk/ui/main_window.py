@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from streamdesk.core.flow import State
 from streamdesk.ui import style
 from streamdesk.ui.controller import FORCE_END_STATES, STAGE_OF_STATE, STAGES, Controller
+from streamdesk.ui.obs_watchdog import ObsWatchdog
 from streamdesk.ui.stages.account import AccountCard
 from streamdesk.ui.stages.base import StageCard
 from streamdesk.ui.stages.golive import GoLiveCard
@@ -133,6 +134,8 @@ class MainWindow(QMainWindow):
         self.cards["obs"].next_button.clicked.connect(lambda: self.show_stage("golive"))
         self.cards["live"].again.clicked.connect(self._leave_summary)
         self.viewed = "account"
+        # OBS dropping or quitting: one notice, the end-or-wait offer on the Live card, reconnect
+        self.obs_watchdog = ObsWatchdog(controller, self.cards["live"], confirm=ask)
 
         controller.state_changed.connect(self._on_state)
         controller.reachability.connect(self._on_reach)
