@@ -1,0 +1,42 @@
+"""The GUI thread never waits on the network: with 2 s of GetStream latency on every request, a
+10 ms timer in the GUI thread keeps firing while the wizard saves, reconciles and provisions.
+
+The bound (500 ms) is generous on purpose: one blocking request would show as a ≥ 2 s gap, while
+machine jitter stays far below it."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
+
+from PySide6.QtCore import QTimer
+
+from streamdesk.core.flow import State
+
+from .conftest import Wizard
+
+LATENCY_S = 2.0
+WORST_GAP_MS = 500
+
+
+def test_timer_keeps_firing_with_slow_getstream(make_window: Any, wizard: Wizard, qtbot: Any) -> None:
+    window = make_window()
+    wizard.gs.faults.latency("*", LATENCY_S, times=None)
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    try:
+        started = time.perf_counter()
+        wizard.account(window)  # save + GetCall (2 s)
+        wizard.provision(window)  # four requests (8 s)
+        elapsed = time.perf_counter() - started
+    finally:
+        timer.stop()
+    assert window.controller.state is State.PROVISIONED
+    assert elapsed >= 4 * LATENCY_S  # the latency really applied: the flow did wait on the network
+    gaps = [(b - a) * 1000 for a, b in itertools.pairwise(ticks)]
+    assert max(gaps) < WORST_GAP_MS, f"the GUI thread stalled for {max(gaps):.0f} ms"
+    assert len(ticks) > 100
