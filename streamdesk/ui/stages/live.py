@@ -125,6 +125,17 @@ class LiveCard(StageCard):
         self.total_chat.set(str(getattr(session, "total_chat", 0)))
         self._tick()
         self.ticker.start()
+        self._ensure_charts()
+        if self.charts is not None:
+            # a resumed session shows what was recorded before the restart
+            session_id = session.id
+            self.charts.clear()
+            self.controller.tasks.run(lambda: self.controller.ctx.store.samples(session_id),
+                                      self._load_samples, what="load the session's samples")
+
+    def _load_samples(self, samples: Any) -> None:
+        if self.charts is not None and samples:
+            self.charts.load(samples)
 
     def _tick(self) -> None:
         session = self.controller.session
@@ -139,11 +150,7 @@ class LiveCard(StageCard):
         self.total_chat.set(f"{getattr(snap, 'total_chat', 0):,}")
         self._ensure_charts()
         if self.charts is not None:
-            for name in ("add_snapshot", "append_snapshot", "append", "add"):
-                feed = getattr(self.charts, name, None)
-                if callable(feed):
-                    feed(snap)
-                    break
+            self.charts.append_snapshot(snap)
 
     def _ensure_charts(self) -> None:
         """pyqtgraph is imported here, after the window is up, never at start-up."""
