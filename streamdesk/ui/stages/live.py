@@ -75,12 +75,6 @@ class LiveCard(StageCard):
         self.health.setObjectName("obs_health")
         stats.addWidget(self.health)
 
-        charts_box = self.panel("Viewers and chat")
-        self.charts_layout = charts_box
-        self.charts: Any = None
-        self.charts_placeholder = hint_label(w, "The charts start with the first numbers.")
-        charts_box.addWidget(self.charts_placeholder)
-
         end = self.panel("End the stream")
         self.continue_hls = QCheckBox("Keep HLS running", w)
         self.continue_recording = QCheckBox("Keep recording", w)
@@ -106,6 +100,12 @@ class LiveCard(StageCard):
         self.summary_box.addLayout(row(self.again))
         self.summary_box.parentWidget().hide()
 
+        charts_box = self.panel("Viewers and chat")
+        self.charts_layout = charts_box
+        self.charts: Any = None
+        self.charts_placeholder = hint_label(w, "The charts start with the first numbers.")
+        charts_box.addWidget(self.charts_placeholder)
+
         self.ticker = QTimer(self)  # the on-air clock only; no I/O here
         self.ticker.setInterval(1000)
         self.ticker.timeout.connect(self._tick)
@@ -118,6 +118,8 @@ class LiveCard(StageCard):
 
     # -- live numbers ---------------------------------------------------------------------------
     def _on_session_started(self, session: Any) -> None:
+        self.title_label.setText(self.title)
+        self.subtitle_label.setText(self.subtitle)
         self.summary_shown = False
         self.summary_box.parentWidget().hide()
         self.end_panel.show()
@@ -165,7 +167,8 @@ class LiveCard(StageCard):
         except Exception:  # a chart bug must not take the live view down with it
             log.exception("the live charts could not be created")
             return
-        self.charts.setMinimumHeight(220)
+        self.charts.setMinimumHeight(240)
+        self.charts.setMaximumHeight(340)
         self.charts_placeholder.hide()
         self.charts_layout.addWidget(self.charts)
 
@@ -200,6 +203,8 @@ class LiveCard(StageCard):
     def _on_session_ended(self, session: Any) -> None:
         self.ticker.stop()
         self.summary_shown = True
+        self.title_label.setText("Stream ended")
+        self.subtitle_label.setText("Viewers no longer see the stream. Here is how the show went.")
         minutes = getattr(session, "total_minutes", None)
         self.summary.setText(
             f"On air {minutes if minutes is not None else '–'} min · "

@@ -3,7 +3,6 @@ key expiry) and the call-type/backstage options in an "advanced" fold."""
 
 from __future__ import annotations
 
-import contextlib
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -96,13 +95,16 @@ class ProvisionCard(StageCard):
         self.copy_server = button("Copy", w, slot=self._copy_server, name="copy_server")
         self.key = secret_field(w, "stream key", read_only=True)
         self.key.setObjectName("stream_key")
+        # the key field shows its own expiry (and warns before it); this line covers the time
+        # before the key is loaded from the keyring
         self.expiry = hint_label(w)
         self.expiry.setObjectName("key_expiry")
         self.rotate = button("Rotate key", w, slot=controller.rotate_key, name="rotate_key")
         self.rotate.setToolTip("Mint a new stream key (the old one stops working once OBS reconnects).")
         form.addRow("Server", row(self.server, self.copy_server, stretch_last=False))
         form.addRow("Stream key", self.key)
-        form.addRow("", row(self.expiry, self.rotate, stretch_last=False))
+        form.addRow("", self.expiry)
+        form.addRow("", row(self.rotate))
         rtmps.addLayout(form)
         self.next_button = button("Continue to Connect OBS", w, "", name="provision_next")
         rtmps.addLayout(row(self.next_button))
@@ -135,16 +137,12 @@ class ProvisionCard(StageCard):
 
     def _on_key(self, key: str, expires_at: Any) -> None:
         set_secret_text(self.key, key)
-        setter = getattr(self.key, "set_expiry", None)
-        if callable(setter) and expires_at is not None:
-            with contextlib.suppress(Exception):  # the label below says it anyway
-                setter(expires_at)
-        self.expiry.setText(describe_expiry(expires_at, time.time()))
+        self.key.set_expiry(expires_at)
+        self.expiry.setVisible(not key)
 
     def _on_state(self, _old: str, new: str) -> None:
-        setter = getattr(self.key, "set_live", None)
-        if callable(setter):
-            setter(State(new) in (State.READY, State.GOING_LIVE, State.LIVE, State.ENDING))
+        # revealing the key while OBS sends to the call asks first (it could be on screen)
+        self.key.set_live(State(new) in (State.READY, State.GOING_LIVE, State.LIVE, State.ENDING))
         if (State(new) is not State.NEEDS_PROVISION and self.controller.channel.is_provisioned
                 and not secret_text_loaded(self.key)):
             self.controller.load_key()

@@ -16,7 +16,7 @@ STEP_TITLES = {
     "provision": "Provision",
     "obs": "Connect OBS",
     "golive": "Go live",
-    "live": "Live & end",
+    "live": "Live && end",  # && : a literal & in a button
 }
 
 

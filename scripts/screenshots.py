@@ -1,0 +1,127 @@
+"""Drive the --demo app through every stage and save a PNG of the screen at each one.
+
+Run under Xvfb (real X, so the window manager-less screen shows exactly the window):
+
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1280x800x24" \
+        .venv/bin/python scripts/screenshots.py [OUT_DIR]
+
+Everything runs in-process against the demo's simulators; the stream key stays masked in every shot.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEventLoop
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from streamdesk.core.flow import State  # noqa: E402
+from streamdesk.ui import style  # noqa: E402
+from streamdesk.ui.controller import Controller  # noqa: E402
+from streamdesk.ui.demo import Demo, prefill  # noqa: E402
+from streamdesk.ui.main_window import MainWindow  # noqa: E402
+
+
+def wait(cond: Callable[[], object], what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"screenshots: timed out waiting for {what}")
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+
+def settle(ms: int = 400) -> None:
+    end = time.monotonic() + ms / 1000
+    while time.monotonic() < end:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+
+def main() -> int:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    style.apply(app)
+    demo = Demo.start()
+    # the demo audience lives in simulated time; the screenshots fast-forward it
+    controller = Controller(demo.ctx, live_interval_ms=60_000, clock=demo.gs.now)
+    window = MainWindow(controller, simulator_url=demo.api_url, demo=True)
+    window.confirm = lambda _title, _text: True
+    window.resize(1180, 760)
+    window.move(50, 20)
+    window.show()
+    wait(window.isVisible, "the window")
+    controller.start()
+    prefill(window, demo)
+    shots: list[Path] = []
+
+    def shot(name: str) -> None:
+        settle()
+        path = out / f"{len(shots) + 1:02d}-{name}.png"
+        QGuiApplication.primaryScreen().grabWindow(0).save(str(path))
+        shots.append(path)
+        print(path)
+
+    def idle() -> None:
+        wait(lambda: not controller.busy, "the app to finish")
+
+    try:
+        shot("account")
+        window.cards["account"].save.click()
+        wait(lambda: controller.state is State.NEEDS_PROVISION, "the account to save")
+        idle()
+        window.cards["provision"].advanced_toggle.setChecked(True)
+        window.cards["provision"].provision_button.click()
+        wait(lambda: controller.state is State.PROVISIONED, "provisioning")
+        idle()
+        window.show_stage("provision")
+        shot("provision")
+        window.show_stage("obs")
+        window.cards["obs"].connect_button.click()
+        wait(lambda: controller.obs_info is not None, "OBS to connect")
+        idle()
+        window.cards["obs"].review.click()
+        wait(lambda: window.cards["obs"].diff.rowCount() > 0, "the OBS diff")
+        shot("obs-review")
+        window.cards["obs"].apply.click()
+        wait(lambda: controller.state is State.OBS_CONFIGURED, "configure")
+        idle()
+        window.cards["obs"].start.click()
+        wait(lambda: controller.state is State.READY, "OBS streaming")
+        idle()
+        controller.poll_health_now()
+        window.show_stage("obs")
+        shot("obs-streaming")
+        window.show_stage("golive")
+        window.cards["golive"].hls.setChecked(True)
+        shot("go-live")
+        window.cards["golive"].go.click()
+        wait(lambda: controller.state is State.LIVE, "going live")
+        wait(lambda: controller.session is not None, "the session")
+        for _ in range(12):  # twelve simulated minutes of audience, one poll each
+            demo.gs.advance(60)
+            controller.poll_live_now()
+            wait(lambda: not controller._polling, "a live poll")
+            controller.poll_health_now()
+        settle(800)
+        shot("live")
+        window.cards["live"].end_button.click()
+        wait(lambda: window.cards["live"].summary.isVisible(), "the summary")
+        idle()
+        shot("summary")
+    finally:
+        window.demo = True
+        window.close()
+        demo.stop()
+    print(f"{len(shots)} screenshots in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
