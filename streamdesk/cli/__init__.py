@@ -11,10 +11,17 @@ import sys
 from collections.abc import Sequence
 
 from streamdesk import __version__
-from streamdesk.cli import channel, discord_cmd, history, obs_cmd, sim_cmd
 from streamdesk.cli._common import run_handler
 
-GROUPS = (channel, obs_cmd, history, discord_cmd, sim_cmd)
+GUI_FLAGS = {"--demo", "--self-test"}
+
+
+def command_groups() -> tuple:
+    # imported on demand: they pull in httpx, jwt and the simulators, which the GUI's start-up
+    # (measured by bench/startup.py) must not pay for before its window is painted
+    from streamdesk.cli import channel, discord_cmd, history, obs_cmd, sim_cmd
+
+    return (channel, obs_cmd, history, discord_cmd, sim_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,12 +38,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--self-test", action="store_true", help="show the main window, check the keyring, exit once painted"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in GROUPS:
+    for group in command_groups():
         group.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    if set(words) <= GUI_FLAGS and len(set(words)) == len(words):  # the app: skip building the CLI
+        from streamdesk.cli._common import run_gui
+
+        return run_gui(demo="--demo" in words, self_test="--self-test" in words)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -42,6 +42,8 @@ FORCE_END_STATES = (State.READY, State.GOING_LIVE, State.LIVE, State.ENDING)
 OBS_SETTING = "obs"  # {"host": ..., "port": ...}; the password is in the keyring
 # seconds OBS may report an active output with no bytes before we call it "nothing arriving"
 NOTHING_ARRIVING_AFTER_S = 6.0
+# one failed live poll is a gap in the chart; this many in a row is worth a banner
+STALE_AFTER_POLLS = 3
 
 
 @dataclass
@@ -70,6 +72,7 @@ class Controller(QObject):
     channel_changed = Signal(object)  # ChannelConfig
     call_changed = Signal(object)  # CallState
     key_loaded = Signal(str, object)  # stream key, expiry (Unix seconds or None) — for the SecretField only
+    obs_target = Signal(str, int)  # the saved OBS host and port (on start)
     obs_connected = Signal(object)  # ObsInfo, or None when disconnected
     obs_plan = Signal(object)  # list[ConfigChange]
     obs_backup_changed = Signal(bool)  # an Undo is available
@@ -102,12 +105,14 @@ class Controller(QObject):
         self._recorder: Any = None
         self._retired: Any = None  # a recorder to close once the poll in flight returns
         self._polling = False
-        self._numbers_stale = False  # a "live numbers are not updating" warning is showing
+        self._troubled_polls = 0  # consecutive live polls that failed (or half failed)
         self._health_in_flight = False
         self._silent_since: float | None = None
+        self._silent_warned = False
         # Polling timers: tests drive them with poll_live_now()/poll_health_now() or short intervals.
         self.live_timer = QTimer(self)
         self.live_timer.setInterval(live_interval_ms)
+        self._live_interval_ms = live_interval_ms
         self.live_timer.timeout.connect(self.poll_live_now)
         self.health_timer = QTimer(self)
         self.health_timer.setInterval(health_interval_ms)
@@ -215,6 +220,7 @@ class Controller(QObject):
             self.refresh()
         obs = self.obs_settings()
         if obs.get("host"):
+            self.obs_target.emit(str(obs["host"]), int(obs.get("port", 4455)))
             self.connect_obs(obs["host"], int(obs.get("port", 4455)), None, quiet=True)
         self.health_timer.start()
 
@@ -512,13 +518,15 @@ class Controller(QObject):
         # "OBS connected but nothing arriving": output active, no bytes leaving for a while
         bitrate = getattr(health, "bitrate_kbps", None) or 0
         if active and bitrate <= 0 and not getattr(health, "reconnecting", False):
-            now = self.clock()
+            now = time.monotonic()  # bytes flow in real time, whatever clock the samples use
             self._silent_since = self._silent_since or now
-            if now - self._silent_since >= NOTHING_ARRIVING_AFTER_S:
+            if now - self._silent_since >= NOTHING_ARRIVING_AFTER_S and not self._silent_warned:
+                self._silent_warned = True  # once per silence, not on every health poll
                 text = "OBS says it is streaming but no bytes are leaving it. " + self._ingest_hint()
                 self.message.emit(STAGE_OF_STATE[self.state], "warning", text)
         else:
             self._silent_since = None
+            self._silent_warned = False
 
     def _on_obs_event(self, obs_event: Any) -> None:
         kind = str(getattr(obs_event, "kind", ""))
@@ -608,6 +616,7 @@ class Controller(QObject):
             self.last_snapshot = snapshot
             self.snapshot.emit(snapshot)
             self._live_trouble(getattr(snapshot, "error", None))
+            self._pace_live_polls(getattr(snapshot, "next_poll_s", None))
             if getattr(snapshot, "ended", False) and self.state is State.LIVE:
                 # ended elsewhere (the CLI, GetStream's dashboard): the server is the truth
                 self._finish_session(self.ctx.store.get_session(session_id))
@@ -621,15 +630,27 @@ class Controller(QObject):
 
         self.tasks.run(op, done, failed, what="live poll")
 
+    def _pace_live_polls(self, next_poll_s: float | None) -> None:
+        """Follow the recorder's pace: its backoff after failed polls and GetStream's rate-limit
+        reset time (polling earlier only earns another 429)."""
+        if next_poll_s is None or not self.live_timer.isActive():
+            return
+        wait_ms = max(self._live_interval_ms, int(next_poll_s * 1000))
+        if wait_ms != self.live_timer.interval():
+            self.live_timer.start(wait_ms)
+
     def _live_trouble(self, error: str | None) -> None:
-        """Say once per outage that the numbers stopped updating, and once that they are back: a
-        poll every few seconds must not raise the same banner again and again."""
-        if error and not self._numbers_stale:
-            self._numbers_stale = True
-            self.message.emit("live", "warning", f"Live numbers are not updating: {error}")
-        elif not error and self._numbers_stale:
-            self._numbers_stale = False
-            self.message.emit("live", "ok", "Live numbers are updating again.")
+        """Say once per outage that the numbers stopped updating, and once that they are back. A
+        single failed poll only leaves a gap in the chart: GetStream hiccups (a 5xx, a dropped
+        connection) are routine on a long show, and a banner flashing for each is noise."""
+        if error:
+            self._troubled_polls += 1
+            if self._troubled_polls == STALE_AFTER_POLLS:
+                self.message.emit("live", "warning", f"Live numbers are not updating: {error}")
+        else:
+            if self._troubled_polls >= STALE_AFTER_POLLS:
+                self.message.emit("live", "ok", "Live numbers are updating again.")
+            self._troubled_polls = 0
 
     def _bitrate(self) -> float | None:
         health = self.last_health

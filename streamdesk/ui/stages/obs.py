@@ -95,14 +95,15 @@ class ObsCard(StageCard):
         controller.obs_health.connect(self._on_health)
         self.can_undo = False
         controller.obs_backup_changed.connect(self._on_backup)
-        settings = controller.obs_settings()
-        if settings.get("host"):
-            self.host.setText(str(settings["host"]))
-            self.port.setValue(int(settings.get("port", 4455)))
+        controller.obs_target.connect(self._on_saved_target)
 
     def _on_backup(self, present: bool) -> None:
         self.can_undo = present
         self.refresh()
+
+    def _on_saved_target(self, host: str, port: int) -> None:
+        self.host.setText(host)
+        self.port.setValue(port)
 
     def set_target(self, host: str, port: int, password: str) -> None:
         """Prefill (the demo points at its OBS simulator)."""

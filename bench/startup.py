@@ -1,0 +1,84 @@
+"""Start-up: process start → main window painted, for streamdesk and for a bare PySide6
+QMainWindow measured in the same run (same machine, same moment), and their ratio.
+
+    .venv/bin/python bench/startup.py [--runs N]
+
+Each run is a fresh process (offscreen Qt, a fresh STREAMDESK_HOME). The time is taken by this
+script from spawning the process to the line the process prints once its window painted, so
+interpreter start and imports count. Runs alternate between the two so machine noise hits both.
+Goal: streamdesk within 1.3x of the bare window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+BARE = r"""
+import sys
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication(sys.argv[:1])
+w = QMainWindow()
+w.resize(1040, 720)
+class F(QObject):
+    def eventFilter(self, o, e):
+        if e.type() == QEvent.Type.Paint:
+            print("painted", flush=True)
+            QTimer.singleShot(0, app.quit)
+        return False
+f = F()
+w.installEventFilter(f)
+w.show()
+app.exec()
+"""
+
+
+def one(cmd: list[str], marker: str) -> float:
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "STREAMDESK_HOME": home}
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                env=env, cwd=REPO)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if marker in line:
+                elapsed = time.perf_counter() - started
+                break
+        else:
+            proc.wait()
+            raise SystemExit(f"no {marker!r} line from {cmd}")
+        proc.stdout.read()
+        proc.wait(timeout=60)
+    return elapsed * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    app_cmd = [sys.executable, "-m", "streamdesk", "--self-test"]
+    bare_cmd = [sys.executable, "-c", BARE]
+    one(app_cmd, "painted")  # warm the file cache for both, not measured
+    one(bare_cmd, "painted")
+    app_ms, bare_ms = [], []
+    for _ in range(args.runs):
+        bare_ms.append(one(bare_cmd, "painted"))
+        app_ms.append(one(app_cmd, "window painted"))
+    a, b = statistics.median(app_ms), statistics.median(bare_ms)
+    print(f"bare QMainWindow   median {b:7.0f} ms  (min {min(bare_ms):.0f}, max {max(bare_ms):.0f})")
+    print(f"streamdesk window  median {a:7.0f} ms  (min {min(app_ms):.0f}, max {max(app_ms):.0f})")
+    print(f"ratio streamdesk / bare: {a / b:.2f}x  (goal <= 1.30x; {args.runs} runs each)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
