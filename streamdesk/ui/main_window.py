@@ -11,8 +11,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
         controller.reachability.connect(self._on_reach)
         self._reach: dict[str, bool] = {}
         self.tray: Any = None
+        self._warmed = False
         self._shortcuts()
         self._restore()
         self._on_state(controller.state.value, controller.state.value)
@@ -225,6 +226,26 @@ class MainWindow(QMainWindow):
         add(QKeySequence.StandardKey.Refresh, self.controller.refresh)
         for i, stage in enumerate(STAGES, start=1):
             add(f"Ctrl+{i}", lambda s=stage: self.show_stage(s))
+
+    # -- warm-up ------------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._warmed:
+            self._warmed = True
+            QTimer.singleShot(0, self._warm_up)
+
+    def _warm_up(self) -> None:
+        """Import the heavy modules the flow needs later (pyqtgraph for the live charts, the
+        GetStream and OBS clients) on a worker thread once the window is up: imported on the
+        GUI thread at go-live, pyqtgraph alone froze the window for ~0.5-1.3 s."""
+
+        def imports() -> None:
+            import streamdesk.core.channel_ops
+            import streamdesk.core.live
+            import streamdesk.core.obs_ops
+            import streamdesk.ui.widgets.charts  # noqa: F401
+
+        self.controller.tasks.run(imports, what="warm-up imports")
 
     # -- tray -----------------------------------------------------------------------------------
     def install_tray(self) -> None:
