@@ -6,7 +6,8 @@ events on the GUI thread. OBS quitting normally sends ``exit`` (ExitStarted) at 
 dead network shows as ``disconnected`` (not final: the event thread keeps reconnecting with
 backoff), and if OBS is not back within ``grace_ms`` it is treated as gone. ``reconnected`` means
 OBS answers again: if the controller gave OBS up meanwhile (``obs_info`` is None), the watchdog
-connects again with the saved host, port and keyring password, which brings health polling back.
+takes the reconnected connection back into use (or, failing that, connects again with the saved
+host, port and keyring password), which brings health polling back.
 
 The offer is a small panel on the Live card: "End the stream" (the normal stop, confirmed through
 the window's ``confirm`` seam) or "Wait for OBS" (hides the panel; reconnecting goes on).
@@ -125,15 +126,38 @@ class ObsWatchdog(QObject):
         self.gone = self.dropped = False
         self._show_offer(False)
         if self.c.obs_info is None:
-            # the controller gave OBS up meanwhile (health poll failed, or ExitStarted): connect
-            # again with the saved target and the keyring password, which restarts health polling
-            target = self.c.obs.target
-            saved = self.c.obs_settings()
-            host = getattr(target, "host", None) or saved.get("host")
-            port = getattr(target, "port", None) or saved.get("port")
-            if host and port:
-                self.c.connect_obs(str(host), int(port), None, quiet=True)
+            self._reattach()
         self.c.message.emit(self._stage(), "ok", "OBS is back and connected.")
+
+    def _reattach(self) -> None:
+        """The controller gave OBS up meanwhile (ExitStarted, or a health poll failed), but the OBS
+        worker's connection has just reconnected: take it back into use, which restarts health
+        polling. Keeping that connection (rather than opening a new one) keeps its event thread,
+        which reports the stream state OBS came back with (a relaunched OBS is not streaming)."""
+        c = self.c
+
+        def probe(controller: Any) -> Any:
+            return None if controller is None else controller.info
+
+        def done(info: Any) -> None:
+            if info is None:
+                self._connect_again()
+                return
+            c.obs_info = info
+            c.obs_connected.emit(info)
+            c.reachability.emit("obs", True)
+            c.poll_health_now()
+
+        c.obs.submit(probe, done, lambda _text, _error: self._connect_again(), what="reattach OBS")
+
+    def _connect_again(self) -> None:
+        """No usable connection: a new one with the saved target and the keyring password."""
+        target = self.c.obs.target
+        saved = self.c.obs_settings()
+        host = getattr(target, "host", None) or saved.get("host")
+        port = getattr(target, "port", None) or saved.get("port")
+        if host and port:
+            self.c.connect_obs(str(host), int(port), None, quiet=True)
 
     # -- the offer --------------------------------------------------------------------------------
     def _show_offer(self, on: bool, text: str = "") -> None:
