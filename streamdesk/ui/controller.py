@@ -633,9 +633,12 @@ class Controller(QObject):
     def _pace_live_polls(self, next_poll_s: float | None) -> None:
         """Follow the recorder's pace: its backoff after failed polls and GetStream's rate-limit
         reset time (polling earlier only earns another 429)."""
-        if next_poll_s is None or not self.live_timer.isActive():
+        recorder = self._recorder
+        if next_poll_s is None or recorder is None or not self.live_timer.isActive():
             return
-        wait_ms = max(self._live_interval_ms, int(next_poll_s * 1000))
+        wait_ms = self._live_interval_ms
+        if next_poll_s > recorder.interval:  # it asks for more than its normal cadence
+            wait_ms = max(wait_ms, int(next_poll_s * 1000))
         if wait_ms != self.live_timer.interval():
             self.live_timer.start(wait_ms)
 
