@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 APP_PKGS=(libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libxcb-image0
   libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xfixes0 libxcb-sync1 libxcb-xkb1
   libx11-xcb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core)
-TEST_PKGS=(xvfb xauth dbus gnome-keyring obs-studio nginx libnginx-mod-rtmp iproute2)
+TEST_PKGS=(xvfb xauth dbus gnome-keyring obs-studio nginx libnginx-mod-rtmp iproute2 desktop-file-utils appstream)
 
 pkgs=("${APP_PKGS[@]}")
 [[ "${1:-}" == "--app-only" ]] || pkgs+=("${TEST_PKGS[@]}")
@@ -31,6 +31,6 @@ PY="${PYTHON:-python3}"
 "$PY" -c 'import sys; assert sys.version_info >= (3, 11), "streamdesk needs Python 3.11+"'
 [[ -x .venv/bin/python ]] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-if [[ "${1:-}" == "--app-only" ]]; then extras=""; else extras="[test]"; fi
+if [[ "${1:-}" == "--app-only" ]]; then extras=""; else extras="[test,package]"; fi
 .venv/bin/python -m pip install -q -e ".$extras"
 echo "bootstrap: ready (.venv)"
