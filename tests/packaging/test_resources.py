@@ -138,3 +138,21 @@ def test_icon_colours_are_the_masters() -> None:
     image = QImage(str(icon_png(512)))
     near_top = image.pixelColor(256, 40)
     assert abs(near_top.red() - top.red()) < 12 and abs(near_top.green() - top.green()) < 24
+
+
+def test_install_desktop_entry_script_installs_and_removes(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(["bash", "scripts/install_desktop_entry.sh"], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    share = tmp_path / ".local" / "share"
+    assert (share / "applications" / "streamdesk.desktop").read_bytes() == \
+        resource_path("streamdesk.desktop").read_bytes()
+    for size in ICON_SIZES:
+        assert (share / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "streamdesk.png").is_file()
+    assert (share / "icons" / "hicolor" / "scalable" / "apps" / "streamdesk.svg").is_file()
+    proc = subprocess.run(["bash", "scripts/install_desktop_entry.sh", "--uninstall"], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert not list(share.rglob("streamdesk*")), list(share.rglob("streamdesk*"))
