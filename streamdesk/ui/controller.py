@@ -444,6 +444,7 @@ class Controller(QObject):
 
         def done(_result: Any) -> None:
             self.obs_backup_changed.emit(True)
+            self.obs_plan.emit([])  # nothing left to change: the diff shown before is now applied
             self._fire(Event.OBS_CONFIGURED)
             self.message.emit("obs", "ok", "OBS now streams to your GetStream call. Undo restores its "
                               "previous settings.")

@@ -103,3 +103,14 @@ def test_getstream_unreachable_on_start(make_window: Any, wizard: Wizard, qtbot:
     qtbot.waitUntil(lambda: "GetStream" in banner(again, "obs")[1], timeout=30_000)
     assert banner(again, "obs")[0] == "error"
     assert "Could not reach GetStream" in banner(again, "obs")[1]
+
+
+def test_reconnecting_banner_while_live(make_window: Any, wizard: Wizard, qtbot: Any) -> None:
+    window = make_window(clock=wizard.gs.now)
+    wizard.to_live(window)
+    live = window.cards["live"]
+    assert not live.reconnecting.isVisible()
+    wizard.obs.simulate_reconnect(duration=1.0)
+    qtbot.waitUntil(live.reconnecting.isVisible, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not live.reconnecting.isVisible(), timeout=WAIT_MS)
+    assert window.controller.state is State.LIVE

@@ -96,7 +96,8 @@ class LiveCard(StageCard):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary_box.addWidget(self.summary)
-        self.again = button("Back to Go live", w, "primary", name="go_live_again")
+        self.again = button("Stream again", w, "primary", name="go_live_again")
+        self.again.setToolTip("Back to the wizard: the call is in backstage and can go live again.")
         self.summary_box.addLayout(row(self.again))
         self.summary_box.parentWidget().hide()
 

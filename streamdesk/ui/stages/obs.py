@@ -87,7 +87,7 @@ class ObsCard(StageCard):
         self.stream_hint = hint_label(w)
         stream.addLayout(row(self.start, self.stop, self.receiving))
         stream.addWidget(self.stream_hint)
-        self.next_button = button("Continue to Go live", w, "", name="obs_next")
+        self.next_button = button("Continue to Go live", w, "primary", name="obs_next")
         stream.addLayout(row(self.next_button))
 
         controller.obs_connected.connect(self._on_connected)
@@ -139,7 +139,7 @@ class ObsCard(StageCard):
                      _pick(change, "new", "after", "value"))
             for j, text in enumerate(cells):
                 self.diff.setItem(i, j, QTableWidgetItem(text))
-        self.diff.setVisible(True)
+        self.diff.setVisible(bool(changes))
         self.config_hint.setText("Nothing to change: OBS already streams here." if not changes
                                  else f"{len(changes)} setting(s) will change. The key stays masked.")
         self.config_hint.show()

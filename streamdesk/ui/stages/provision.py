@@ -22,7 +22,17 @@ from PySide6.QtWidgets import (
 )
 
 from streamdesk.core.flow import Event, State
-from streamdesk.ui.stages.base import StageCard, button, gate, hint_label, row, secret_field, set_secret_text
+from streamdesk.ui import style
+from streamdesk.ui.stages.base import (
+    StageCard,
+    button,
+    gate,
+    hint_label,
+    row,
+    secret_field,
+    secret_text,
+    set_secret_text,
+)
 
 if TYPE_CHECKING:
     from streamdesk.ui.controller import Controller
@@ -106,7 +116,7 @@ class ProvisionCard(StageCard):
         form.addRow("", self.expiry)
         form.addRow("", row(self.rotate))
         rtmps.addLayout(form)
-        self.next_button = button("Continue to Connect OBS", w, "", name="provision_next")
+        self.next_button = button("Continue to Connect OBS", w, "primary", name="provision_next")
         rtmps.addLayout(row(self.next_button))
         controller.channel_changed.connect(self._on_channel)
         controller.key_loaded.connect(self._on_key)
@@ -153,6 +163,10 @@ class ProvisionCard(StageCard):
         gate(self.provision_button, reason, busy=bool(busy), hint=self.reason_hint)
         provisioned = bool(self.controller.channel.is_provisioned)
         self.provision_button.setText("Provision again" if provisioned else "Provision")
+        role = "" if provisioned else "primary"  # once provisioned, Continue is the way forward
+        if self.provision_button.property("role") != role:
+            self.provision_button.setProperty("role", role)
+            style.repolish(self.provision_button)
         self.copy_server.setEnabled(bool(self.server.text()))
         gate(self.rotate, reason if provisioned else "Provision first.", busy=bool(busy))
         self.next_button.setEnabled(provisioned)
@@ -162,6 +176,4 @@ class ProvisionCard(StageCard):
 
 
 def secret_text_loaded(field: QWidget) -> bool:
-    from streamdesk.ui.stages.base import secret_text
-
     return bool(secret_text(field))
