@@ -73,7 +73,9 @@ def run(demo: bool = False, self_test: bool = False) -> int:
         from streamdesk.ui.main_window import MainWindow
 
         controller = Controller(ctx)
-        window = MainWindow(controller, simulator_url=demo_env.api_url if demo_env else "", demo=demo)
+        # --self-test exits once painted: no warm-up imports to wait for on the way out
+        window = MainWindow(controller, simulator_url=demo_env.api_url if demo_env else "", demo=demo,
+                            warm_up=not self_test)
         _set_icon(app, window)
         if self_test:
             return _self_test(app, window, ctx, started)

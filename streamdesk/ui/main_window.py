@@ -55,7 +55,8 @@ BADGES = {
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, controller: Controller, *, simulator_url: str = "", demo: bool = False) -> None:
+    def __init__(self, controller: Controller, *, simulator_url: str = "", demo: bool = False,
+                 warm_up: bool = True) -> None:
         super().__init__()
         self.controller = controller
         self.demo = demo
@@ -141,7 +142,7 @@ class MainWindow(QMainWindow):
         controller.reachability.connect(self._on_reach)
         self._reach: dict[str, bool] = {}
         self.tray: Any = None
-        self._warmed = False
+        self._warmed = not warm_up
         self._shortcuts()
         self._restore()
         self._on_state(controller.state.value, controller.state.value)

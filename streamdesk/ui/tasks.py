@@ -90,7 +90,10 @@ class _Dispatcher(QObject):
             with self._lock:
                 if self.closed:
                     return
-                relay.finished.emit(token, result, error)
+                try:
+                    relay.finished.emit(token, result, error)
+                except RuntimeError:  # the relay was deleted (the app is exiting): nobody waits
+                    log.debug("dropped the result of %s: the app is exiting", what or "a task")
 
         return token, report
 
