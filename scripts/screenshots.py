@@ -3,7 +3,7 @@
 Run under Xvfb (real X, so the window manager-less screen shows exactly the window):
 
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1280x800x24" \
-        .venv/bin/python scripts/screenshots.py [OUT_DIR]
+        .venv/bin/python scripts/screenshots.py [OUT_DIR] [--dark]
 
 Everything runs in-process against the demo's simulators; the stream key stays masked in every shot.
 """
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,10 +43,30 @@ def settle(ms: int = 400) -> None:
         QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
 
 
+def dark_palette() -> QPalette:
+    """A dark system palette (what a desktop in dark mode hands Qt), to check contrast there too."""
+    p = QPalette()
+    for role, colour in (
+        (QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.WindowText, "#e8eaed"),
+        (QPalette.ColorRole.Base, "#2b2c2f"), (QPalette.ColorRole.AlternateBase, "#26272a"),
+        (QPalette.ColorRole.Text, "#e8eaed"), (QPalette.ColorRole.Button, "#303134"),
+        (QPalette.ColorRole.ButtonText, "#e8eaed"), (QPalette.ColorRole.Mid, "#5f6368"),
+        (QPalette.ColorRole.Midlight, "#44464a"), (QPalette.ColorRole.PlaceholderText, "#9aa0a6"),
+        (QPalette.ColorRole.Highlight, "#8ab4f8"), (QPalette.ColorRole.HighlightedText, "#202124"),
+    ):
+        p.setColor(role, QColor(colour))
+    return p
+
+
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "screenshots"
+    args = [a for a in sys.argv[1:] if a != "--dark"]
+    dark = "--dark" in sys.argv[1:]
+    out = Path(args[0]) if args else REPO / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv[:1])
+    if dark:
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette())
     style.apply(app)
     demo = Demo.start()
     # the demo audience lives in simulated time; the screenshots fast-forward it

@@ -180,7 +180,8 @@ class LiveCard(StageCard):
         kbps = getattr(health, "bitrate_kbps", None) or 0
         dropped = getattr(health, "dropped_pct", None) or 0
         congestion = getattr(health, "congestion", None) or 0
-        mood = "✔" if dropped < 1 and congestion < 0.34 else "⚠"
+        # no bytes leaving OBS is as bad as dropping them: viewers see a frozen frame
+        mood = "✔" if kbps > 0 and dropped < 1 and congestion < 0.34 else "⚠"
         self.health.setText(f"{mood} OBS: {kbps:,.0f} kbps · dropped {dropped:.1f}% · "
                             f"congestion {congestion * 100:.0f}%")
 
