@@ -202,8 +202,7 @@ class Controller(QObject):
         self.obs.submit(guarded, ok, bad, what=action)
 
     def _note_unreachable(self, error: BaseException) -> None:
-        name = type(error).__name__
-        if name in ("NetworkError",):
+        if _is_unreachable(error):
             self.reachability.emit("getstream", False)
 
     # -- start-up: reconcile with GetStream ---------------------------------------------------
@@ -238,8 +237,10 @@ class Controller(QObject):
             self.reachability.emit("getstream", True)
             self._apply_call(call)
 
-        def failed(text: str, _error: BaseException) -> None:
-            self.message.emit(STAGE_OF_STATE[self.state], "error", f"Could not reach GetStream: {text}")
+        def failed(text: str, error: BaseException) -> None:
+            # only a network failure is "unreachable"; a 401 or a 5xx says what it is itself
+            prefix = "Could not reach GetStream: " if _is_unreachable(error) else "GetStream: "
+            self.message.emit(STAGE_OF_STATE[self.state], "error", prefix + text)
 
         self._run("refresh", STAGE_OF_STATE[self.state], op, done, failed, clear=False)
 
@@ -253,6 +254,38 @@ class Controller(QObject):
                                   provisioned=self.channel.is_provisioned)
         if new is State.LIVE and (was is not State.LIVE or self._recorder is None):
             self._resume_session(call)
+        elif call is not None and not call.is_live and self.session is None:
+            self._close_stale_session()
+
+    def _close_stale_session(self) -> None:
+        """A session row still open here while GetStream says the call is not live: the stream
+        ended while the app was closed (or was killed between stop_live and closing the row).
+        Finish the row the way the recorder does when a call leaves live: the chat up to
+        GetStream's end time, ``ended_at`` from GetStream."""
+        cid = self.channel.call_cid
+        ctx, clock = self.ctx, self.clock
+
+        def op() -> Any:
+            from streamdesk.core.live import LiveRecorder, RecorderBusy
+
+            session = ctx.store.open_session(cid) if cid else None
+            if session is None:
+                return None
+            try:
+                with LiveRecorder(ctx, session.id, clock=clock) as recorder:
+                    recorder.poll_once()
+            except RecorderBusy:
+                return None  # `streamdesk watch` records it and will finish it itself
+            return ctx.store.get_session(session.id)
+
+        def done(session: Any) -> None:
+            if session is not None and not session.is_open:
+                self.message.emit(STAGE_OF_STATE[self.state], "info",
+                                  f"Closed session {session.id}: the stream had ended on GetStream "
+                                  "while streamdesk was not watching.")
+
+        self.tasks.run(op, done, lambda text, _e: log.info("closing a stale session failed: %s", text),
+                       what="close a session GetStream ended")
 
     def _resume_session(self, call: Any) -> None:
         """LIVE on the server: reuse the open session row (or open one) and start recording."""
@@ -759,6 +792,11 @@ class _LocalCall:
     live_started_at = None
     live_ended_at = None
     ended_at = None
+
+
+def _is_unreachable(error: BaseException) -> bool:
+    # by name: importing core.getstream here would pull httpx into the GUI's start-up
+    return type(error).__name__ == "NetworkError"
 
 
 def _is_obs_gone(error: BaseException) -> bool:

@@ -275,3 +275,32 @@ def test_kill_during_go_live_then_the_app_reconciles_from_getstream(env: dict[st
     (session,) = db_rows(isolated_home)["sessions"]
     assert session["ended_at"] is None
     assert abs(session["started_at"] - datetime.fromisoformat(live_started).timestamp()) < 1e-3
+
+
+# -- the stream ended while the app was closed (or it was killed between stop_live and the row) -------
+def test_a_row_left_open_is_closed_from_getstream_on_start(env: dict[str, str], gs: Any, app: App,
+                                                           isolated_home: Path) -> None:
+    from tests.plugins.getstream_sim import SimHttp
+
+    setup(env, gs)
+    cli(env, "provision")
+    cli(env, "golive")
+    gs.advance(90)
+    http = SimHttp(gs)
+    try:  # stopped on GetStream behind streamdesk's back: the local row stays open
+        assert http.post("/api/v2/video/call/livestream/show-1/stop_live").status_code == 201
+    finally:
+        http.close()
+    ended = status(env)["remote"]["live_ended_at"]
+    assert db_rows(isolated_home)["sessions"][0]["ended_at"] is None
+
+    app.start().wait_state("provisioned")
+    wait_until(lambda: db_rows(isolated_home)["sessions"][0]["ended_at"] is not None, timeout=30,
+               what="the app to close the stale row")
+    app.stop()
+    rows = db_rows(isolated_home)
+    (session,) = rows["sessions"]
+    assert session["end_reason"] == "stopped"
+    assert abs(session["ended_at"] - datetime.fromisoformat(ended).timestamp()) < 1e-3
+    assert session["total_chat"] == gs.truth(CID).messages_generated  # the chat up to the end counted
+    consistent(rows)
