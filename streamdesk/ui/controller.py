@@ -637,16 +637,25 @@ class Controller(QObject):
         self._polling = True
         session_id = self.session.id
 
+        existing = self._recorder  # read here: the worker never touches the controller's state
+
         def op() -> Any:
-            if self._recorder is None:
+            recorder = existing
+            if recorder is None:
                 from streamdesk.core.live import LiveRecorder
 
-                self._recorder = LiveRecorder(self.ctx, session_id, bitrate=self._bitrate, clock=self.clock)
-            return self._recorder.poll_once()
+                recorder = LiveRecorder(self.ctx, session_id, bitrate=self._bitrate, clock=self.clock)
+            try:
+                return recorder, recorder.poll_once()
+            except BaseException:
+                if existing is None:
+                    recorder.close()  # ours alone: release its session lock
+                raise
 
-        def done(snapshot: Any) -> None:
+        def done(result: Any) -> None:
+            recorder, snapshot = result
             self._polling = False
-            self._close_retired_recorder()
+            self._adopt_recorder(recorder, session_id)
             self.last_snapshot = snapshot
             self.snapshot.emit(snapshot)
             self._live_trouble(getattr(snapshot, "error", None))
@@ -663,6 +672,18 @@ class Controller(QObject):
             self._live_trouble(text)
 
         self.tasks.run(op, done, failed, what="live poll")
+
+    def _adopt_recorder(self, recorder: Any, session_id: int) -> None:
+        """GUI thread, after a poll: keep the recorder for the next poll if its session is still
+        the one on air; otherwise (ended or replaced meanwhile) release it."""
+        retired = self._retired
+        self._close_retired_recorder()
+        if recorder is retired:
+            return
+        if self.session is not None and self.session.id == session_id:
+            self._recorder = recorder
+        else:
+            self.tasks.run(recorder.close, what="close the live recorder")
 
     def _pace_live_polls(self, next_poll_s: float | None) -> None:
         """Follow the recorder's pace: its backoff after failed polls and GetStream's rate-limit
