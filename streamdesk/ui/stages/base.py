@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -124,10 +123,6 @@ def secret_field(parent: QWidget, what: str, *, read_only: bool = False) -> QWid
     from streamdesk.ui.widgets.secret_field import SecretField
 
     return SecretField(parent, what=what, read_only=read_only)
-
-
-def align_top(layout: QVBoxLayout) -> None:
-    layout.setAlignment(Qt.AlignmentFlag.AlignTop)
 
 
 def secret_text(field: QWidget) -> str:
