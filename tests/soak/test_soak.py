@@ -111,8 +111,8 @@ def test_a_two_hour_show_through_every_fault(make_window: Callable[..., Any], ma
         wizard.provision(window)
         wizard.connect_obs(window)
         wizard.configure_and_stream(window)
-        # Going live builds the charts, which imports pyqtgraph on the GUI thread once: a one-off
-        # cost measured apart from the show (it is not I/O, and it does not recur).
+        # Going live builds the charts (pyqtgraph, warmed up off the GUI thread after the first
+        # paint): measured apart from the show, with the same bound.
         going_live = GapMeter()
         going_live.start()
         wizard.go_live(window)
@@ -220,6 +220,7 @@ def test_a_two_hour_show_through_every_fault(make_window: Callable[..., Any], ma
         for secret in secrets:
             assert secret and secret not in logged and secret not in shown
         assert meter.worst < WORST_GAP_S, f"the GUI thread stalled for {meter.worst * 1000:.0f} ms"
+        assert going_live.worst < WORST_GAP_S, f"going live stalled for {going_live.worst * 1000:.0f} ms"
         wall = time.monotonic() - started
         print(f"\nsoak: {SHOW_S // 3600} h show, {POLLS} polls, {len(lost)} lost to faults, "
               f"{len(outages)} outages of {STALE_AFTER_POLLS}+ polls (one notice each); "
