@@ -188,3 +188,23 @@ def test_go_live_storage_names(row: FormRow, make_window: Any, wizard: Wizard, q
     check(row, shown(window, "golive", None))
     assert stored(ctx, memory_keyring) == before, f"{row.name} saved something"
     assert not wizard.gs.requests("GoLive"), f"{row.name} reached GetStream"
+
+
+def test_a_wrong_api_secret_is_named_and_provisioning_stores_nothing(make_window: Any, wizard: Wizard,
+                                                                     qtbot: Any, memory_keyring: Any) -> None:
+    window = make_window()
+    fill_account(window, wizard)
+    card = window.cards["account"]
+    set_secret_text(card.secret, "not-the-secret-0123456789abcdefghijklmnop")
+    press(window, wizard, qtbot, card.save)  # saved offline, like `streamdesk setup`: nothing checks it yet
+    wizard.wait_state(window, State.NEEDS_PROVISION)
+    qtbot.waitUntil(lambda: "refused the API key or secret" in shown(window, "provision", None),
+                    timeout=WAIT_MS)  # the check that follows saving already says so
+    ctx = window.controller.ctx
+    before = stored(ctx, memory_keyring)
+    provision = window.cards["provision"]
+    press(window, wizard, qtbot, provision.provision_button)
+    text = shown(window, "provision", None)
+    assert "refused the API key or secret" in text and "code 43" in text
+    assert window.controller.state is State.NEEDS_PROVISION
+    assert stored(ctx, memory_keyring) == before  # no key minted, no channel saved
