@@ -208,3 +208,24 @@ def test_a_wrong_api_secret_is_named_and_provisioning_stores_nothing(make_window
     assert "refused the API key or secret" in text and "code 43" in text
     assert window.controller.state is State.NEEDS_PROVISION
     assert stored(ctx, memory_keyring) == before  # no key minted, no channel saved
+
+
+def test_a_getstream_answer_without_ingress_is_named_and_stores_nothing(
+    make_window: Any, wizard: Wizard, qtbot: Any, memory_keyring: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = wizard.gs.app._call_body
+
+    def without_ingress(call: Any) -> dict[str, Any]:  # the simulator's call payload minus `ingress`
+        body = original(call)
+        del body["ingress"]
+        return body
+
+    monkeypatch.setattr(wizard.gs.app, "_call_body", without_ingress)
+    window = make_window()
+    wizard.account(window)
+    ctx = window.controller.ctx
+    before = stored(ctx, memory_keyring)
+    press(window, wizard, qtbot, window.cards["provision"].provision_button)
+    assert "no readable call.ingress" in shown(window, "provision", None)
+    assert window.controller.state is State.NEEDS_PROVISION
+    assert stored(ctx, memory_keyring) == before
