@@ -37,6 +37,8 @@ class StreamHealth:
     encoder_skipped: int  # frames skipped for encoding lag (GetStats) — not network drops
     render_skipped: int  # frames missed for rendering lag (GetStats)
     encoder_overloaded: bool = False
+    # active, but only one byte count seen so far: the bitrate is not known yet (0.0 is not "zero")
+    measuring: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -64,6 +66,7 @@ class HealthMeter:
         self._last_bytes: int | None = None
         self._last_t = 0.0
         self._kbps = 0.0
+        self._measured = False  # a rate needs two byte counts BITRATE_INTERVAL_S apart
         self._congestion: deque[float] = deque(maxlen=CONGESTION_SAMPLES)
         self._last_encoder: tuple[int, int] | None = None  # (skipped, total) from GetStats
 
@@ -71,10 +74,12 @@ class HealthMeter:
         now = self._clock()
         if self._last_bytes is None or output_bytes < self._last_bytes:
             self._last_bytes, self._last_t, self._kbps = output_bytes, now, 0.0
+            self._measured = False
             return self._kbps
         elapsed = now - self._last_t
         if elapsed >= BITRATE_INTERVAL_S:
             self._kbps = (output_bytes - self._last_bytes) * 8 / elapsed / 1000
+            self._measured = True
             self._last_bytes, self._last_t = output_bytes, now
         return self._kbps
 
@@ -96,10 +101,11 @@ class HealthMeter:
         total = int(stream_status.get("outputTotalFrames") or 0)
         stats = stats or {}
         enc_skipped = int(stats.get("outputSkippedFrames") or 0)
+        kbps = self.bitrate(int(stream_status.get("outputBytes") or 0)) if active else 0.0
         return StreamHealth(
             active=active,
             reconnecting=bool(stream_status.get("outputReconnecting")),
-            bitrate_kbps=self.bitrate(int(stream_status.get("outputBytes") or 0)) if active else 0.0,
+            bitrate_kbps=kbps,
             dropped_frames=dropped,
             total_frames=total,
             dropped_pct=dropped_pct(dropped, total),
@@ -108,4 +114,5 @@ class HealthMeter:
             encoder_skipped=enc_skipped,
             render_skipped=int(stats.get("renderSkippedFrames") or 0),
             encoder_overloaded=self.encoder_overloaded(enc_skipped, int(stats.get("outputTotalFrames") or 0)),
+            measuring=active and not self._measured,
         )

@@ -712,7 +712,9 @@ class Controller(QObject):
 
     def _bitrate(self) -> float | None:
         health = self.last_health
-        return None if health is None else getattr(health, "bitrate_kbps", None)
+        if health is None or getattr(health, "measuring", False):
+            return None  # unknown, not 0: a chart gap instead of a false drop to zero
+        return getattr(health, "bitrate_kbps", None)
 
     def stop_live(self, choice: StopChoice) -> None:
         if not self._fire(Event.STOP):

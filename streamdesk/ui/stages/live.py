@@ -35,13 +35,19 @@ class Metric(QWidget):
         self.value = QLabel("–", self)
         self.value.setProperty("role", "metric")
         self.value.setObjectName(f"metric_{name}")
-        caption = QLabel(label, self)
-        caption.setProperty("role", "metricLabel")
+        self.label = label
+        self.caption = QLabel(label, self)
+        self.caption.setProperty("role", "metricLabel")
         layout.addWidget(self.value)
-        layout.addWidget(caption)
+        layout.addWidget(self.caption)
 
-    def set(self, text: str) -> None:
+    def set(self, text: str, caption: str | None = None) -> None:
         self.value.setText(text)
+        self.caption.setText(self.label if caption is None else caption)
+
+
+# While live the charts follow the last 10 minutes (readable at 5 s polls); the summary shows it all.
+LIVE_WINDOW_S = 600
 
 
 class LiveCard(StageCard):
@@ -104,6 +110,7 @@ class LiveCard(StageCard):
         charts_box = self.panel("Viewers and chat")
         self.charts_layout = charts_box
         self.charts: Any = None
+        self._loading: list[Any] | None = None  # snapshots that land while stored samples load
         self.charts_placeholder = hint_label(w, "The charts start with the first numbers.")
         charts_box.addWidget(self.charts_placeholder)
 
@@ -124,8 +131,10 @@ class LiveCard(StageCard):
         self.summary_shown = False
         self.summary_box.parentWidget().hide()
         self.end_panel.show()
-        self.peak.set(str(getattr(session, "peak_viewers", 0)))
-        self.total_chat.set(str(getattr(session, "total_chat", 0)))
+        self.peak.set(f"{getattr(session, 'peak_viewers', 0):,}")
+        self.total_chat.set(f"{getattr(session, 'total_chat', 0):,}")
+        for metric in (self.viewers, self.chat_rate):
+            metric.set("–")
         self._tick()
         self.ticker.start()
         self._ensure_charts()
@@ -133,12 +142,24 @@ class LiveCard(StageCard):
             # a resumed session shows what was recorded before the restart
             session_id = session.id
             self.charts.clear()
+            self.charts.set_window(LIVE_WINDOW_S)
+            self._loading = []
             self.controller.tasks.run(lambda: self.controller.ctx.store.samples(session_id),
-                                      self._load_samples, what="load the session's samples")
+                                      self._load_samples, lambda *_: self._load_samples([]),
+                                      what="load the session's samples")
 
     def _load_samples(self, samples: Any) -> None:
-        if self.charts is not None and samples:
+        """Stored samples first, then the polls that landed meanwhile and were not stored yet
+        when they were read (the first poll runs alongside this read)."""
+        pending, self._loading = self._loading or [], None
+        if self.charts is None:
+            return
+        if samples:
             self.charts.load(samples)
+        last = samples[-1].t if samples else float("-inf")
+        for snap in pending:
+            if getattr(snap, "t", 0) > last:
+                self.charts.append_snapshot(snap)
 
     def _tick(self) -> None:
         session = self.controller.session
@@ -146,13 +167,17 @@ class LiveCard(StageCard):
             self.duration.set(clock_text(self.controller.clock() - session.started_at))
 
     def _on_snapshot(self, snap: Any) -> None:
+        if self.summary_shown or self.controller.session is None:
+            return  # a poll that was in flight when the stream ended: the summary stands
         viewers = getattr(snap, "viewers", None)
         self.viewers.set("–" if viewers is None else f"{viewers:,}")
         self.peak.set(f"{getattr(snap, 'peak_viewers', 0):,}")
         self.chat_rate.set(f"{getattr(snap, 'chat_per_minute', 0):,.0f}")
         self.total_chat.set(f"{getattr(snap, 'total_chat', 0):,}")
         self._ensure_charts()
-        if self.charts is not None:
+        if self._loading is not None:
+            self._loading.append(snap)
+        elif self.charts is not None:
             self.charts.append_snapshot(snap)
 
     def _ensure_charts(self) -> None:
@@ -177,13 +202,17 @@ class LiveCard(StageCard):
         if not getattr(health, "active", False):
             self.health.setText("OBS: not streaming")
             return
-        kbps = getattr(health, "bitrate_kbps", None) or 0
         dropped = getattr(health, "dropped_pct", None) or 0
         congestion = getattr(health, "congestion", None) or 0
+        tail = f" · dropped {dropped:.1f}% · congestion {congestion * 100:.0f}%"
+        if getattr(health, "measuring", False):
+            # one byte count so far: the rate needs a second one (~2 s); 0 here would be a false alarm
+            self.health.setText("OBS: measuring bitrate…" + tail)
+            return
+        kbps = getattr(health, "bitrate_kbps", None) or 0
         # no bytes leaving OBS is as bad as dropping them: viewers see a frozen frame
         mood = "✔" if kbps > 0 and dropped < 1 and congestion < 0.34 else "⚠"
-        self.health.setText(f"{mood} OBS: {kbps:,.0f} kbps · dropped {dropped:.1f}% · "
-                            f"congestion {congestion * 100:.0f}%")
+        self.health.setText(f"{mood} OBS: {kbps:,.0f} kbps" + tail)
 
     # -- end ------------------------------------------------------------------------------------
     def stop_choice(self) -> StopChoice:
@@ -216,6 +245,15 @@ class LiveCard(StageCard):
         self.summary_box.parentWidget().show()
         self.end_panel.hide()
         self.reconnecting.hide()
+        # the live-only numbers say they are over; the totals stay
+        self.viewers.set("—", "viewers (ended)")
+        self.chat_rate.set("—", "chat / min (ended)")
+        started, ended = getattr(session, "started_at", None), getattr(session, "ended_at", None)
+        on_air = self.duration.value.text() if None in (started, ended) else clock_text(ended - started)
+        self.duration.set(on_air, "on air in total")
+        if self.charts is not None:
+            self.charts.set_window(None)  # the whole show
+            self.charts.flush()
 
     def _on_state(self, _old: str, new: str) -> None:
         if State(new) is State.LIVE and not self.ticker.isActive() and self.controller.session is not None:

@@ -147,7 +147,10 @@ class ObsCard(StageCard):
     def _on_health(self, health: Any) -> None:
         active = bool(getattr(health, "active", False))
         kbps = getattr(health, "bitrate_kbps", None) or 0
-        if active and kbps > 0:
+        if active and getattr(health, "measuring", False):
+            self.receiving.setText("◐  OBS is streaming, measuring the bitrate…")
+            self.receiving.setStyleSheet(f"color: {style.INFO_BLUE}; font-weight: 600;")
+        elif active and kbps > 0:
             self.receiving.setText(f"●  Sending {kbps:,.0f} kbps")
             self.receiving.setStyleSheet(f"color: {style.OK_GREEN}; font-weight: 600;")
         elif active:

@@ -30,6 +30,9 @@ from streamdesk.core.stats import MINUTE, fmt_duration, minute_start
 from streamdesk.core.store import Sample
 from streamdesk.ui.style import INFO_BLUE, OK_GREEN, WARN_AMBER
 
+# The smallest top of each y axis: a quiet start (2 viewers, 0 chat) must not fill the chart
+# as if it were a crowd, and a flat line must not get a ±0.5 axis.
+Y_FLOOR = {"viewers": 5.0, "chat": 5.0, "bitrate": 500.0}
 VIEWERS_COLOUR = INFO_BLUE
 CHAT_COLOUR = WARN_AMBER
 BITRATE_COLOUR = OK_GREEN
@@ -124,7 +127,7 @@ class LiveCharts(QWidget):
         layout.setSpacing(2)
         self.viewers_plot = self._plot("Viewers")
         self.chat_plot = self._plot("Chat / min")
-        self.bitrate_plot = self._plot("Bitrate (kbps)")
+        self.bitrate_plot = self._plot("kbps")  # "Bitrate (kbps)" does not fit the short chart's height
         for p in (self.chat_plot, self.bitrate_plot):
             p.setXLink(self.viewers_plot)
         self.viewers_curve = self.viewers_plot.plot(pen=_pen(VIEWERS_COLOUR), connect="finite")
@@ -165,6 +168,9 @@ class LiveCharts(QWidget):
         # No grid: translucent grid lines cost ~10x the whole rest of a repaint (bench/charts.py);
         # the hover readout gives exact values instead.
         plot.setMouseEnabled(x=True, y=False)
+        # counts and rates are never negative: y starts at 0 and flush() sets the top
+        plot.getPlotItem().vb.disableAutoRange(axis="y")
+        plot.getPlotItem().vb.setLimits(yMin=0)
         plot.getPlotItem().hideButtons()
         plot.setMinimumHeight(80)
         return plot
@@ -206,7 +212,7 @@ class LiveCharts(QWidget):
                 self._set_bitrate_on(bool(np.isfinite(b).any()))
         self.flush()
         for plot in (self.viewers_plot, self.chat_plot, self.bitrate_plot):
-            plot.enableAutoRange()
+            plot.enableAutoRange(axis="x")
 
     def clear(self) -> None:
         for series in (self.viewers, self.chat, self.bitrate):
@@ -234,9 +240,23 @@ class LiveCharts(QWidget):
         if self._bitrate_on:
             self.bitrate_curve.setData(self.bitrate.x, self.bitrate.y, connect="finite")
         self.chat_bars.setOpts(x=self.chat.x + MINUTE / 2, height=self.chat.y, width=MINUTE * 0.8)
+        start = -math.inf
         if self._window_s is not None and len(self.viewers):
             last = float(self.viewers.x[-1])
-            self.viewers_plot.setXRange(last - self._window_s, last, padding=0.02)
+            start = last - self._window_s
+            self.viewers_plot.setXRange(start, last, padding=0.02)
+        self._fit_y(self.viewers_plot, self.viewers, start, Y_FLOOR["viewers"])
+        self._fit_y(self.chat_plot, self.chat, start - MINUTE, Y_FLOOR["chat"])
+        if self._bitrate_on:
+            self._fit_y(self.bitrate_plot, self.bitrate, start, Y_FLOOR["bitrate"])
+
+    @staticmethod
+    def _fit_y(plot: pg.PlotWidget, series: GrowableSeries, start: float, floor: float) -> None:
+        """0 to a little above the highest value shown (from ``start`` on), never below ``floor``."""
+        ys = series.y[int(np.searchsorted(series.x, start)):] if start > -math.inf else series.y
+        finite = ys[np.isfinite(ys)]
+        top = max(floor, float(finite.max()) * 1.12 if len(finite) else 0.0)
+        plot.setYRange(0, top, padding=0)
 
     def _set_bitrate_on(self, on: bool) -> None:
         self._bitrate_on = on
