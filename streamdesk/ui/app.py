@@ -111,6 +111,7 @@ def _self_test(app: QApplication, window: Any, ctx: Any, started: float) -> int:
     def painted() -> None:
         ms = (time.perf_counter() - started) * 1000
         print(f"self-test: window painted ({ms:.0f} ms after the app started)", flush=True)
+        window.build_cards()  # the cards deferred past the first paint must build too (frozen bundles)
         try:
             backend = ctx.secrets.check()
         except Exception as e:

@@ -82,6 +82,7 @@ class Controller(QObject):
     session_started = Signal(object)  # Session
     session_ended = Signal(object)  # Session (the summary)
     reachability = Signal(str, bool)  # "getstream" | "obs", reachable
+    starting = Signal()  # start() begins: the window builds the cards it deferred before its first paint
 
     def __init__(self, ctx: AppContext, *, live_interval_ms: int = 5000, health_interval_ms: int = 2000,
                  go_live_timeout: float = 30.0, clock: Callable[[], float] = time.time,
@@ -208,6 +209,7 @@ class Controller(QObject):
     # -- start-up: reconcile with GetStream ---------------------------------------------------
     def start(self) -> None:
         """Open in the right stage: local config first (instant), then what GetStream says."""
+        self.starting.emit()
         self.channel = self.ctx.store.channel()
         self.channel_changed.emit(self.channel)
         if not self.channel.has_account:

@@ -8,11 +8,11 @@ through ``self.confirm(title, text) -> bool`` (a modal that defaults to No), a s
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QCloseEvent, QKeySequence, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -29,14 +29,12 @@ from PySide6.QtWidgets import (
 from streamdesk.core.flow import State
 from streamdesk.ui import style
 from streamdesk.ui.controller import FORCE_END_STATES, STAGE_OF_STATE, STAGES, Controller
-from streamdesk.ui.obs_watchdog import ObsWatchdog
-from streamdesk.ui.stages.account import AccountCard
-from streamdesk.ui.stages.base import StageCard
-from streamdesk.ui.stages.golive import GoLiveCard
-from streamdesk.ui.stages.live import LiveCard
-from streamdesk.ui.stages.obs import ObsCard
-from streamdesk.ui.stages.provision import ProvisionCard
 from streamdesk.ui.widgets.stepper import Stepper
+
+if TYPE_CHECKING:
+    from streamdesk.ui.obs_watchdog import ObsWatchdog
+    from streamdesk.ui.stages.base import StageCard
+    from streamdesk.ui.stages.live import LiveCard
 
 log = logging.getLogger("streamdesk.ui")
 
@@ -52,6 +50,46 @@ BADGES = {
     State.ENDING: ("ENDING…", "warning"),
     State.ENDED: ("ENDED", ""),
 }
+
+
+class StageCards(Mapping[str, "StageCard"]):
+    """The stage cards by name, each built the first time it is asked for.
+
+    Start-up (bench/startup.py) only pays for the card on screen: the window builds the others on
+    the event-loop turn after it is shown, or at once when the controller starts (cards must exist
+    before the controller reports anything to them). Iterating gives the names in ``STAGES``
+    order; ``values()`` builds every card."""
+
+    def __init__(self, stack: QStackedWidget, factories: dict[str, Callable[[], StageCard]],
+                 on_built: Callable[[str, StageCard], None]) -> None:
+        self._stack = stack
+        self._factories = factories
+        self._on_built = on_built
+        self._cards: dict[str, StageCard] = {}
+
+    def __getitem__(self, stage: str) -> StageCard:
+        card = self._cards.get(stage)
+        if card is None:
+            card = self._factories[stage]()  # KeyError for an unknown stage, like a dict
+            self._cards[stage] = card
+            # keep the stack in stage order whatever order the cards were built in
+            before = list(self._factories)[: list(self._factories).index(stage)]
+            self._stack.insertWidget(sum(1 for s in before if s in self._cards), card)
+            self._on_built(stage, card)
+        return card
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._factories)
+
+    def __len__(self) -> int:
+        return len(self._factories)
+
+    def is_built(self, stage: str) -> bool:
+        return stage in self._cards
+
+    def build_all(self) -> None:
+        for stage in self._factories:
+            self[stage]
 
 
 class MainWindow(QMainWindow):
@@ -122,40 +160,89 @@ class MainWindow(QMainWindow):
 
         self.stack = QStackedWidget(central)
         outer.addWidget(self.stack, 1)
-        self.cards: dict[str, StageCard] = {
-            "account": AccountCard(controller, self.stack, simulator_url=simulator_url),
-            "provision": ProvisionCard(controller, self.stack),
-            "obs": ObsCard(controller, self.stack),
-            "golive": GoLiveCard(controller, self.stack, confirm=ask),
-            "live": LiveCard(controller, self.stack, confirm=ask),
-        }
-        for card in self.cards.values():
-            self.stack.addWidget(card)
-        self.cards["provision"].next_button.clicked.connect(lambda: self.show_stage("obs"))
-        self.cards["obs"].next_button.clicked.connect(lambda: self.show_stage("golive"))
-        self.cards["live"].again.clicked.connect(self._leave_summary)
+        self._ask_late = ask
+        self._simulator_url = simulator_url
+        self.cards = StageCards(self.stack, self._card_factories(), self._card_built)
         self.viewed = "account"
-        # OBS dropping or quitting: one notice, the end-or-wait offer on the Live card, reconnect
-        self.obs_watchdog = ObsWatchdog(controller, self.cards["live"], confirm=ask)
+        self._obs_watchdog: ObsWatchdog | None = None
+        # every card exists before the controller reports anything (its first signal is in start())
+        controller.starting.connect(self.build_cards)
 
         controller.state_changed.connect(self._on_state)
         controller.reachability.connect(self._on_reach)
         self._reach: dict[str, bool] = {}
         self.tray: Any = None
         self._warmed = not warm_up
+        self._painted = False
         self._shortcuts()
         self._restore()
         self._on_state(controller.state.value, controller.state.value)
+
+    # -- stage cards ----------------------------------------------------------------------------
+    def _card_factories(self) -> dict[str, Callable[[], StageCard]]:
+        """One builder per stage; the stage modules are imported by their builder, so the ones
+        not on screen cost nothing before the first paint."""
+        controller, stack, ask = self.controller, self.stack, self._ask_late
+
+        def account() -> StageCard:
+            from streamdesk.ui.stages.account import AccountCard
+
+            return AccountCard(controller, stack, simulator_url=self._simulator_url)
+
+        def provision() -> StageCard:
+            from streamdesk.ui.stages.provision import ProvisionCard
+
+            return ProvisionCard(controller, stack)
+
+        def obs() -> StageCard:
+            from streamdesk.ui.stages.obs import ObsCard
+
+            return ObsCard(controller, stack)
+
+        def golive() -> StageCard:
+            from streamdesk.ui.stages.golive import GoLiveCard
+
+            return GoLiveCard(controller, stack, confirm=ask)
+
+        def live() -> StageCard:
+            from streamdesk.ui.stages.live import LiveCard
+
+            return LiveCard(controller, stack, confirm=ask)
+
+        return {"account": account, "provision": provision, "obs": obs, "golive": golive, "live": live}
+
+    def _card_built(self, stage: str, card: StageCard) -> None:
+        """Wiring that belongs to one card, done when that card comes to exist."""
+        if stage == "provision":
+            card.next_button.clicked.connect(lambda: self.show_stage("obs"))  # type: ignore[attr-defined]
+        elif stage == "obs":
+            card.next_button.clicked.connect(lambda: self.show_stage("golive"))  # type: ignore[attr-defined]
+        elif stage == "live":
+            card.again.clicked.connect(self._leave_summary)  # type: ignore[attr-defined]
+
+    def build_cards(self) -> None:
+        """Build every card not built yet, and the OBS watchdog (it shows on the Live card)."""
+        self.cards.build_all()
+        if self._obs_watchdog is None:
+            from streamdesk.ui.obs_watchdog import ObsWatchdog
+
+            # OBS dropping or quitting: one notice, the end-or-wait offer on the Live card, reconnect
+            self._obs_watchdog = ObsWatchdog(self.controller, self.cards["live"], confirm=self._ask_late)
+
+    @property
+    def obs_watchdog(self) -> ObsWatchdog:
+        self.build_cards()
+        assert self._obs_watchdog is not None
+        return self._obs_watchdog
 
     # -- rendering ------------------------------------------------------------------------------
     def _on_state(self, _old: str, new: str) -> None:
         state = State(new)
         current = STAGE_OF_STATE[state]
-        live_card: LiveCard = self.cards["live"]  # type: ignore[assignment]
-        if not (live_card.summary_shown and self.viewed == "live"):
+        if not (self.viewed == "live" and self._summary_shown()):
             self.viewed = current
         self.stack.setCurrentWidget(self.cards[self.viewed])
-        self.stepper.set_state(current, self.viewed)
+        self._render_stepper()
         text, level = BADGES[state]
         self.badge.setText(text)
         self.badge.setProperty("level", level)
@@ -165,15 +252,26 @@ class MainWindow(QMainWindow):
         if self.tray is not None:
             self.tray.setToolTip(f"streamdesk — {state.description}")
 
+    def _summary_shown(self) -> bool:
+        if not self.cards.is_built("live"):
+            return False
+        live_card: LiveCard = self.cards["live"]  # type: ignore[assignment]
+        return bool(live_card.summary_shown)
+
     def show_stage(self, stage: str) -> None:
         """Show a card; stages ahead of the flow are not reachable."""
-        if self.stepper.status(stage) == "ahead" and stage != self.viewed:
+        current = STAGES.index(STAGE_OF_STATE[self.controller.state])
+        if STAGES.index(stage) > current and stage != self.viewed:
             return
-        if stage != "live":
+        if stage != "live" and self.cards.is_built("live"):
             self.cards["live"].summary_shown = False  # type: ignore[attr-defined]
         self.viewed = stage
         self.stack.setCurrentWidget(self.cards[stage])
-        self.stepper.set_state(self.stepper.current, stage)
+        self._render_stepper()
+
+    def _render_stepper(self) -> None:
+        summary = self.viewed == "live" and self.cards["live"].summary_shown  # type: ignore[attr-defined]
+        self.stepper.set_state(STAGE_OF_STATE[self.controller.state], self.viewed, finished=summary)
 
     def _leave_summary(self) -> None:
         self.cards["live"].summary_shown = False  # type: ignore[attr-defined]
@@ -228,12 +326,20 @@ class MainWindow(QMainWindow):
         for i, stage in enumerate(STAGES, start=1):
             add(f"Ctrl+{i}", lambda s=stage: self.show_stage(s))
 
-    # -- warm-up ------------------------------------------------------------------------------
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
+    # -- after the first paint ------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        """What start-up deferred so the window paints sooner: the cards not on screen, then the
+        warm-up imports."""
+        self.build_cards()
         if not self._warmed:
             self._warmed = True
-            QTimer.singleShot(0, self._warm_up)
+            self._warm_up()
 
     def _warm_up(self) -> None:
         """Import the heavy modules the flow needs later (pyqtgraph for the live charts, the
