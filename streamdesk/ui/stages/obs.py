@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -32,6 +33,24 @@ def _pick(obj: Any, *names: str) -> str:
         if value is not None:
             return str(value)
     return ""
+
+
+# What a streamer calls the settings Configure changes; the raw OBS name stays in the tooltip.
+SETTING_LABELS = {
+    "stream service": "Stream service",
+    "stream server": "Server",
+    "stream key": "Stream key",
+    "SimpleOutput/VBitrate": "Video bitrate (kbps)",
+    "SimpleOutput/Preset": "x264 preset",
+    "SimpleOutput/StreamEncoder": "Encoder",
+    "SimpleOutput/UseAdvanced": "Custom x264 options",
+    "SimpleOutput/x264Settings": "Keyframe interval",
+    "Advanced output encoder settings": "Encoder (Advanced output)",
+}
+
+
+def setting_label(raw: str) -> str:
+    return SETTING_LABELS.get(raw, raw)
 
 
 class ObsCard(StageCard):
@@ -74,7 +93,11 @@ class ObsCard(StageCard):
         self.diff.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.diff.verticalHeader().hide()
         self.diff.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.diff.setMaximumHeight(180)
+        self.diff.setWordWrap(True)
+        # sized to its rows in _on_plan: the whole diff is read at a glance, no inner scrollbar
+        self.diff.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.diff.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.diff.horizontalHeader().sectionResized.connect(lambda *_: self._fit_diff())
         self.diff.hide()
         cfg.addWidget(self.diff)
 
@@ -134,15 +157,28 @@ class ObsCard(StageCard):
         changes = list(changes or [])
         self.diff.setRowCount(len(changes))
         for i, change in enumerate(changes):
-            cells = (_pick(change, "setting", "name", "key", "field", "path"),
+            raw = _pick(change, "setting", "name", "key", "field", "path")
+            note = _pick(change, "note")
+            cells = (setting_label(raw),
                      _pick(change, "old", "current", "before"),
                      _pick(change, "new", "after", "value"))
             for j, text in enumerate(cells):
-                self.diff.setItem(i, j, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(f"OBS setting: {raw}" + (f"\n{note}" if note else "") if j == 0 else
+                                (note or text))
+                self.diff.setItem(i, j, item)
         self.diff.setVisible(bool(changes))
+        self._fit_diff()
         self.config_hint.setText("Nothing to change: OBS already streams here." if not changes
                                  else f"{len(changes)} setting(s) will change. The key stays masked.")
         self.config_hint.show()
+
+    def _fit_diff(self) -> None:
+        """Rows as tall as their wrapped text, the table as tall as its rows."""
+        self.diff.resizeRowsToContents()
+        height = self.diff.horizontalHeader().sizeHint().height() + 2 * self.diff.frameWidth()
+        height += sum(self.diff.rowHeight(i) for i in range(self.diff.rowCount()))
+        self.diff.setFixedHeight(height)
 
     def _on_health(self, health: Any) -> None:
         active = bool(getattr(health, "active", False))

@@ -12,6 +12,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateTimeEdit,
+    QDoubleSpinBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -80,8 +81,22 @@ class ProvisionCard(StageCard):
         self.use_starts_at = QCheckBox("Scheduled start", self.advanced)
         self.starts_at = QDateTimeEdit(QDateTime.currentDateTime().addSecs(3600), self.advanced)
         self.starts_at.setCalendarPopup(True)
+        # unambiguous in every locale (the default short format can read "22 11 2026 02:26")
+        self.starts_at.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.starts_at.setEnabled(False)
         self.use_starts_at.toggled.connect(self.starts_at.setEnabled)
+        self.show_length = QDoubleSpinBox(self.advanced)
+        self.show_length.setObjectName("show_length")
+        self.show_length.setRange(0.25, 48)
+        self.show_length.setSingleStep(0.5)
+        self.show_length.setDecimals(2)
+        self.show_length.setValue(3)
+        self.show_length.setSuffix(" h")
+        self.show_length.setToolTip("How long the show runs, from the scheduled start (or from now): "
+                                    "the stream key field warns when the key expires before it ends.")
+        for signal in (self.use_starts_at.toggled, self.starts_at.dateTimeChanged,
+                       self.show_length.valueChanged):
+            signal.connect(lambda *_: self._update_planned_end())
         self.key_ttl = QSpinBox(self.advanced)
         self.key_ttl.setRange(1, 24 * 30)
         self.key_ttl.setValue(24)
@@ -91,6 +106,7 @@ class ProvisionCard(StageCard):
         adv.addRow("Call type", self.call_type)
         adv.addRow("Join ahead", self.join_ahead)
         adv.addRow(self.use_starts_at, self.starts_at)
+        adv.addRow("Planned show length", self.show_length)
         adv.addRow("Stream key valid for", self.key_ttl)
         self.advanced.hide()
         box.addWidget(self.advanced)
@@ -127,6 +143,15 @@ class ProvisionCard(StageCard):
         self.advanced.setVisible(on)
         self.advanced_toggle.setText("▾ Advanced" if on else "▸ Advanced")
 
+    def planned_end(self) -> float:
+        """Unix seconds the show is planned to end: scheduled start (or now) + its length."""
+        start = (self.starts_at.dateTime().toSecsSinceEpoch() if self.use_starts_at.isChecked()
+                 else self.controller.clock())
+        return start + self.show_length.value() * 3600
+
+    def _update_planned_end(self) -> None:
+        self.key.set_planned_end(self.planned_end())
+
     def _provision(self) -> None:
         starts: Any = None
         if self.use_starts_at.isChecked():
@@ -148,11 +173,14 @@ class ProvisionCard(StageCard):
     def _on_key(self, key: str, expires_at: Any) -> None:
         set_secret_text(self.key, key)
         self.key.set_expiry(expires_at)
+        self._update_planned_end()
         self.expiry.setVisible(not key)
 
     def _on_state(self, _old: str, new: str) -> None:
         # revealing the key while OBS sends to the call asks first (it could be on screen)
         self.key.set_live(State(new) in (State.READY, State.GOING_LIVE, State.LIVE, State.ENDING))
+        if State(new) not in (State.LIVE, State.ENDING):
+            self._update_planned_end()  # "from now" moves on; on air, the show has its end already
         if (State(new) is not State.NEEDS_PROVISION and self.controller.channel.is_provisioned
                 and not secret_text_loaded(self.key)):
             self.controller.load_key()

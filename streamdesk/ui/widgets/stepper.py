@@ -28,6 +28,7 @@ class Stepper(QWidget):
         self.stages = stages
         self.current = stages[0]
         self.viewed = stages[0]
+        self.finished = False  # the show's summary is up: every step, Live & end included, is done
         self.buttons: dict[str, QPushButton] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -50,11 +51,15 @@ class Stepper(QWidget):
 
     def status(self, stage: str) -> str:
         """'done', 'current' or 'ahead'."""
+        if self.finished:
+            return "done"
         i, c = self.stages.index(stage), self.stages.index(self.current)
         return "done" if i < c else "current" if i == c else "ahead"
 
-    def set_state(self, current: str, viewed: str) -> None:
-        self.current, self.viewed = current, viewed
+    def set_state(self, current: str, viewed: str, *, finished: bool = False) -> None:
+        """``finished``: the streamer is reading the summary of a show that just ended; the flow
+        has moved back (to Connect OBS or Go live) but that is where the *next* show starts."""
+        self.current, self.viewed, self.finished = current, viewed, finished
         for i, stage in enumerate(self.stages):
             status = self.status(stage)
             mark = {"done": "✓", "current": "●", "ahead": "○"}[status]
