@@ -2,7 +2,8 @@
 
 Start-up is measured (bench/startup.py): only PySide6 and our own light modules load before the
 first paint. keyring, httpx, jwt, obsws_python and pyqtgraph are imported by the first operation
-that needs them, which runs after the window is on screen.
+that needs them, which runs after the window is on screen. The log file (and the redaction it
+brings) is set up right after the first paint too; records from before it are held and replayed.
 """
 
 from __future__ import annotations
@@ -37,6 +38,34 @@ class _FirstPaint(QObject):
         return False
 
 
+class _EarlyRecords(logging.Handler):
+    """Holds the log records of start-up until the log file exists, then hands them to it: the
+    file handler (and its redaction filter) costs ~20 ms that the first paint need not wait for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    @classmethod
+    def install(cls) -> _EarlyRecords:
+        early = cls()
+        logging.getLogger().addHandler(early)
+        return early
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def replay(self) -> None:
+        root = logging.getLogger()
+        root.removeHandler(self)
+        if not root.handlers:  # no log file after all: never fall through to stderr as tracebacks
+            self.records.clear()
+            return
+        for record in self.records:
+            root.handle(record)  # through the real handlers' filters, redaction included
+        self.records.clear()
+
+
 def _setup_logging(ctx: Any) -> None:
     try:
         from streamdesk.core.secrets import setup_logging
@@ -58,6 +87,8 @@ def run(demo: bool = False, self_test: bool = False) -> int:
 
     style.apply(app)
     demo_env: Any = None
+    ctx: Any = None
+    early = _EarlyRecords.install()
     try:
         if demo:
             from streamdesk.ui.demo import Demo
@@ -68,7 +99,6 @@ def run(demo: bool = False, self_test: bool = False) -> int:
             from streamdesk.core.context import AppContext
 
             ctx = AppContext()
-        _setup_logging(ctx)
         from streamdesk.ui.controller import Controller
         from streamdesk.ui.main_window import MainWindow
 
@@ -78,9 +108,12 @@ def run(demo: bool = False, self_test: bool = False) -> int:
                             warm_up=not self_test)
         _set_icon(app, window)
         if self_test:
-            return _self_test(app, window, ctx, started)
+            return _self_test(app, window, ctx, started, early)
 
         def after_paint() -> None:
+            _setup_logging(ctx)
+            early.replay()
+            window.build_cards()
             controller.start()
             window.restore_stage()
             window.install_tray()
@@ -95,7 +128,10 @@ def run(demo: bool = False, self_test: bool = False) -> int:
     except Exception as e:  # a start-up failure: one sentence, traceback in the log only
         from streamdesk.core.errors import StreamdeskError
 
+        if ctx is not None:
+            _setup_logging(ctx)
         log.exception("start-up failed")
+        early.replay()
         text = e.one_line() if isinstance(e, StreamdeskError) else f"unexpected error ({type(e).__name__})"
         print(f"streamdesk: could not start: {text}", file=sys.stderr)
         return 1
@@ -104,13 +140,15 @@ def run(demo: bool = False, self_test: bool = False) -> int:
             demo_env.stop()
 
 
-def _self_test(app: QApplication, window: Any, ctx: Any, started: float) -> int:
+def _self_test(app: QApplication, window: Any, ctx: Any, started: float, early: _EarlyRecords) -> int:
     """Show the window; once painted, check the keyring backend; exit 0 if both are fine."""
     result = {"rc": 1}
 
     def painted() -> None:
         ms = (time.perf_counter() - started) * 1000
         print(f"self-test: window painted ({ms:.0f} ms after the app started)", flush=True)
+        _setup_logging(ctx)
+        early.replay()
         window.build_cards()  # the cards deferred past the first paint must build too (frozen bundles)
         try:
             backend = ctx.secrets.check()
@@ -138,18 +176,18 @@ def _self_test(app: QApplication, window: Any, ctx: Any, started: float) -> int:
 
 
 def _set_icon(app: QApplication, window: Any) -> None:
-    from importlib import resources
-
+    """The app icon from the rendered PNGs: added with their sizes, they load only when drawn (the
+    SVG master would load the SVG icon engine before the first paint, ~10 ms)."""
+    from PySide6.QtCore import QSize
     from PySide6.QtGui import QIcon
 
     try:
-        base = resources.files("streamdesk") / "resources"
-        for name in ("streamdesk.svg", "icon.svg", "streamdesk.png", "icon.png"):
-            candidate = base / name
-            if candidate.is_file():
-                icon = QIcon(str(candidate))
-                app.setWindowIcon(icon)
-                window.setWindowIcon(icon)
-                return
+        from streamdesk.resources import ICON_SIZES, icon_png
+
+        icon = QIcon()
+        for size in ICON_SIZES:
+            icon.addFile(str(icon_png(size)), QSize(size, size))
+        app.setWindowIcon(icon)
+        window.setWindowIcon(icon)
     except Exception:
         log.info("no app icon", exc_info=True)
