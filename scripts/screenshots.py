@@ -91,6 +91,20 @@ def main() -> int:
     def idle() -> None:
         wait(lambda: not controller.busy, "the app to finish")
 
+    def bitrate_measured() -> None:
+        """OBS's bitrate is Δbytes/Δt over ≥ 2 s of real time (the OBS simulator sends bytes in real
+        time, unlike the audience): poll health until a rate is known, as the health timer would."""
+
+        def measured() -> bool:
+            health = controller.last_health
+            if health is None or health.measuring or not health.bitrate_kbps:
+                controller.poll_health_now()
+                settle(250)
+                return False
+            return True
+
+        wait(measured, "a measured OBS bitrate", timeout=15)
+
     try:
         shot("account")
         window.cards["account"].save.click()
@@ -115,7 +129,7 @@ def main() -> int:
         window.cards["obs"].start.click()
         wait(lambda: controller.state is State.READY, "OBS streaming")
         idle()
-        controller.poll_health_now()
+        bitrate_measured()
         window.show_stage("obs")
         shot("obs-streaming")
         window.show_stage("golive")
@@ -129,6 +143,7 @@ def main() -> int:
             controller.poll_live_now()
             wait(lambda: not controller._polling, "a live poll")
             controller.poll_health_now()
+        bitrate_measured()
         settle(800)
         shot("live")
         window.cards["live"].end_button.click()

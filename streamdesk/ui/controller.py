@@ -515,7 +515,11 @@ class Controller(QObject):
         self._run_obs("start_obs", "obs", lambda c: c.start_stream(), done, failed)
 
     def stop_obs_stream(self) -> None:
-        self._run_obs("stop_obs", "obs", lambda c: c.stop_stream(), lambda _r: self._fire(Event.OBS_STOPPED))
+        def done(_r: Any) -> None:
+            self._fire(Event.OBS_STOPPED)
+            self.poll_health_now()  # the health line shows "not streaming" now, not the last bitrate
+
+        self._run_obs("stop_obs", "obs", lambda c: c.stop_stream(), done)
 
     def _ingest_hint(self) -> str:
         expires = self.channel.key_expires_at

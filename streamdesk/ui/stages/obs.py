@@ -159,9 +159,10 @@ class ObsCard(StageCard):
         for i, change in enumerate(changes):
             raw = _pick(change, "setting", "name", "key", "field", "path")
             note = _pick(change, "note")
-            cells = (setting_label(raw),
-                     _pick(change, "old", "current", "before"),
-                     _pick(change, "new", "after", "value"))
+            new = _pick(change, "new", "after", "value")
+            if raw == "SimpleOutput/x264Settings" and note:
+                new = f"{note} ({new})"  # "keyint=120" alone means nothing to most streamers
+            cells = (setting_label(raw), _pick(change, "old", "current", "before"), new)
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(f"OBS setting: {raw}" + (f"\n{note}" if note else "") if j == 0 else
@@ -176,6 +177,8 @@ class ObsCard(StageCard):
     def _fit_diff(self) -> None:
         """Rows as tall as their wrapped text, the table as tall as its rows."""
         self.diff.resizeRowsToContents()
+        for i in range(self.diff.rowCount()):  # contents-tight rows read as a cramped list
+            self.diff.setRowHeight(i, self.diff.rowHeight(i) + 8)
         height = self.diff.horizontalHeader().sizeHint().height() + 2 * self.diff.frameWidth()
         height += sum(self.diff.rowHeight(i) for i in range(self.diff.rowCount()))
         self.diff.setFixedHeight(height)

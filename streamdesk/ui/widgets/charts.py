@@ -170,7 +170,6 @@ class LiveCharts(QWidget):
         plot.setMouseEnabled(x=True, y=False)
         # counts and rates are never negative: y starts at 0 and flush() sets the top
         plot.getPlotItem().vb.disableAutoRange(axis="y")
-        plot.getPlotItem().vb.setLimits(yMin=0)
         plot.getPlotItem().hideButtons()
         plot.setMinimumHeight(80)
         return plot
@@ -256,7 +255,9 @@ class LiveCharts(QWidget):
         ys = series.y[int(np.searchsorted(series.x, start)):] if start > -math.inf else series.y
         finite = ys[np.isfinite(ys)]
         top = max(floor, float(finite.max()) * 1.12 if len(finite) else 0.0)
-        plot.setYRange(0, top, padding=0)
+        # a sliver below 0 so the "0" tick label is not cut in half by the plot's edge; too little
+        # for a negative tick to appear
+        plot.setYRange(-top * 0.04, top, padding=0)
 
     def _set_bitrate_on(self, on: bool) -> None:
         self._bitrate_on = on
