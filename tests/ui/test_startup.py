@@ -1,0 +1,111 @@
+"""What start-up does before the first paint, and that what it defers still happens.
+
+Structural, never timed (bench/startup.py does the timing): the real app is started in a fresh
+process with an event filter that looks at ``sys.modules`` the moment the main window first paints.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from streamdesk.core.context import AppContext
+from streamdesk.ui.controller import STAGES, Controller
+from streamdesk.ui.main_window import MainWindow
+
+from .conftest import WAIT_MS
+
+# not needed to paint: the network and plotting stacks, the keyring, and everything behind the
+# cards that are not on screen at start-up
+NOT_BEFORE_PAINT = (
+    "pyqtgraph", "numpy", "httpx", "jwt", "keyring", "obsws_python", "websockets", "logging.handlers",
+    "streamdesk.core.secrets", "streamdesk.core.getstream", "streamdesk.core.obs",
+    "streamdesk.ui.obs_watchdog", "streamdesk.ui.widgets.charts", "streamdesk.ui.stages.provision",
+    "streamdesk.ui.stages.obs", "streamdesk.ui.stages.golive", "streamdesk.ui.stages.live",
+)
+
+WATCH_FIRST_PAINT = f"""
+import logging, sys
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+app = QApplication(sys.argv[:1])
+WATCH = {NOT_BEFORE_PAINT!r}
+
+
+class AtFirstPaint(QObject):
+    seen = False
+
+    def eventFilter(self, watched, event):
+        if not self.seen and event.type() == QEvent.Type.Paint and isinstance(watched, QMainWindow):
+            self.seen = True
+            print("at first paint:", sorted(m for m in WATCH if m in sys.modules), flush=True)
+            # the log file does not exist yet: this record must still reach it
+            logging.getLogger("streamdesk.test").warning("logged before the log file existed")
+        return False
+
+
+watcher = AtFirstPaint()
+app.installEventFilter(watcher)
+from streamdesk.ui.app import run
+
+sys.exit(run(self_test=True))
+"""
+
+
+def _start_app(home: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "STREAMDESK_HOME": str(home),
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    return subprocess.run([sys.executable, "-c", WATCH_FIRST_PAINT], env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_nothing_heavy_is_imported_before_the_first_paint(isolated_home: Path) -> None:
+    out = _start_app(isolated_home)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("at first paint:")]
+    assert lines == ["at first paint: []"], out.stdout + out.stderr
+    # and what was deferred still ran: the keyring was checked (the fail backend: a clear failure)
+    assert "self-test: window painted" in out.stdout
+    assert "keyring FAILED" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_records_from_before_the_log_file_reach_it(isolated_home: Path) -> None:
+    _start_app(isolated_home)
+    log_file = AppContext().paths.log_file
+    assert "logged before the log file existed" in log_file.read_text(encoding="utf-8")
+
+
+def test_app_module_imports_nothing_heavy() -> None:
+    code = ("import sys; import streamdesk.ui.app, streamdesk.ui.main_window, streamdesk.ui.controller; "
+            f"print(sorted(m for m in {NOT_BEFORE_PAINT!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"})
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_only_the_card_on_screen_is_built_before_the_window_shows(qtbot: Any) -> None:
+    window = MainWindow(Controller(AppContext()), warm_up=False)
+    qtbot.addWidget(window)
+    assert [s for s in STAGES if window.cards.is_built(s)] == ["account"]
+    assert window.stack.currentWidget() is window.cards["account"]
+    window.show()
+    # the others follow on their own once the window has painted, in stage order in the stack
+    qtbot.waitUntil(lambda: all(window.cards.is_built(s) for s in STAGES), timeout=WAIT_MS)
+    assert [window.stack.widget(i) for i in range(window.stack.count())] == [window.cards[s] for s in STAGES]
+    assert window.obs_watchdog is not None
+    window.demo = True
+    window.close()
+
+
+def test_starting_the_controller_builds_every_card_first(qtbot: Any) -> None:
+    """Cards subscribe to the controller when built: starting it must not find one missing."""
+    controller = Controller(AppContext())
+    window = MainWindow(controller, warm_up=False)
+    qtbot.addWidget(window)
+    window.cards["live"]  # built out of order: still lands after the cards before it
+    controller.start()  # never shown: the first paint has not built anything
+    assert all(window.cards.is_built(s) for s in STAGES)
+    assert [window.stack.widget(i) for i in range(window.stack.count())] == [window.cards[s] for s in STAGES]
