@@ -61,6 +61,8 @@ def test_account_to_summary(make_window: Any, wizard: Wizard, qtbot: Any) -> Non
     qtbot.waitUntil(lambda: live.summary.isVisible(), timeout=WAIT_MS)
     wizard.wait_state(window, State.OBS_CONFIGURED, State.READY)
     qtbot.waitUntil(lambda: not obs.streaming, timeout=WAIT_MS)  # "also stop OBS" was ticked
+    # the app learns that OBS stopped from OBS's own event, which may come a moment later
+    wizard.wait_state(window, State.OBS_CONFIGURED)
     assert window.asked == ["Go live now?", "End the stream?"]
     session = AppContext().store.list_sessions()[0]
     assert session.ended_at is not None and session.peak_viewers == snap.peak_viewers
