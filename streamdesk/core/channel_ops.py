@@ -350,13 +350,16 @@ def fetch_call(ctx: AppContext, *, timeout: float = 10.0, max_retries: int = 4) 
 # ---------------------------------------------------------------------------------------------
 def go_live(ctx: AppContext, options: GoLiveOptions = GoLiveOptions(), *, timeout: float = 30.0,
             poll_interval: float = 1.0, sleep: Callable[[float], None] = time.sleep,
-            clock: Callable[[], float] = time.monotonic, gs: GetStreamClient | None = None) -> LiveResult:
+            clock: Callable[[], float] = time.monotonic, gs: GetStreamClient | None = None,
+            announce: bool = True) -> LiveResult:
     """Take the call out of backstage and wait until GetStream confirms it is live.
 
     GoLive's reply already shows the new state on a healthy service, but the confirmation that
     counts is GetCall (``backstage`` false and ``session.live_started_at`` set), polled until
     ``timeout``; only then is the session row opened, so history never records a show that
-    did not happen. ``gs`` is an already-open client to use (the caller keeps ownership)."""
+    did not happen. ``gs`` is an already-open client to use (the caller keeps ownership).
+    ``announce=False`` leaves the Discord message to the caller (the GUI sends it in the background,
+    so "you're live" never waits on Discord); then call ``announce(ctx, "live", result.session)``."""
     channel = require_provisioned(ctx)
     recording_storage = validate_storage_name(options.recording_storage, "recording storage name")
     transcription_storage = validate_storage_name(options.transcription_storage, "transcription storage name")
@@ -380,7 +383,8 @@ def go_live(ctx: AppContext, options: GoLiveOptions = GoLiveOptions(), *, timeou
             call = gs.get_call(channel.call_type, channel.call_id)
     assert call.live_started_at is not None
     session = ctx.store.start_session(channel.call_cid, call.live_started_at.timestamp(), call.session_id)
-    notices = tuple(n for n in (_key_expiry_notice(channel), _announce(ctx, "live", session)) if n)
+    sent = _announce(ctx, "live", session) if announce else None
+    notices = tuple(n for n in (_key_expiry_notice(channel), sent) if n)
     return LiveResult(call, session, clock() - start, notices)
 
 
@@ -425,8 +429,9 @@ def _stuck(channel: ChannelConfig, call: CallState, timeout: float) -> GoLiveStu
 
 
 def stop_live(ctx: AppContext, options: StopOptions = StopOptions(), *,
-              notices: list[str] | None = None) -> Session | None:
-    """Back to backstage; closes the open session row (if any) at GetStream's ``live_ended_at``."""
+              notices: list[str] | None = None, announce: bool = True) -> Session | None:
+    """Back to backstage; closes the open session row (if any) at GetStream's ``live_ended_at``.
+    ``announce=False``: no Discord message here (the caller sends it, see ``go_live``)."""
     channel = require_provisioned(ctx)
     with client(ctx) as gs:
         call = gs.stop_live(channel.call_type, channel.call_id, continue_hls=options.continue_hls,
@@ -434,7 +439,7 @@ def stop_live(ctx: AppContext, options: StopOptions = StopOptions(), *,
                             continue_captions=options.continue_captions,
                             continue_transcription=options.continue_transcription)
     ended_at = call.live_ended_at.timestamp() if call.live_ended_at else time.time()
-    return _close_session(ctx, channel, ended_at, "stopped", notices)
+    return _close_session(ctx, channel, ended_at, "stopped", notices, announce)
 
 
 def end(ctx: AppContext, *, mark_ended: bool = False, stop_obs: bool = True,
@@ -453,7 +458,7 @@ def end(ctx: AppContext, *, mark_ended: bool = False, stop_obs: bool = True,
 
 
 def force_end(ctx: AppContext, *, mark_ended: bool = False, stop_obs: bool = True,
-              notices: list[str] | None = None) -> Session | None:
+              notices: list[str] | None = None, announce: bool = True) -> Session | None:
     """End now, whatever anyone believes the state is: stop_live (and mark_ended if asked) without
     waiting for any confirmation, close the local session row, stop OBS.
 
@@ -478,7 +483,7 @@ def force_end(ctx: AppContext, *, mark_ended: bool = False, stop_obs: bool = Tru
                     failure = failure or e
     except StreamdeskError as e:  # no secret in the keyring, keyring locked …
         failure = e
-    session = _close_session(ctx, channel, ended_at, "force_end", notices)
+    session = _close_session(ctx, channel, ended_at, "force_end", notices, announce)
     if stop_obs:
         _stop_obs(ctx, notices)
     if failure is not None:
@@ -491,15 +496,21 @@ def force_end(ctx: AppContext, *, mark_ended: bool = False, stop_obs: bool = Tru
 
 
 def _close_session(ctx: AppContext, channel: ChannelConfig, ended_at: float, reason: str,
-                   notices: list[str] | None) -> Session | None:
+                   notices: list[str] | None, announce: bool = True) -> Session | None:
     session = ctx.store.open_session(channel.call_cid) if channel.call_cid else None
     if session is None:
         return None
     session = ctx.store.end_session(session.id, max(ended_at, session.started_at), reason)
-    notice = _announce(ctx, "ended", session)
+    notice = _announce(ctx, "ended", session) if announce else None
     if notice and notices is not None:
         notices.append(notice)
     return session
+
+
+def announce(ctx: AppContext, kind: Literal["live", "ended"], session: Session) -> str | None:
+    """The Discord go-live / end message for ``session`` (blocking, up to discord's 15 s budget;
+    never raises). ``None`` when sent or not configured, else a notice for the streamer."""
+    return _announce(ctx, kind, session)
 
 
 def _announce(ctx: AppContext, kind: Literal["live", "ended"], session: Session) -> str | None:

@@ -42,6 +42,10 @@ FORCE_END_STATES = (State.READY, State.GOING_LIVE, State.LIVE, State.ENDING)
 OBS_SETTING = "obs"  # {"host": ..., "port": ...}; the password is in the keyring
 # seconds OBS may report an active output with no bytes before we call it "nothing arriving"
 NOTHING_ARRIVING_AFTER_S = 6.0
+# the live poll cadence, shared with `streamdesk watch` (core.live.POLL_INTERVAL_SETTING); the
+# Settings dialog edits it. The GUI's default is gentler than watch's 3 s.
+POLL_INTERVAL_SETTING = "poll_interval_s"
+DEFAULT_LIVE_INTERVAL_S = 5.0
 # one failed live poll is a gap in the chart; this many in a row is worth a banner
 STALE_AFTER_POLLS = 3
 
@@ -84,9 +88,9 @@ class Controller(QObject):
     reachability = Signal(str, bool)  # "getstream" | "obs", reachable
     starting = Signal()  # start() begins: the window builds the cards it deferred before its first paint
 
-    def __init__(self, ctx: AppContext, *, live_interval_ms: int = 5000, health_interval_ms: int = 2000,
-                 go_live_timeout: float = 30.0, clock: Callable[[], float] = time.time,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, ctx: AppContext, *, live_interval_ms: int | None = None,
+                 health_interval_ms: int = 2000, go_live_timeout: float = 30.0,
+                 clock: Callable[[], float] = time.time, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.clock = clock
@@ -111,6 +115,8 @@ class Controller(QObject):
         self._silent_since: float | None = None
         self._silent_warned = False
         # Polling timers: tests drive them with poll_live_now()/poll_health_now() or short intervals.
+        if live_interval_ms is None:  # the streamer's setting
+            live_interval_ms = int(self.live_interval_s() * 1000)
         self.live_timer = QTimer(self)
         self.live_timer.setInterval(live_interval_ms)
         self._live_interval_ms = live_interval_ms
@@ -120,6 +126,23 @@ class Controller(QObject):
         self.health_timer.timeout.connect(self.poll_health_now)
 
     # -- bookkeeping ---------------------------------------------------------------------------
+    def live_interval_s(self) -> float:
+        """The saved live poll interval in seconds (``DEFAULT_LIVE_INTERVAL_S`` when unset or bad)."""
+        value = self.ctx.store.get_setting(POLL_INTERVAL_SETTING, None)
+        try:
+            return max(1.0, float(value)) if value is not None else DEFAULT_LIVE_INTERVAL_S
+        except (TypeError, ValueError):
+            return DEFAULT_LIVE_INTERVAL_S
+
+    def set_live_interval(self, seconds: float) -> None:
+        """Save the live poll interval and use it from the next poll on."""
+        self.ctx.store.put_setting(POLL_INTERVAL_SETTING, float(seconds))
+        self._live_interval_ms = int(seconds * 1000)
+        if self.live_timer.isActive():
+            self.live_timer.start(self._live_interval_ms)
+        else:
+            self.live_timer.setInterval(self._live_interval_ms)
+
     @property
     def state(self) -> State:
         return self.flow.state
@@ -615,7 +638,8 @@ class Controller(QObject):
                 hls=choice.hls, recording=choice.recording, captions=choice.captions,
                 transcription=choice.transcription, recording_storage=choice.recording_storage or None,
                 transcription_storage=choice.transcription_storage or None)
-            return channel_ops.go_live(self.ctx, options, timeout=timeout)
+            # Discord is told afterwards, in its own task: "you're live" must not wait on Discord
+            return channel_ops.go_live(self.ctx, options, timeout=timeout, announce=False)
 
         def done(result: Any) -> None:
             call = getattr(result, "call", None)
@@ -626,6 +650,7 @@ class Controller(QObject):
             session = getattr(result, "session", None)
             if session is not None:
                 self._on_session(session)
+                self.announce("live", session)
             elif call is not None:
                 self._resume_session(call)
 
@@ -734,11 +759,12 @@ class Controller(QObject):
                 continue_hls=choice.continue_hls, continue_recording=choice.continue_recording,
                 continue_captions=choice.continue_captions,
                 continue_transcription=choice.continue_transcription)
-            return channel_ops.stop_live(self.ctx, options)
+            return channel_ops.stop_live(self.ctx, options, announce=False)
 
         def done(session: Any) -> None:
             self._finish_session(session)
             self._fire(Event.STOPPED)
+            self.announce("ended", session)
             if choice.stop_obs and self.obs_info is not None:
                 self.stop_obs_stream()
 
@@ -755,11 +781,12 @@ class Controller(QObject):
         def op() -> Any:
             from streamdesk.core import channel_ops
 
-            return channel_ops.force_end(self.ctx, mark_ended=mark_ended)
+            return channel_ops.force_end(self.ctx, mark_ended=mark_ended, announce=False)
 
         def done(session: Any) -> None:
             self._finish_session(session)
             self._fire(Event.CALL_ENDED if mark_ended else Event.STOPPED)
+            self.announce("ended", session)
             self.message.emit("live", "ok", "Force end done: the call is off air.")
             self.refresh()
 
@@ -770,6 +797,27 @@ class Controller(QObject):
         # channel_ops.force_end also stops OBS, over its own connection: it must work even when
         # our OBS worker is stuck or disconnected
         self._run("force_end", "live", op, done, failed)
+
+    def announce(self, kind: str, session: Any) -> None:
+        """Tell Discord (if a webhook is set) in the background, after the state has flipped: a
+        dead Discord costs its retry budget (up to 15 s) there, never the go-live or end."""
+        if session is None:
+            return
+        ctx = self.ctx
+        if kind == "ended" and getattr(session, "id", None) is not None:
+            session = ctx.store.get_session(session.id) or session  # the totals as recorded
+
+        def op() -> Any:
+            from streamdesk.core import channel_ops
+
+            return channel_ops.announce(ctx, kind, session)  # type: ignore[arg-type]
+
+        def done(notice: Any) -> None:
+            if notice:
+                self.message.emit("live", "warning", str(notice))
+
+        self.tasks.run(op, done, lambda text, _e: log.info("Discord message failed: %s", text),
+                       what=f"Discord {kind} message")
 
     def _drop_recorder(self) -> None:
         """Release the recorder (its per-session lock and HTTP client) off the GUI thread; if a

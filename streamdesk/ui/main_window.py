@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from streamdesk.core.flow import State
 from streamdesk.ui import style
 from streamdesk.ui.controller import FORCE_END_STATES, STAGE_OF_STATE, STAGES, Controller
+from streamdesk.ui.history_page import nav_button
 from streamdesk.ui.widgets.stepper import Stepper
 
 if TYPE_CHECKING:
@@ -127,6 +128,10 @@ class MainWindow(QMainWindow):
         self.stepper = Stepper(STAGES, sidebar)
         self.stepper.step_clicked.connect(self.show_stage)
         side.addWidget(self.stepper)
+        self.history_button = nav_button(sidebar)
+        self.history_button.clicked.connect(self.toggle_history)
+        side.addSpacing(8)
+        side.addWidget(self.history_button)
         side.addStretch(1)
         self.reach = QLabel("", sidebar)
         self.reach.setObjectName("reachability")
@@ -137,7 +142,21 @@ class MainWindow(QMainWindow):
         self.log_button.setObjectName("show_log")
         self.log_button.setToolTip("Show the log (Ctrl+L); secrets are redacted")
         self.log_button.clicked.connect(self.show_log)
-        side.addWidget(self.log_button)
+        self.settings_button = QPushButton("Settings", sidebar)
+        self.settings_button.setObjectName("show_settings")
+        self.settings_button.setToolTip("Discord notifications and the live refresh interval (Ctrl+,)")
+        self.settings_button.clicked.connect(self.show_settings)
+        self.about_button = QPushButton("About", sidebar)
+        self.about_button.setObjectName("show_about")
+        self.about_button.setToolTip("About streamdesk: version and licences")
+        self.about_button.clicked.connect(self.show_about)
+        tools = QHBoxLayout()
+        tools.setSpacing(6)
+        for b in (self.log_button, self.settings_button, self.about_button):
+            b.setStyleSheet("padding: 6px 4px;")  # three fit the sidebar's width
+            tools.addWidget(b)
+        self.log_button.setText("Log")
+        side.addLayout(tools)
         self.emergency = QFrame(sidebar)
         self.emergency.setObjectName("Panel")
         em = QVBoxLayout(self.emergency)
@@ -164,6 +183,9 @@ class MainWindow(QMainWindow):
         self._simulator_url = simulator_url
         self.cards = StageCards(self.stack, self._card_factories(), self._card_built)
         self.viewed = "account"
+        self.history: Any = None  # the History page, built when first opened
+        self.history_shown = False
+        controller.session_ended.connect(lambda _s: self.history.refresh() if self.history else None)
         self._obs_watchdog: ObsWatchdog | None = None
         # every card exists before the controller reports anything (its first signal is in start())
         controller.starting.connect(self.build_cards)
@@ -241,7 +263,7 @@ class MainWindow(QMainWindow):
         current = STAGE_OF_STATE[state]
         if not (self.viewed == "live" and self._summary_shown()):
             self.viewed = current
-        self.stack.setCurrentWidget(self.cards[self.viewed])
+        self.stack.setCurrentWidget(self.history if self.history_shown else self.cards[self.viewed])
         self._render_stepper()
         text, level = BADGES[state]
         self.badge.setText(text)
@@ -265,13 +287,46 @@ class MainWindow(QMainWindow):
             return
         if stage != "live" and self.cards.is_built("live"):
             self.cards["live"].summary_shown = False  # type: ignore[attr-defined]
+        self.history_shown = False
+        self.history_button.setChecked(False)
         self.viewed = stage
         self.stack.setCurrentWidget(self.cards[stage])
         self._render_stepper()
 
     def _render_stepper(self) -> None:
-        summary = self.viewed == "live" and self.cards["live"].summary_shown  # type: ignore[attr-defined]
-        self.stepper.set_state(STAGE_OF_STATE[self.controller.state], self.viewed, finished=summary)
+        summary = self.viewed == "live" and self._summary_shown()
+        viewed = "" if self.history_shown else self.viewed  # no step is "here" on the History page
+        self.stepper.set_state(STAGE_OF_STATE[self.controller.state], viewed, finished=summary)
+
+    def show_history(self) -> None:
+        """The History page (sessions, their charts, CSV export); the stage stays where it was."""
+        if self.history is None:
+            from streamdesk.ui.history_page import HistoryPage
+
+            self.history = HistoryPage(self.controller.ctx.store, self.stack)
+            self.stack.addWidget(self.history)
+        else:
+            self.history.refresh()
+        self.history_shown = True
+        self.history_button.setChecked(True)
+        self.stack.setCurrentWidget(self.history)
+        self._render_stepper()
+
+    def toggle_history(self) -> None:
+        if self.history_shown:
+            self.show_stage(self.viewed)
+        else:
+            self.show_history()
+
+    def show_settings(self) -> None:
+        from streamdesk.ui.settings_dialog import SettingsDialog
+
+        SettingsDialog(self.controller, self).exec()
+
+    def show_about(self) -> None:
+        from streamdesk.ui.about import AboutDialog
+
+        AboutDialog(self).exec()
 
     def _leave_summary(self) -> None:
         self.cards["live"].summary_shown = False  # type: ignore[attr-defined]
@@ -303,6 +358,8 @@ class MainWindow(QMainWindow):
         view.show()
 
     def press_primary(self) -> None:
+        if self.history_shown:
+            return
         card = self.cards[self.viewed]
         target = card.primary()
         if target is not None and target.isEnabled() and target.isVisible():
@@ -321,6 +378,8 @@ class MainWindow(QMainWindow):
         add("Ctrl+Return", self.press_primary)
         add("Ctrl+Enter", self.press_primary)
         add("Ctrl+L", self.show_log)
+        add("Ctrl+H", self.toggle_history)
+        add("Ctrl+,", self.show_settings)
         add("Ctrl+Shift+E", lambda: self.force_end() if self.emergency.isVisible() else None)
         add(QKeySequence.StandardKey.Refresh, self.controller.refresh)
         for i, stage in enumerate(STAGES, start=1):
