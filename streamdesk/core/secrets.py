@@ -20,6 +20,7 @@ logged it.
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import logging
 import logging.handlers
@@ -205,6 +206,39 @@ def _probe_secret_service() -> None:
 # --------------------------------------------------------------------------------------------
 # The store
 # --------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _memory_keyring_class() -> type[KeyringBackend]:
+    from keyring.backend import KeyringBackend
+    from keyring.errors import PasswordDeleteError
+
+    class MemoryKeyring(KeyringBackend):
+        """Secrets held by this process only, gone when it exits: ``--demo`` and the tests.
+        ``entries`` is ``{(service, user): value}``."""
+
+        priority = 0  # type: ignore[assignment]  # never chosen by keyring on its own
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.entries: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.entries.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.entries[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            if self.entries.pop((service, username), None) is None:
+                raise PasswordDeleteError("no such password")
+
+    return MemoryKeyring
+
+
+def memory_keyring() -> KeyringBackend:
+    """A fresh in-process keyring (nothing touches disk or the user's keyring)."""
+    return _memory_keyring_class()()
 
 
 def entry_name(kind: SecretKind, scope: str = "") -> str:

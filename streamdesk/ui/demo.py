@@ -26,32 +26,6 @@ DEMO_USER = "demo-streamer"
 DEMO_CALL = "demo-show"
 
 
-def _memory_backend() -> Any:
-    from keyring.backend import KeyringBackend
-    from keyring.errors import PasswordDeleteError
-
-    class DemoMemoryKeyring(KeyringBackend):
-        """Forgets everything when the demo quits."""
-
-        priority = 0  # type: ignore[assignment]  # never auto-selected
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.entries: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.entries.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.entries[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            if self.entries.pop((service, username), None) is None:
-                raise PasswordDeleteError("no such password")
-
-    return DemoMemoryKeyring()
-
-
 @dataclass
 class Demo:
     ctx: AppContext
@@ -79,13 +53,13 @@ class Demo:
 
     @classmethod
     def start(cls, *, seed: int = 7) -> Demo:
-        from streamdesk.core.secrets import SecretStore
+        from streamdesk.core.secrets import SecretStore, memory_keyring
         from streamdesk.sim.getstream_server import GetStreamSimulator
         from streamdesk.sim.obs_server import ObsSimulator
 
         home = Path(tempfile.mkdtemp(prefix="streamdesk-demo-"))
         ctx = AppContext(Paths(home).ensure())
-        ctx.__dict__["secrets"] = SecretStore(backend=_memory_backend())  # cached_property slot
+        ctx.__dict__["secrets"] = SecretStore(backend=memory_keyring())  # cached_property slot
         gs = GetStreamSimulator(api_key=DEMO_API_KEY, seed=seed).start()
         obs_password = pysecrets.token_urlsafe(12)
         obs = ObsSimulator(password=obs_password)

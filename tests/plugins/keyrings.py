@@ -23,35 +23,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
 
+from streamdesk.core.secrets import memory_keyring as _memory_keyring
 from tests.plugins.processes import stop_process, wait_until
 
 SECRETS_BUS_NAME = "org.freedesktop.secrets"
 KEYRING_PASSWORD = "streamdesk-test-login"
 
 
-class MemoryKeyring(KeyringBackend):
-    """A keyring that forgets everything when the test ends. ``entries`` is ``{(service, user): value}``."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.entries[(service, username)]
-        except KeyError:
-            raise PasswordDeleteError("no such password") from None
+# The same in-process keyring the demo uses; tests read and seed ``entries`` directly.
+MemoryKeyring = type(_memory_keyring())
 
 
 @pytest.fixture(autouse=True)
