@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEventLoop
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -55,6 +55,9 @@ def dark_palette() -> QPalette:
         (QPalette.ColorRole.Highlight, "#8ab4f8"), (QPalette.ColorRole.HighlightedText, "#202124"),
     ):
         p.setColor(role, QColor(colour))
+    # a real dark theme dims disabled text; without this a disabled button reads as enabled
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f7378"))
     return p
 
 
@@ -150,6 +153,35 @@ def main() -> int:
         wait(lambda: window.cards["live"].summary.isVisible(), "the summary")
         idle()
         shot("summary")
+        window.show_history()
+        window.history.view.table.selectRow(0)
+        shot("history")
+        window.show_stage("live")
+
+        def modal(name: str, open_it: Callable[[], None], prepare: Callable[[object], None]) -> None:
+            """Shoot a modal dialog while its exec() runs, then close it."""
+
+            def grab() -> None:
+                dialog = QApplication.activeModalWidget()
+                if dialog is None:
+                    QTimer.singleShot(50, grab)
+                    return
+                prepare(dialog)
+                shot(name)
+                dialog.reject()
+
+            QTimer.singleShot(0, grab)
+            open_it()
+
+        def settings(dialog: object) -> None:
+            from streamdesk.ui.stages.base import set_secret_text
+
+            set_secret_text(dialog.webhook, "https://discord.com/api/webhooks/1/demo")  # type: ignore[attr-defined]
+            dialog.title_edit.setText("Friday speedrun")  # type: ignore[attr-defined]
+            dialog.link_edit.setText("https://example.com/watch")  # type: ignore[attr-defined]
+
+        modal("settings", window.show_settings, settings)
+        modal("about", window.show_about, lambda _d: None)
     finally:
         window.demo = True
         window.close()

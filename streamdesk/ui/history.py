@@ -7,6 +7,7 @@ Reads only the local database (no network), so it runs on the GUI thread: even a
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -29,6 +30,11 @@ from streamdesk.core.store import Session, Store
 from streamdesk.ui.widgets.charts import LiveCharts
 
 COLUMNS = ("Started", "Ended", "Minutes", "Peak viewers", "Chat messages")
+
+
+def _when(ts: float | None) -> str:
+    """Local time to the minute: one line in the table (the CSV keeps the full ISO time)."""
+    return "" if ts is None else datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
 
 
 class _NumberItem(QTableWidgetItem):
@@ -109,9 +115,9 @@ class HistoryView(QWidget):
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(self._sessions))
         for row, s in enumerate(self._sessions):
-            started = QTableWidgetItem(stats.local_iso(s.started_at).replace("T", " "))
+            started = QTableWidgetItem(_when(s.started_at))
             started.setData(Qt.ItemDataRole.UserRole, s.id)
-            ended_text = "live now" if s.is_open else stats.local_iso(s.ended_at).replace("T", " ")
+            ended_text = "live now" if s.is_open else _when(s.ended_at)
             ended = QTableWidgetItem(ended_text)
             minutes = stats.session_minutes(s, now)
             self.table.setItem(row, 0, started)

@@ -4,12 +4,15 @@ backstage; a timeout turns into a diagnostic that says what to check."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QWidget
 
 from streamdesk.core.flow import Event, State
+from streamdesk.ui import style
 from streamdesk.ui.controller import GoLiveChoice
 from streamdesk.ui.stages.base import StageCard, button, gate, hint_label, row
 
@@ -28,6 +31,18 @@ class GoLiveCard(StageCard):
         super().__init__(controller, parent)
         self.confirm = confirm or (lambda _t, _x: False)
         w = self.widget()
+        # what the streamer checks before pressing the red button, gathered in one place
+        ready = self.panel("Before you go live")
+        self.check_obs = QLabel("○  OBS: no data yet", w)
+        self.check_obs.setObjectName("check_obs")
+        self.check_key = QLabel("", w)
+        self.check_key.setObjectName("check_key")
+        self.check_call = QLabel("", w)
+        self.check_call.setObjectName("check_call")
+        self.check_discord = QLabel("", w)
+        self.check_discord.setObjectName("check_discord")
+        for label in (self.check_obs, self.check_key, self.check_call, self.check_discord):
+            ready.addWidget(label)
         opts = self.panel("While live")
         grid = QGridLayout()
         grid.setHorizontalSpacing(14)
@@ -66,7 +81,58 @@ class GoLiveCard(StageCard):
         self.progress.setTextVisible(False)
         act.addWidget(self.progress_label)
         act.addWidget(self.progress)
+        controller.obs_health.connect(self._on_health)
+        controller.channel_changed.connect(lambda _c: self._show_channel())
+        controller.state_changed.connect(self._on_state)
+        self._show_channel()
         self.refresh()
+
+    # -- the readiness lines ------------------------------------------------------------------
+    def _on_health(self, health: Any) -> None:
+        active = bool(getattr(health, "active", False))
+        kbps = getattr(health, "bitrate_kbps", None) or 0
+        if active and getattr(health, "measuring", False):
+            text, colour = "◐  OBS is streaming; measuring its bitrate…", style.INFO_BLUE
+        elif active and kbps > 0:
+            text, colour = f"●  OBS is sending {kbps:,.0f} kbps to the backstage", style.OK_GREEN
+        elif active:
+            text, colour = "◐  OBS is streaming but no bytes are leaving it yet", style.WARN_AMBER
+        else:
+            text, colour = "○  OBS is not streaming: start it in the Connect OBS step", style.WARN_AMBER
+        self.check_obs.setText(text)
+        self.check_obs.setStyleSheet(f"color: {colour}; font-weight: 600;")
+
+    def _show_channel(self) -> None:
+        channel = self.controller.channel
+        self.check_call.setText(f"Call: {getattr(channel, 'call_cid', '') or '–'}")
+        expires = getattr(channel, "key_expires_at", None)
+        if expires is None:
+            self.check_key.setText("Stream key: does not expire")
+            return
+        left = expires - time.time()
+        when = datetime.fromtimestamp(expires).strftime("%Y-%m-%d %H:%M")
+        if left <= 0:
+            self.check_key.setText(f"⚠ Stream key expired at {when}: rotate it in the Provision step")
+        else:
+            span = f"{left / 3600:.0f} h" if left >= 7200 else f"{left / 60:.0f} min"
+            self.check_key.setText(f"Stream key valid until {when} (in {span})")
+
+    def _on_state(self, _old: str, new: str) -> None:
+        if State(new) is not State.READY:
+            return
+        self._show_channel()
+        ctx = self.controller.ctx
+
+        def op() -> bool:
+            from streamdesk.core.secrets import SecretKind
+
+            return bool(ctx.secrets.get(SecretKind.DISCORD_WEBHOOK, ""))
+
+        def done(on: Any) -> None:
+            self.check_discord.setText("Discord: a go-live message will be posted" if on else
+                                       "Discord notifications are off (Settings to turn them on)")
+
+        self.controller.tasks.run(op, done, what="check the Discord webhook")
 
     def choice(self) -> GoLiveChoice:
         return GoLiveChoice(

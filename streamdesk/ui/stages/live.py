@@ -236,7 +236,10 @@ class LiveCard(StageCard):
         self.summary_shown = True
         self.title_label.setText("Stream ended")
         self.subtitle_label.setText("Viewers no longer see the stream. Here is how the show went.")
-        minutes = getattr(session, "total_minutes", None)
+        started, ended = getattr(session, "started_at", None), getattr(session, "ended_at", None)
+        # the same duration as the clock above (the row's total_minutes rounds up a started minute)
+        minutes = round((ended - started) / 60) if None not in (started, ended) else getattr(
+            session, "total_minutes", None)
         self.summary.setText(
             f"On air {minutes if minutes is not None else '–'} min · "
             f"peak {getattr(session, 'peak_viewers', 0):,} viewers · "
@@ -248,7 +251,6 @@ class LiveCard(StageCard):
         # the live-only numbers say they are over; the totals stay
         self.viewers.set("—", "viewers (ended)")
         self.chat_rate.set("—", "chat / min (ended)")
-        started, ended = getattr(session, "started_at", None), getattr(session, "ended_at", None)
         on_air = self.duration.value.text() if None in (started, ended) else clock_text(ended - started)
         self.duration.set(on_air, "on air in total")
         if self.charts is not None:

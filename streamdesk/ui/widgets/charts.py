@@ -240,10 +240,16 @@ class LiveCharts(QWidget):
             self.bitrate_curve.setData(self.bitrate.x, self.bitrate.y, connect="finite")
         self.chat_bars.setOpts(x=self.chat.x + MINUTE / 2, height=self.chat.y, width=MINUTE * 0.8)
         start = -math.inf
-        if self._window_s is not None and len(self.viewers):
+        if len(self.viewers):
             last = float(self.viewers.x[-1])
-            start = last - self._window_s
-            self.viewers_plot.setXRange(start, last, padding=0.02)
+            # whole chat bars in view: the first minute's and the one in progress
+            end = max(last, float(self.chat.x[-1]) + MINUTE) if len(self.chat) else last
+            if self._window_s is not None:
+                start = last - self._window_s
+                self.viewers_plot.setXRange(start, end, padding=0.02)
+            else:
+                first = min(float(self.viewers.x[0]), float(self.chat.x[0])) if len(self.chat) else None
+                self.viewers_plot.setXRange(first or float(self.viewers.x[0]), end, padding=0.02)
         self._fit_y(self.viewers_plot, self.viewers, start, Y_FLOOR["viewers"])
         self._fit_y(self.chat_plot, self.chat, start - MINUTE, Y_FLOOR["chat"])
         if self._bitrate_on:
