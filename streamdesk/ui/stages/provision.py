@@ -72,6 +72,8 @@ class ProvisionCard(StageCard):
         self.advanced = QWidget(w)
         adv = QFormLayout(self.advanced)
         adv.setContentsMargins(0, 4, 0, 0)
+        # short values (seconds, hours, a date): full-width boxes would only stretch the eye's path
+        adv.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.call_type = QLabel("livestream (backstage on; hosts may join backstage)", self.advanced)
         self.join_ahead = QSpinBox(self.advanced)
         self.join_ahead.setRange(0, 3600)
@@ -87,9 +89,9 @@ class ProvisionCard(StageCard):
         self.use_starts_at.toggled.connect(self.starts_at.setEnabled)
         self.show_length = QDoubleSpinBox(self.advanced)
         self.show_length.setObjectName("show_length")
-        self.show_length.setRange(0.25, 48)
+        self.show_length.setRange(0.5, 48)
         self.show_length.setSingleStep(0.5)
-        self.show_length.setDecimals(2)
+        self.show_length.setDecimals(1)
         self.show_length.setValue(3)
         self.show_length.setSuffix(" h")
         self.show_length.setToolTip("How long the show runs, from the scheduled start (or from now): "
