@@ -73,7 +73,14 @@ def apply(app: QApplication) -> None:
 
 
 def repolish(widget: QWidget) -> None:
-    """Re-apply the stylesheet after a dynamic property changed."""
+    """Re-apply the stylesheet after a dynamic property changed.
+
+    A widget not polished yet (not shown so far) picks its properties up when it is: nothing to
+    do, and ``style()`` before the first paint costs ~15 ms (PySide6 builds QStyle's enums)."""
+    from PySide6.QtCore import Qt
+
+    if not widget.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+        return
     style = widget.style()
     style.unpolish(widget)
     style.polish(widget)
