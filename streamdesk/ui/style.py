@@ -23,6 +23,14 @@ def is_dark(palette: QPalette | None = None) -> bool:
     return palette.color(QPalette.ColorRole.Window).lightness() < 128
 
 
+def text_colour(colour: str) -> str:
+    """A meaning colour (green/amber/blue) readable as *text* on the window: on a dark window the
+    saturated light-theme shade is too dim (green #1e8e3e on #202124 is ~3.7:1), so lift it."""
+    if not is_dark():
+        return colour
+    return QColor(colour).lighter(160).name()
+
+
 def tint(colour: str, alpha: int) -> str:
     c = QColor(colour)
     return f"rgba({c.red()}, {c.green()}, {c.blue()}, {alpha})"

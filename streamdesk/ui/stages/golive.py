@@ -100,7 +100,7 @@ class GoLiveCard(StageCard):
         else:
             text, colour = "○  OBS is not streaming: start it in the Connect OBS step", style.WARN_AMBER
         self.check_obs.setText(text)
-        self.check_obs.setStyleSheet(f"color: {colour}; font-weight: 600;")
+        self.check_obs.setStyleSheet(f"color: {style.text_colour(colour)}; font-weight: 600;")
 
     def _show_channel(self) -> None:
         channel = self.controller.channel

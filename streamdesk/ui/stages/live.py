@@ -127,7 +127,9 @@ class LiveCard(StageCard):
     # -- live numbers ---------------------------------------------------------------------------
     def _on_session_started(self, session: Any) -> None:
         self.title_label.setText(self.title)
-        self.subtitle_label.setText(self.subtitle)
+        every = self.controller.live_interval_s()  # the streamer's setting (the timer follows it)
+        self.subtitle_label.setText(f"Your call is on air. Viewers and chat refresh every {every:g} s "
+                                    "(Settings to change).")
         self.summary_shown = False
         self.summary_box.parentWidget().hide()
         self.end_panel.show()

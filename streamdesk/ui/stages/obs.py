@@ -188,13 +188,13 @@ class ObsCard(StageCard):
         kbps = getattr(health, "bitrate_kbps", None) or 0
         if active and getattr(health, "measuring", False):
             self.receiving.setText("◐  OBS is streaming, measuring the bitrate…")
-            self.receiving.setStyleSheet(f"color: {style.INFO_BLUE}; font-weight: 600;")
+            self.receiving.setStyleSheet(f"color: {style.text_colour(style.INFO_BLUE)}; font-weight: 600;")
         elif active and kbps > 0:
             self.receiving.setText(f"●  Sending {kbps:,.0f} kbps")
-            self.receiving.setStyleSheet(f"color: {style.OK_GREEN}; font-weight: 600;")
+            self.receiving.setStyleSheet(f"color: {style.text_colour(style.OK_GREEN)}; font-weight: 600;")
         elif active:
             self.receiving.setText("◐  OBS is streaming, waiting for bytes…")
-            self.receiving.setStyleSheet(f"color: {style.WARN_AMBER}; font-weight: 600;")
+            self.receiving.setStyleSheet(f"color: {style.text_colour(style.WARN_AMBER)}; font-weight: 600;")
         else:
             self.receiving.setText("○  Not streaming")
             self.receiving.setStyleSheet("")
