@@ -36,11 +36,6 @@ def _show(n: int, seed: int = 4, gap_every: int = 37) -> list[Sample]:
                    None if i < 10 else 4000 + rng.random() * 1000) for i in range(n)]
 
 
-def _original(curve: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
-    x, y = curve.getOriginalDataset()
-    return (np.empty(0), np.empty(0)) if x is None else (np.asarray(x), np.asarray(y))
-
-
 def test_growable_series_doubles_and_keeps_values() -> None:
     s = GrowableSeries(capacity=16)
     for i in range(1000):
@@ -57,9 +52,9 @@ def test_append_redraws_on_the_timer_not_per_sample(qtbot, charts: LiveCharts) -
     for i in range(5):
         charts.append(T0 + i, 10 + i, 1)
     assert charts.is_dirty
-    assert len(_original(charts.viewers_curve)[0]) == 0  # nothing drawn yet
+    assert len(charts.drawn("viewers")[0]) == 0  # nothing drawn yet
     qtbot.waitUntil(lambda: not charts.is_dirty, timeout=2000)
-    x, y = _original(charts.viewers_curve)
+    x, y = charts.drawn("viewers")
     assert list(x) == [T0 + i for i in range(5)] and list(y) == [10, 11, 12, 13, 14]
 
 
@@ -68,9 +63,10 @@ def test_gaps_break_the_line_instead_of_dropping_to_zero(charts: LiveCharts) -> 
     charts.append(T0 + 3, None, 0)
     charts.append(T0 + 6, 7, 0)
     charts.flush()
-    _, y = _original(charts.viewers_curve)
+    _, y = charts.drawn("viewers")
     assert y[0] == 5 and math.isnan(y[1]) and y[2] == 7
-    assert charts.viewers_curve.opts["connect"] == "finite"
+    for line in (charts.viewers_line, charts.bitrate_line):
+        assert line.settled.opts["connect"] == line.tail.opts["connect"] == "finite"
 
 
 def test_chat_bars_are_the_per_minute_buckets(charts: LiveCharts) -> None:
@@ -81,8 +77,9 @@ def test_chat_bars_are_the_per_minute_buckets(charts: LiveCharts) -> None:
     buckets = stats.chat_buckets(samples)
     assert list(charts.chat.x) == [m for m, _ in buckets]
     assert list(charts.chat.y) == [n for _, n in buckets]
-    heights = charts.chat_bars.opts["height"]
+    centres, heights = charts.drawn("chat")
     assert list(heights) == [n for _, n in buckets]
+    assert list(centres) == [m + stats.MINUTE / 2 for m, _ in buckets]
 
 
 def test_load_equals_appending_the_same_samples(qtbot) -> None:
@@ -98,7 +95,7 @@ def test_load_equals_appending_the_same_samples(qtbot) -> None:
         np.testing.assert_array_equal(a.x, b.x)
         np.testing.assert_array_equal(a.y, b.y)  # NaN == NaN here
     loaded.clear()
-    assert len(loaded.viewers) == 0 and len(_original(loaded.viewers_curve)[0]) == 0
+    assert len(loaded.viewers) == 0 and len(loaded.drawn("viewers")[0]) == 0
 
 
 def test_bitrate_chart_appears_once_obs_reports_a_bitrate(charts: LiveCharts) -> None:
@@ -137,8 +134,11 @@ def test_follows_the_palette(charts: LiveCharts) -> None:
 
 
 def test_pens_are_one_pixel(charts: LiveCharts) -> None:
-    assert charts.viewers_curve.opts["pen"].width() == 1 and charts.bitrate_curve.opts["pen"].width() == 1
-    assert charts.viewers_curve.opts["autoDownsample"] and charts.viewers_curve.opts["clipToView"]
+    for line in (charts.viewers_line, charts.bitrate_line):
+        for curve in (line.settled, line.tail):
+            assert curve.opts["pen"].width() == 1
+            assert curve.opts["autoDownsample"] and curve.opts["clipToView"]
+            assert curve.opts["downsampleMethod"] == "peak"  # keeps spikes a mean would flatten
 
 
 def test_qt_bindings_keep_none_alive_through_a_long_show(qtbot, charts: LiveCharts) -> None:
@@ -154,3 +154,57 @@ def test_qt_bindings_keep_none_alive_through_a_long_show(qtbot, charts: LiveChar
         charts.flush()
         charts.repaint()
     assert sys.getrefcount(None) - before > -300  # 6.12.0 loses ~300 per iteration
+
+
+def test_a_long_show_draws_every_sample_across_the_cached_part_and_the_tail(charts: LiveCharts) -> None:
+    """A line is two curves (settled + newest samples); together they must hold every sample once,
+    gaps included, after a load, after many single appends and after loading something shorter."""
+    samples = _show(2000)
+    charts.load(samples[:1500])
+    for i, s in enumerate(samples[1500:]):
+        charts.append(s.t, s.viewers, s.chat, s.bitrate_kbps)
+        if i % 7 == 0:  # the timer does not flush after every poll
+            charts.flush()
+    charts.flush()
+    for name, series in (("viewers", charts.viewers), ("bitrate", charts.bitrate)):
+        x, y = charts.drawn(name)
+        np.testing.assert_array_equal(x, series.x)
+        np.testing.assert_array_equal(y, series.y)
+    assert len(charts.viewers_line.settled.getOriginalDataset()[0]) > 1500  # the tail was folded in
+    charts.load(samples[:400])
+    np.testing.assert_array_equal(charts.drawn("viewers")[1], [np.nan if s.viewers is None else s.viewers
+                                                               for s in samples[:400]])
+    assert list(charts.drawn("chat")[1]) == [n for _, n in stats.chat_buckets(samples[:400])]
+
+
+@pytest.mark.parametrize("window", [600.0, None], ids=["follow", "whole"])
+def test_a_poll_redraws_only_the_newest_samples_and_the_minute_in_progress(qtbot, charts: LiveCharts,
+                                                                           window: float | None) -> None:
+    """What keeps a 12-hour show cheap per poll (bench/charts.py measures it): within a minute a poll
+    touches neither the cached part of the lines, nor the closed minutes' bars, nor the ranges."""
+    charts.load(_show(1200))  # an hour at 3 s, ending at T0 + 3597
+    charts.set_window(window)
+    charts.append(T0 + 3600, 1, 1, 4500.0)  # a new minute
+    charts.flush()
+    vb = charts.viewers_plot.getPlotItem().vb
+    x_range = vb.viewRange()[0]
+    closed_heights = charts.chat_bars.closed.opts["height"]
+    with (qtbot.assertNotEmitted(charts.viewers_line.settled.sigPlotChanged, wait=0),
+          qtbot.assertNotEmitted(vb.sigXRangeChanged, wait=0),
+          qtbot.assertNotEmitted(vb.sigYRangeChanged, wait=0)):
+        for t in range(3601, 3660):
+            charts.append(T0 + t, 1, 1, 4500.0)
+            charts.flush()
+            charts.repaint()
+    assert charts.drawn("viewers")[0][-1] == T0 + 3659
+    assert charts.drawn("chat")[1][-1] == 60  # the bar in progress grew
+    assert charts.chat_bars.closed.opts["height"] is closed_heights
+    assert vb.viewRange()[0] == x_range
+    if window is not None:
+        # the view steps a whole minute at a time: the last ten whole minutes and the one in progress
+        pad = (11 * 60) * 0.02
+        assert x_range == [T0 + 3600 - 600 - pad, T0 + 3660 + pad]
+        with qtbot.waitSignal(vb.sigXRangeChanged, timeout=1000):
+            charts.append(T0 + 3660, 1, 1, 4500.0)
+            charts.flush()
+        assert vb.viewRange()[0] == [T0 + 3660 - 600 - pad, T0 + 3720 + pad]

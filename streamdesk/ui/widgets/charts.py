@@ -24,7 +24,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from streamdesk.core.stats import MINUTE, fmt_duration, minute_start
 from streamdesk.core.store import Sample
@@ -36,6 +36,10 @@ Y_FLOOR = {"viewers": 5.0, "chat": 5.0, "bitrate": 500.0}
 VIEWERS_COLOUR = INFO_BLUE
 CHAT_COLOUR = WARN_AMBER
 BITRATE_COLOUR = OK_GREEN
+BAR_WIDTH = MINUTE * 0.8
+# Newest samples a line redraws per tick before they are folded into its cached part (5 min at 1 Hz):
+# small enough to cost nothing, large enough that the fold (a full re-downsample) is rare.
+TAIL = 300
 
 
 class GrowableSeries:
@@ -46,6 +50,8 @@ class GrowableSeries:
         self._x = np.empty(max(16, capacity), dtype=np.float64)
         self._y = np.empty_like(self._x)
         self.n = 0
+        self.peak = -math.inf  # the highest finite y so far: a y axis fit without scanning 12 hours
+        self.generation = 0  # bumped by clear(), so a drawing of the old data is not mistaken for current
 
     def __len__(self) -> int:
         return self.n
@@ -76,18 +82,27 @@ class GrowableSeries:
         self._x[self.n] = x
         self._y[self.n] = y
         self.n += 1
+        if y > self.peak:  # False for NaN
+            self.peak = y
 
     def extend(self, xs: np.ndarray, ys: np.ndarray) -> None:
         self._reserve(len(xs))
         self._x[self.n : self.n + len(xs)] = xs
         self._y[self.n : self.n + len(ys)] = ys
         self.n += len(xs)
+        finite = ys[np.isfinite(ys)]
+        if len(finite):
+            self.peak = max(self.peak, float(finite.max()))
 
     def add_to_last(self, dy: float) -> None:
         self._y[self.n - 1] += dy
+        if self._y[self.n - 1] > self.peak:
+            self.peak = float(self._y[self.n - 1])
 
     def clear(self) -> None:
         self.n = 0
+        self.peak = -math.inf
+        self.generation += 1
 
     def nearest(self, x: float) -> int | None:
         """Index of the sample closest to ``x`` (the series is sorted by x), or None if empty."""
@@ -106,6 +121,96 @@ def _pen(colour: str) -> object:
     return pg.mkPen(colour, width=1)  # 1 px: see the module docstring
 
 
+class SplitLine:
+    """One line drawn as two curves, so a tick redraws only what changed.
+
+    ``settled`` holds the samples up to a fold point; it keeps a device-pixel cache (Qt redraws it
+    only when the view moves, about once a minute, or when the tail is folded in every ``TAIL``
+    samples). ``tail`` holds the newest samples from the fold point's last one on (so the line has
+    no seam) and is the only curve ``setData`` touches per tick."""
+
+    def __init__(self, plot: pg.PlotWidget, colour: str) -> None:
+        self.settled = plot.plot(pen=_pen(colour), connect="finite")
+        self.tail = plot.plot(pen=_pen(colour), connect="finite")
+        for curve in (self.settled, self.tail):
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+        self.settled.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self._fold = 0  # settled = samples [0, fold), tail = [fold - 1, n)
+        self._drawn: tuple[int, int] = (-1, -1)  # (generation, n) of the series last drawn
+
+    def show(self, series: GrowableSeries) -> None:
+        n = len(series)
+        if self._drawn == (series.generation, n):
+            return
+        if series.generation != self._drawn[0] or n < self._fold or n - self._fold > TAIL:
+            # fold everything so far into the settled curve (copies: the buffers are reused after clear)
+            self._fold = n if n > TAIL else 0
+            fold = self._fold
+            self.settled.setData(series.x[:fold].copy(), series.y[:fold].copy(), connect="finite")
+        start = max(self._fold - 1, 0)
+        self.tail.setData(series.x[start:], series.y[start:], connect="finite")
+        self._drawn = (series.generation, n)
+
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        """The samples the two curves hold, joined (what is drawn, before clipping/downsampling)."""
+        parts = [_original(self.settled), _original(self.tail)]
+        if len(parts[0][0]) and len(parts[1][0]):
+            parts[1] = (parts[1][0][1:], parts[1][1][1:])  # the tail's first sample is the settled's last
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    @property
+    def opts(self) -> dict:
+        return self.tail.opts
+
+
+class SplitBars:
+    """Chat bars as two items: the closed minutes (a device-pixel cache; rebuilt once a minute) and
+    the minute in progress, the only bar that changes per poll. One ``BarGraphItem`` for all 720
+    bars of a 12-hour show re-laid out and painted every rect on every tick."""
+
+    def __init__(self, plot: pg.PlotWidget, colour: str) -> None:
+        self.closed = self._bars(colour)
+        self.current = self._bars(colour)
+        self.closed.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        for item in (self.closed, self.current):
+            plot.addItem(item)
+        self._closed_drawn: tuple[int, int] = (-1, -1)  # (generation, closed bars)
+        self._current_drawn: tuple[float, float] | None = None  # (minute, messages)
+
+    @staticmethod
+    def _bars(colour: str) -> pg.BarGraphItem:
+        return pg.BarGraphItem(x=np.empty(0), height=np.empty(0), width=BAR_WIDTH, brush=colour,
+                               pen=_pen(colour))
+
+    def show(self, chat: GrowableSeries) -> None:
+        n = len(chat)
+        closed = max(n - 1, 0)
+        if self._closed_drawn != (chat.generation, closed):
+            self.closed.setOpts(x=chat.x[:closed] + MINUTE / 2, height=chat.y[:closed].copy(),
+                                width=BAR_WIDTH)
+            self._closed_drawn = (chat.generation, closed)
+        current = (float(chat.x[-1]), float(chat.y[-1])) if n else None
+        if current != self._current_drawn:
+            if current is None:
+                self.current.setOpts(x=np.empty(0), height=np.empty(0), width=BAR_WIDTH)
+            else:
+                self.current.setOpts(x=np.array([current[0] + MINUTE / 2]), height=np.array([current[1]]),
+                                     width=BAR_WIDTH)
+            self._current_drawn = current
+
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        """Bar centres and heights as drawn, closed minutes then the one in progress."""
+        items = (self.closed, self.current)
+        return (np.concatenate([np.asarray(i.opts["x"], dtype=float) for i in items]),
+                np.concatenate([np.asarray(i.opts["height"], dtype=float) for i in items]))
+
+
+def _original(curve: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
+    x, y = curve.getOriginalDataset()
+    return (np.empty(0), np.empty(0)) if x is None else (np.asarray(x), np.asarray(y))
+
+
 class LiveCharts(QWidget):
     """Viewers, chat/min and (optionally) bitrate, stacked with a shared, linked time axis.
 
@@ -121,6 +226,7 @@ class LiveCharts(QWidget):
         self._show_bitrate = show_bitrate
         self._dirty = False
         self._window_s: float | None = None
+        self._y_top: dict[int, float] = {}  # id(plot) -> the top last set, so an unchanged axis is left alone
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -130,14 +236,9 @@ class LiveCharts(QWidget):
         self.bitrate_plot = self._plot("kbps")  # "Bitrate (kbps)" does not fit the short chart's height
         for p in (self.chat_plot, self.bitrate_plot):
             p.setXLink(self.viewers_plot)
-        self.viewers_curve = self.viewers_plot.plot(pen=_pen(VIEWERS_COLOUR), connect="finite")
-        self.bitrate_curve = self.bitrate_plot.plot(pen=_pen(BITRATE_COLOUR), connect="finite")
-        for curve in (self.viewers_curve, self.bitrate_curve):
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
-        self.chat_bars = pg.BarGraphItem(x=[], height=[], width=MINUTE * 0.8, brush=CHAT_COLOUR,
-                                         pen=_pen(CHAT_COLOUR))
-        self.chat_plot.addItem(self.chat_bars)
+        self.viewers_line = SplitLine(self.viewers_plot, VIEWERS_COLOUR)
+        self.bitrate_line = SplitLine(self.bitrate_plot, BITRATE_COLOUR)
+        self.chat_bars = SplitBars(self.chat_plot, CHAT_COLOUR)
         self.readout = QLabel(" ", self)
         self.readout.setObjectName("ChartReadout")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -229,38 +330,65 @@ class LiveCharts(QWidget):
             self.viewers_plot.enableAutoRange(axis="x")
         self._dirty = True
 
+    def drawn(self, chart: str) -> tuple[np.ndarray, np.ndarray]:
+        """What the ``"viewers"``, ``"chat"`` or ``"bitrate"`` chart's items hold: (x, y), bars as
+        (centre, height). For tests and diagnostics: it reads the plot items, not the buffers."""
+        items = {"viewers": self.viewers_line, "chat": self.chat_bars, "bitrate": self.bitrate_line}
+        return items[chart].data()
+
     # -- drawing ------------------------------------------------------------------------------------
     def flush(self) -> None:
-        """Redraw now if anything changed (the timer calls this; tests and the bench may too)."""
+        """Redraw now if anything changed (the timer calls this; tests and the bench may too).
+
+        Only what changed is touched: the newest samples, the bar of the minute in progress, and
+        the ranges when they differ from what is shown. In follow mode the view steps a whole
+        minute at a time (the left edge on a minute boundary, the right one at the end of the
+        minute in progress), so the axes, ticks and cached curves are redrawn once a minute rather
+        than on every poll."""
         if not self._dirty:
             return
         self._dirty = False
-        self.viewers_curve.setData(self.viewers.x, self.viewers.y, connect="finite")
+        self.viewers_line.show(self.viewers)
         if self._bitrate_on:
-            self.bitrate_curve.setData(self.bitrate.x, self.bitrate.y, connect="finite")
-        self.chat_bars.setOpts(x=self.chat.x + MINUTE / 2, height=self.chat.y, width=MINUTE * 0.8)
+            self.bitrate_line.show(self.bitrate)
+        self.chat_bars.show(self.chat)
         start = -math.inf
         if len(self.viewers):
             last = float(self.viewers.x[-1])
             # whole chat bars in view: the first minute's and the one in progress
             end = max(last, float(self.chat.x[-1]) + MINUTE) if len(self.chat) else last
             if self._window_s is not None:
-                start = last - self._window_s
-                self.viewers_plot.setXRange(start, end, padding=0.02)
+                start = minute_start(last - self._window_s)
+                self._set_x(start, end)
             else:
                 first = min(float(self.viewers.x[0]), float(self.chat.x[0])) if len(self.chat) else None
-                self.viewers_plot.setXRange(first or float(self.viewers.x[0]), end, padding=0.02)
+                self._set_x(first or float(self.viewers.x[0]), end)
         self._fit_y(self.viewers_plot, self.viewers, start, Y_FLOOR["viewers"])
         self._fit_y(self.chat_plot, self.chat, start - MINUTE, Y_FLOOR["chat"])
         if self._bitrate_on:
             self._fit_y(self.bitrate_plot, self.bitrate, start, Y_FLOOR["bitrate"])
 
-    @staticmethod
-    def _fit_y(plot: pg.PlotWidget, series: GrowableSeries, start: float, floor: float) -> None:
+    def _set_x(self, start: float, end: float) -> None:
+        """Show ``start``..``end`` plus 2 % each side, unless that is already what is shown (a new
+        range re-lays out the date axis and drops every cached curve: the most expensive redraw)."""
+        pad = (end - start) * 0.02
+        target = [start - pad, end + pad]
+        vb = self.viewers_plot.getPlotItem().vb
+        if vb.viewRange()[0] != target or vb.autoRangeEnabled()[0]:
+            vb.setXRange(*target, padding=0)
+
+    def _fit_y(self, plot: pg.PlotWidget, series: GrowableSeries, start: float, floor: float) -> None:
         """0 to a little above the highest value shown (from ``start`` on), never below ``floor``."""
-        ys = series.y[int(np.searchsorted(series.x, start)):] if start > -math.inf else series.y
-        finite = ys[np.isfinite(ys)]
-        top = max(floor, float(finite.max()) * 1.12 if len(finite) else 0.0)
+        if start > -math.inf:
+            ys = series.y[int(np.searchsorted(series.x, start)):]  # a window: at most a few hundred
+            finite = ys[np.isfinite(ys)]
+            peak = float(finite.max()) if len(finite) else -math.inf
+        else:
+            peak = series.peak  # the whole session: kept up to date by the series, no scan per tick
+        top = max(floor, peak * 1.12)
+        if self._y_top.get(id(plot)) == top:
+            return
+        self._y_top[id(plot)] = top
         # a sliver below 0 so the "0" tick label is not cut in half by the plot's edge; too little
         # for a negative tick to appear
         plot.setYRange(-top * 0.04, top, padding=0)
