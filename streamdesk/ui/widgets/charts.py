@@ -359,20 +359,21 @@ class LiveCharts(QWidget):
             end = max(last, float(self.chat.x[-1]) + MINUTE) if len(self.chat) else last
             if self._window_s is not None:
                 start = minute_start(last - self._window_s)
-                self._set_x(start, end)
+                # no margin on the left: it would show a sliver of the bar before ``start``
+                self._set_x(start, end, left_margin=False)
             else:
                 first = min(float(self.viewers.x[0]), float(self.chat.x[0])) if len(self.chat) else None
                 self._set_x(first or float(self.viewers.x[0]), end)
         self._fit_y(self.viewers_plot, self.viewers, start, Y_FLOOR["viewers"])
-        self._fit_y(self.chat_plot, self.chat, start - MINUTE, Y_FLOOR["chat"])
+        self._fit_y(self.chat_plot, self.chat, start, Y_FLOOR["chat"])
         if self._bitrate_on:
             self._fit_y(self.bitrate_plot, self.bitrate, start, Y_FLOOR["bitrate"])
 
-    def _set_x(self, start: float, end: float) -> None:
+    def _set_x(self, start: float, end: float, *, left_margin: bool = True) -> None:
         """Show ``start``..``end`` plus 2 % each side, unless that is already what is shown (a new
         range re-lays out the date axis and drops every cached curve: the most expensive redraw)."""
         pad = (end - start) * 0.02
-        target = [start - pad, end + pad]
+        target = [start - pad if left_margin else start, end + pad]
         vb = self.viewers_plot.getPlotItem().vb
         if vb.viewRange()[0] != target or vb.autoRangeEnabled()[0]:
             vb.setXRange(*target, padding=0)
