@@ -57,7 +57,7 @@ class StageCards(Mapping[str, "StageCard"]):
     """The stage cards by name, each built the first time it is asked for.
 
     Start-up (bench/startup.py) only pays for the card on screen: the window builds the others on
-    the event-loop turn after it is shown, or at once when the controller starts (cards must exist
+    the event-loop turn after its first paint, or at once when the controller starts (cards must exist
     before the controller reports anything to them). Iterating gives the names in ``STAGES``
     order; ``values()`` builds every card."""
 
