@@ -209,3 +209,25 @@ def test_a_poll_redraws_only_the_newest_samples_and_the_minute_in_progress(qtbot
             charts.append(T0 + 3660, 1, 1, 4500.0)
             charts.flush()
         assert vb.viewRange()[0] == [T0 + 3660 - 600, T0 + 3720 + pad]
+
+
+def test_cached_parts_look_exactly_like_drawing_everything(qtbot) -> None:
+    """The settled curves and closed bars are cached as device pixmaps; the picture must be the same
+    pixels as with no cache (a blurred or shifted cache would pass every data test)."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    def grab(cached: bool) -> object:
+        w = LiveCharts(redraw_ms=1_000_000)
+        qtbot.addWidget(w)
+        w.resize(800, 500)
+        w.show()
+        w.load(_show(1500))  # more than the live tail: most of each line is in the settled part
+        for i in range(20):
+            w.append(T0 + 4500 + 3 * i, 40, 1, 4500.0)
+        if not cached:
+            for item in (w.viewers_line.settled.curve, w.bitrate_line.settled.curve, w.chat_bars.closed):
+                item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        w.flush()
+        return w.grab().toImage()
+
+    assert grab(cached=True) == grab(cached=False)

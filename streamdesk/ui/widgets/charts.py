@@ -1,12 +1,17 @@
 """Live charts: viewers (line), chat messages per minute (bars), OBS bitrate (optional line).
 
-Built for a 12-hour show at 1 sample/s without slowing down (measured costs in the shared
-qt-stack notes; ``bench/charts.py`` checks ours):
+Built for a 12-hour show at 1 sample/s without slowing down (``bench/charts.py`` measures a poll
+with 12 hours on the charts against one with 1 minute):
 - samples go into preallocated numpy buffers that double when full (no Python lists, no
   re-allocation per sample);
 - ``append`` only marks the charts dirty; a QTimer redraws at most every ``redraw_ms``;
-- ``setDownsampling(auto=True)`` + ``setClipToView(True)`` so a long series draws only about as
-  many points as there are pixels; 1 px pens (wider pens cost 5-80x more to paint);
+- a redraw touches only what changed: each line is a settled curve, cached as a device pixmap,
+  plus a short tail of the newest samples (``SplitLine``); the chat bars are the closed minutes,
+  cached, plus the minute in progress (``SplitBars``); ranges are set only when they differ, and
+  the follow view steps a minute at a time, so axes and caches are redrawn once a minute;
+- ``setDownsampling(auto=True, method="peak")`` + ``setClipToView(True)`` so a long series draws
+  only about as many points as there are pixels, spikes kept; 1 px pens (wider pens cost 5-80x
+  more to paint);
 - chat is kept as per-minute buckets (720 bars for 12 hours), not per sample.
 
 Gaps (a failed poll, viewers ``None``) are NaN and break the line rather than drawing a drop
@@ -121,6 +126,11 @@ def _pen(colour: str) -> object:
     return pg.mkPen(colour, width=1)  # 1 px: see the module docstring
 
 
+def _original(curve: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
+    x, y = curve.getOriginalDataset()
+    return (np.empty(0), np.empty(0)) if x is None else (np.asarray(x), np.asarray(y))
+
+
 class SplitLine:
     """One line drawn as two curves, so a tick redraws only what changed.
 
@@ -158,10 +168,6 @@ class SplitLine:
         if len(parts[0][0]) and len(parts[1][0]):
             parts[1] = (parts[1][0][1:], parts[1][1][1:])  # the tail's first sample is the settled's last
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-
-    @property
-    def opts(self) -> dict:
-        return self.tail.opts
 
 
 class SplitBars:
@@ -206,11 +212,6 @@ class SplitBars:
                 np.concatenate([np.asarray(i.opts["height"], dtype=float) for i in items]))
 
 
-def _original(curve: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
-    x, y = curve.getOriginalDataset()
-    return (np.empty(0), np.empty(0)) if x is None else (np.asarray(x), np.asarray(y))
-
-
 class LiveCharts(QWidget):
     """Viewers, chat/min and (optionally) bitrate, stacked with a shared, linked time axis.
 
@@ -226,7 +227,7 @@ class LiveCharts(QWidget):
         self._show_bitrate = show_bitrate
         self._dirty = False
         self._window_s: float | None = None
-        self._y_top: dict[int, float] = {}  # id(plot) -> the top last set, so an unchanged axis is left alone
+        self._y_top: dict[pg.PlotWidget, float] = {}  # the top last set: an unchanged axis is left alone
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -387,9 +388,9 @@ class LiveCharts(QWidget):
         else:
             peak = series.peak  # the whole session: kept up to date by the series, no scan per tick
         top = max(floor, peak * 1.12)
-        if self._y_top.get(id(plot)) == top:
+        if self._y_top.get(plot) == top:
             return
-        self._y_top[id(plot)] = top
+        self._y_top[plot] = top
         # a sliver below 0 so the "0" tick label is not cut in half by the plot's edge; too little
         # for a negative tick to appear
         plot.setYRange(-top * 0.04, top, padding=0)
