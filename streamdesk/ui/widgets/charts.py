@@ -172,8 +172,8 @@ class SplitLine:
 
 class SplitBars:
     """Chat bars as two items: the closed minutes (a device-pixel cache; rebuilt once a minute) and
-    the minute in progress, the only bar that changes per poll. One ``BarGraphItem`` for all 720
-    bars of a 12-hour show re-laid out and painted every rect on every tick."""
+    the minute in progress, the only bar that changes per poll. (A single ``BarGraphItem`` for all
+    720 bars of a 12-hour show was rebuilt and painted rect by rect on every poll.)"""
 
     def __init__(self, plot: pg.PlotWidget, colour: str) -> None:
         self.closed = self._bars(colour)
