@@ -1,7 +1,11 @@
 """Start-up: process start → main window painted, for streamdesk and for a bare PySide6
 QMainWindow measured in the same run (same machine, same moment), and their ratio.
 
-    .venv/bin/python bench/startup.py [--runs N]
+    .venv/bin/python bench/startup.py [--runs N] [--instructions]
+
+``--instructions`` counts instead the CPU instructions each process executes up to its first
+paint, under ``valgrind --tool=callgrind`` (one run each, ~15 s each): the same on a loaded machine
+as on an idle one, so it is the number to compare two versions of the code with.
 
 Each run is a fresh process (offscreen Qt, a fresh XDG_DATA_HOME: the app finds its data
 directory through platformdirs, as it does for a streamer, not through STREAMDESK_HOME). The time
@@ -28,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -57,7 +62,50 @@ app.exec()
 """
 
 
+# run a command, ending the process (os._exit) the moment it prints ``marker``: with --instructions
+# nothing after the first paint may count
+UNTIL = r"""
+import os, runpy, sys
+marker, real = sys.argv[1], sys.stdout
+
+
+class Until:
+    def write(self, text):
+        real.write(text)
+        if marker in text:
+            real.flush()
+            os._exit(0)
+        return len(text)
+
+    def flush(self):
+        real.flush()
+
+
+sys.stdout = Until()
+if sys.argv[2] == "-m":
+    sys.argv = [sys.argv[3], *sys.argv[4:]]
+    runpy.run_module(sys.argv[0], run_name="__main__")
+else:
+    sys.argv = ["-c"]
+    exec(compile(os.environ["BENCH_CODE"], "<bare>", "exec"))
+"""
 CPU = re.compile(r"cpu (\d+) ms")
+COLLECTED = re.compile(r"Collected : (\d+)")
+
+
+def instructions(args: list[str], marker: str, code: str = "") -> int:
+    """Instructions ``python UNTIL marker args`` executes up to ``marker`` (callgrind's count)."""
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_DATA_HOME": home, "BENCH_CODE": code}
+        env.pop("STREAMDESK_HOME", None)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        out = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={home}/cg.out",
+                              sys.executable, "-c", UNTIL, marker, *args],
+                             env=env, cwd=REPO, capture_output=True, text=True, timeout=600)
+    found = COLLECTED.search(out.stderr)
+    if not found or marker not in out.stdout:
+        raise SystemExit(f"no instruction count for {args}: {out.stderr[-500:]}")
+    return int(found.group(1))
 
 
 def one(cmd: list[str], marker: str) -> tuple[float, float]:
@@ -89,10 +137,21 @@ def one(cmd: list[str], marker: str) -> tuple[float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions to the first paint under callgrind instead of timing")
     args = parser.parse_args()
     app_cmd = [sys.executable, "-m", "streamdesk", "--self-test"]
     bare_cmd = [sys.executable, "-c", BARE]
-    one(app_cmd, "painted")  # warm the file cache for both, not measured
+    one(app_cmd, "painted")  # warm the file cache and write the bytecode caches, not measured
+    if args.instructions:
+        if shutil.which("valgrind") is None:
+            raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
+        bare = instructions(["-c"], "painted", BARE)
+        app = instructions(["-m", "streamdesk", "--self-test"], "window painted")
+        print(f"bare QMainWindow   {bare / 1e6:8.0f} M instructions to the first paint")
+        print(f"streamdesk window  {app / 1e6:8.0f} M instructions to the first paint")
+        print(f"ratio streamdesk / bare: {app / bare:.2f}x  (goal <= 1.30x)")
+        return 0
     one(bare_cmd, "painted")
     app_ms, bare_ms, app_cpu, bare_cpu = [], [], [], []
     for _ in range(args.runs):
