@@ -231,3 +231,16 @@ def test_cached_parts_look_exactly_like_drawing_everything(qtbot) -> None:
         return w.grab().toImage()
 
     assert grab(cached=True) == grab(cached=False)
+
+
+def test_a_loaded_session_shows_every_bar_whole(qtbot, charts: LiveCharts) -> None:
+    """History and the summary: the first and the last minute's bars are in view, not cut by an edge."""
+    # 10 minutes at 3 s from 50 s into a minute: the first and last bars stick out past the line
+    samples = [Sample(s.t + 50, s.viewers, s.chat, s.bitrate_kbps) for s in _show(200, seed=9)]
+    charts.load(samples)
+    qtbot.wait(50)  # a paint: pyqtgraph applies auto-ranges there
+    lo, hi = charts.viewers_plot.getPlotItem().vb.viewRange()[0]
+    centres, _ = charts.drawn("chat")
+    half = stats.MINUTE * 0.4  # bars are 80 % of a minute wide
+    assert lo <= centres[0] - half and centres[-1] + half <= hi
+    assert charts.chat_plot.getPlotItem().vb.viewRange()[0] == [lo, hi]  # the charts share one time axis

@@ -311,9 +311,7 @@ class LiveCharts(QWidget):
             self.chat.extend(keys, np.bincount(inverse, weights=c, minlength=len(keys)))
             if self._show_bitrate is None:
                 self._set_bitrate_on(bool(np.isfinite(b).any()))
-        self.flush()
-        for plot in (self.viewers_plot, self.chat_plot, self.bitrate_plot):
-            plot.enableAutoRange(axis="x")
+        self.flush()  # sets the x range itself: pyqtgraph's auto-range would cut the first or last bar
 
     def clear(self) -> None:
         for series in (self.viewers, self.chat, self.bitrate):
