@@ -17,25 +17,14 @@ import jwt
 import pytest
 
 from tests.plugins.getstream_sim import SIM_API_KEY, SIM_API_SECRET
-from tests.plugins.processes import REPO, free_port, run_cli, stop_process
+from tests.plugins.processes import REPO, cli, free_port, stop_process
 
 pytestmark = pytest.mark.secretservice
 
-KEYRING_VARS = ("DBUS_SESSION_BUS_ADDRESS", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "PYTHON_KEYRING_BACKEND")
-
-
 @pytest.fixture
 def env(secret_service: dict[str, str]) -> dict[str, str]:
-    """Only the keyring part of the Secret Service env: STREAMDESK_HOME stays this test's own."""
-    return {k: secret_service[k] for k in KEYRING_VARS}
-
-
-def cli(env: dict[str, str], *args: str, input: str | None = None, ok: bool = True):
-    out = run_cli(*args, env=env, input=input)
-    assert "Traceback" not in out.stderr, out.stderr
-    if ok:
-        assert out.returncode == 0, f"streamdesk {' '.join(args)} failed: {out.stderr}"
-    return out
+    """The private Secret Service's bus and dirs; STREAMDESK_HOME stays this test's own."""
+    return dict(secret_service)
 
 
 def setup(env: dict[str, str], api_base: str, secret: str = SIM_API_SECRET, call_id: str = "show-1"):

@@ -29,11 +29,10 @@ import pytest
 from streamdesk.core.context import AppContext
 from streamdesk.sim.audience import AudienceConfig
 from tests.plugins.getstream_sim import SIM_API_KEY, SIM_API_SECRET
-from tests.plugins.processes import REPO, run_cli, stop_process, wait_until
+from tests.plugins.processes import REPO, cli, run_cli, stop_process, wait_until
 
 pytestmark = pytest.mark.secretservice
 
-KEYRING_VARS = ("DBUS_SESSION_BUS_ADDRESS", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "PYTHON_KEYRING_BACKEND")
 CID = "livestream:show-1"
 AUDIENCE = AudienceConfig(mean_viewers=30, ramp_s=20, chat_base_per_min=10, chat_per_viewer_per_min=0.5)
 STATE_LINE = re.compile(r"state (\w+) → (\w+)")
@@ -41,7 +40,7 @@ STATE_LINE = re.compile(r"state (\w+) → (\w+)")
 
 @pytest.fixture
 def env(secret_service: dict[str, str]) -> dict[str, str]:
-    return {k: secret_service[k] for k in KEYRING_VARS}
+    return dict(secret_service)
 
 
 @pytest.fixture
@@ -49,13 +48,6 @@ def gs(make_gs_sim: Any) -> Any:
     """Simulated time stands still unless a test advances it; the base clock stays wall time."""
     frozen = time.time()
     return make_gs_sim(clock=lambda: frozen, seed=5, audience=AUDIENCE)
-
-
-def cli(env: dict[str, str], *args: str, input: str | None = None) -> subprocess.CompletedProcess:
-    out = run_cli(*args, env=env, input=input)
-    assert "Traceback" not in out.stderr
-    assert out.returncode == 0, f"streamdesk {' '.join(args)}: {out.stderr}"
-    return out
 
 
 def setup(env: dict[str, str], gs: Any) -> None:

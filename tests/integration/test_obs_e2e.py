@@ -11,25 +11,15 @@ from pathlib import Path
 import pytest
 
 from tests.plugins.getstream_sim import SIM_API_KEY, SIM_API_SECRET
-from tests.plugins.processes import run_cli, wait_until
+from tests.plugins.processes import cli, wait_until
 
 pytestmark = [pytest.mark.obs, pytest.mark.nginx, pytest.mark.secretservice]
-
-KEYRING_VARS = ("DBUS_SESSION_BUS_ADDRESS", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "PYTHON_KEYRING_BACKEND")
-
-
-def cli(env: dict[str, str], *args: str, input: str | None = None, ok: bool = True):
-    out = run_cli(*args, env=env, input=input)
-    assert "Traceback" not in out.stderr, out.stderr
-    if ok:
-        assert out.returncode == 0, f"streamdesk {' '.join(args)} failed: {out.stderr}"
-    return out
 
 
 def test_provision_configure_stream_to_nginx_stop_restore(make_gs_sim, real_obs, obs_target, rtmp_ingest,
                                                          secret_service, isolated_home: Path):
     gs = make_gs_sim(rtmp_address=rtmp_ingest.server_url)
-    env = {k: secret_service[k] for k in KEYRING_VARS if k in secret_service}
+    env = dict(secret_service)
     obs_args = ("--port", str(obs_target.port))
 
     cli(env, "setup", "--api-key", SIM_API_KEY, "--user-id", "host-1", "--call-id", "show-1",
@@ -71,7 +61,7 @@ def test_provision_configure_stream_to_nginx_stop_restore(make_gs_sim, real_obs,
 
 
 def test_wrong_password_and_closed_port_through_the_cli(real_obs, obs_target, secret_service):
-    env = {k: secret_service[k] for k in KEYRING_VARS if k in secret_service}
+    env = dict(secret_service)
     out = cli(env, "obs", "status", "--port", str(obs_target.port), "--password-stdin",
               input="not-the-password\n", ok=False)
     assert out.returncode == 1 and "rejected the websocket password" in out.stderr

@@ -57,3 +57,13 @@ def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = N
         [sys.executable, "-m", "streamdesk", *args],
         env=full_env, input=input, capture_output=True, text=True, timeout=timeout, cwd=REPO,
     )
+
+
+def cli(env: dict[str, str], *args: str, input: str | None = None,
+        ok: bool = True) -> subprocess.CompletedProcess:
+    """``run_cli`` that fails the test on a traceback and, unless ``ok=False``, on a non-zero exit."""
+    out = run_cli(*args, env=env, input=input)
+    assert "Traceback" not in out.stderr, out.stderr
+    if ok:
+        assert out.returncode == 0, f"streamdesk {' '.join(args)} failed: {out.stderr}"
+    return out
