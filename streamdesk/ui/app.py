@@ -29,6 +29,7 @@ if importlib.util.find_spec("PySide6") is None:  # the CLI says "the desktop app
 log = logging.getLogger("streamdesk.ui")
 
 SELF_TEST_WATCHDOG_MS = 30_000  # a window that never paints is a failure, not a hang
+AFTER_PAINT_FALLBACK_MS = 3_000  # start working even if the window does not paint (minimised, off screen)
 
 
 class _EarlyRecords(logging.Handler):
@@ -131,7 +132,7 @@ def _run(started: float, *, demo: bool, self_test: bool) -> int:
 
                 prefill(window, demo_env)
 
-        FirstPaint(window, after_paint)
+        FirstPaint(window, after_paint, fallback_ms=AFTER_PAINT_FALLBACK_MS)
         window.show()
         return int(app.exec())
     except Exception as e:  # a start-up failure: one sentence, traceback in the log only
