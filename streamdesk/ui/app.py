@@ -13,6 +13,7 @@ PySide6 is therefore imported inside ``run``, after the collector is off.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib.util
 import logging
@@ -60,6 +61,31 @@ class _EarlyRecords(logging.Handler):
         self.records.clear()
 
 
+def install_crash_hooks() -> None:
+    """An exception nobody caught (a bug in a Qt slot, a worker thread) goes to the redacted log
+    with its traceback, and the terminal gets one sentence: Python's default hooks would print the
+    whole traceback to stderr, exception text (which may quote a key or password) included."""
+    import threading
+
+    def on_crash(kind: type[BaseException], value: BaseException, tb: Any, where: str = "") -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, value, tb)
+            return
+        log.error("unhandled exception%s", where, exc_info=(kind, value, tb))
+        # no usable stderr (a windowed build) is fine: the log has it
+        with contextlib.suppress(Exception):
+            print(f"streamdesk: unexpected error ({kind.__name__}); details in the log", file=sys.stderr)
+
+    def on_thread_crash(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread is not None else "?"
+        on_crash(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback, f" in thread {name}")
+
+    sys.excepthook = on_crash
+    threading.excepthook = on_thread_crash
+
+
 def _setup_logging(ctx: Any) -> None:
     try:
         from streamdesk.core.secrets import setup_logging
@@ -88,6 +114,7 @@ def _run(started: float, *, demo: bool, self_test: bool) -> int:
     except ImportError as e:  # PySide6 present but unusable (a Qt library missing)
         print(f"streamdesk: the desktop app is not available ({e}); try `streamdesk status`", file=sys.stderr)
         return 1
+    install_crash_hooks()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("streamdesk")
     app.setOrganizationName("streamdesk")
