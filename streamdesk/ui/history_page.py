@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from streamdesk.ui import style
@@ -52,7 +51,6 @@ def nav_button(parent: QWidget) -> QPushButton:
     button.setObjectName("nav-history")
     button.setCheckable(True)
     button.setFlat(True)
-    button.setCursor(Qt.CursorShape.PointingHandCursor)
     button.setToolTip(f"Past shows with their charts; export CSV ({SHORTCUT})")
     button.setStyleSheet("QPushButton { text-align: left; padding: 9px 12px; border-radius: 6px; "
                          "border: none; font-size: 13px; }"

@@ -3,6 +3,11 @@ set apart at the bottom of the checklist, and a log one click away.
 
 It only renders what the ``Controller`` reports and forwards clicks to it. Confirmations go
 through ``self.confirm(title, text) -> bool`` (a modal that defaults to No), a seam tests replace.
+
+Nothing before the first paint touches ``QtCore.Qt``: PySide6 builds that namespace's ~90 Python
+enums the first time it is looked up (~10% of the app's start-up, bench/startup.py). The sidebar is a
+QFrame (style sheet backgrounds without an attribute), the badge does not stretch by its size policy,
+and the clickable cursors are set after the paint; ``QtCore.Qt`` is only looked up after it.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6 import QtCore
+from PySide6.QtCore import QByteArray, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,6 +27,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -111,9 +118,8 @@ class MainWindow(QMainWindow):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
 
-        sidebar = QWidget(central)
+        sidebar = QFrame(central)  # paints its style sheet background (a QWidget needs WA_StyledBackground)
         sidebar.setObjectName("Sidebar")
-        sidebar.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         sidebar.setFixedWidth(236)
         side = QVBoxLayout(sidebar)
         side.setContentsMargins(14, 18, 14, 14)
@@ -123,7 +129,9 @@ class MainWindow(QMainWindow):
         side.addWidget(title)
         self.badge = QLabel("SETUP", sidebar)
         self.badge.setObjectName("Badge")
-        side.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignLeft)
+        # as wide as its text, on the left (what AlignLeft would do, without Qt's enums before the paint)
+        self.badge.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+        side.addWidget(self.badge)
         side.addSpacing(6)
         self.stepper = Stepper(STAGES, sidebar)
         self.stepper.step_clicked.connect(self.show_stage)
@@ -354,7 +362,7 @@ class MainWindow(QMainWindow):
         from streamdesk.ui.log_view import LogView
 
         view = LogView(self.controller.ctx.paths.log_file, self)
-        view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        view.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose, True)
         view.show()
 
     def press_primary(self) -> None:
@@ -396,9 +404,17 @@ class MainWindow(QMainWindow):
         """What start-up deferred so the window paints sooner: the cards not on screen, then the
         warm-up imports."""
         self.build_cards()
+        self._hand_cursors()
         if not self._warmed:
             self._warmed = True
             self._warm_up()
+
+    def _hand_cursors(self) -> None:
+        """The pointing hand over the checklist steps and History: set here, not where they are
+        built, because ``QtCore.Qt`` costs its enums the first time it is looked up (module docstring)."""
+        hand = QtCore.Qt.CursorShape.PointingHandCursor
+        for button in (*self.stepper.buttons.values(), self.history_button):
+            button.setCursor(hand)
 
     def _warm_up(self) -> None:
         """Import the heavy modules the flow needs later (pyqtgraph for the live charts, the

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from streamdesk.ui import style
 
@@ -20,15 +19,18 @@ class Banner(QFrame):
         self.icon = QLabel(self)
         self.label = QLabel(self)
         self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # by name: the first lookup of QtCore.Qt builds its enums, and a banner is on screen at start-up
+        self.label.setProperty("textInteractionFlags", "TextSelectableByMouse")
         close = QToolButton(self)
         close.setText("✕")
         close.setAutoRaise(True)
         close.setToolTip("Dismiss")
         close.clicked.connect(self.clear)
-        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        for at_top in (self.icon, close):  # at their own height, on top (as AlignTop would)
+            at_top.setSizePolicy(at_top.sizePolicy().horizontalPolicy(), QSizePolicy.Policy.Maximum)
+        layout.addWidget(self.icon)
         layout.addWidget(self.label, 1)
-        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(close)
         self.hide()
 
     @property

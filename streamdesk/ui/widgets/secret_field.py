@@ -19,7 +19,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QCoreApplication, QEvent, QMimeData, QObject, Qt, QTimer, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QCoreApplication, QEvent, QMimeData, QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -158,7 +159,7 @@ class SecretField(QWidget):
         self.edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.edit.textChanged.connect(self._on_text_changed)
         self.edit.installEventFilter(self)  # Ctrl+C goes through copy(), so it is cleared too
-        self.edit.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.edit.setProperty("contextMenuPolicy", "CustomContextMenu")  # by name: see _tool_button
         self.edit.customContextMenuRequested.connect(
             lambda pos: self.context_menu().popup(self.edit.mapToGlobal(pos))
         )
@@ -196,7 +197,7 @@ class SecretField(QWidget):
 
         for keys, slot in ((REVEAL_SHORTCUT, self.reveal_button.toggle), (COPY_SHORTCUT, self.copy)):
             shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.setProperty("context", "WidgetWithChildrenShortcut")
             shortcut.activated.connect(slot)
 
         self.remask_timer = self._timer(reveal_timeout_ms, self.mask)
@@ -220,7 +221,10 @@ class SecretField(QWidget):
         button.setText(icon)
         button.setCheckable(checkable)
         button.setAutoRaise(True)
-        button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # reachable with Tab, not just the mouse
+        # reachable with Tab, not just the mouse. Set by name, as are the edit's context menu policy
+        # and the shortcuts' context: the first lookup of QtCore.Qt builds its ~90 enums, and the
+        # account card's secret field is on screen at start-up (bench/startup.py)
+        button.setProperty("focusPolicy", "StrongFocus")
         return button
 
     def _timer(self, interval_ms: int, slot: Callable[[], object], *, single_shot: bool = True) -> QTimer:
@@ -341,7 +345,7 @@ class SecretField(QWidget):
         )
         box.setDefaultButton(QMessageBox.StandardButton.No)
         box.setEscapeButton(QMessageBox.StandardButton.No)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
         box.button(QMessageBox.StandardButton.Yes).setText(f"Show the {self._what}")
         box.button(QMessageBox.StandardButton.No).setText("Keep it hidden")
         box.finished.connect(self._on_confirm_finished)
@@ -371,7 +375,7 @@ class SecretField(QWidget):
         """The line edit's usual menu, except that Copy and Cut copy the whole secret through the
         clearing guard (and work while masked, where Qt's own would be disabled)."""
         menu = self.edit.createStandardContextMenu()
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         for action in menu.actions():
             if action.objectName() in ("edit-copy", "edit-cut"):
                 action.triggered.disconnect()
@@ -391,8 +395,8 @@ class SecretField(QWidget):
         self.mask()
         super().hideEvent(event)
 
-    def _on_app_state(self, state: Qt.ApplicationState) -> None:
-        if state != Qt.ApplicationState.ApplicationActive and self._confirm is None:
+    def _on_app_state(self, state: QtCore.Qt.ApplicationState) -> None:
+        if state != QtCore.Qt.ApplicationState.ApplicationActive and self._confirm is None:
             self.mask()
 
     # ------------------------------------------------------------------ clipboard

@@ -6,7 +6,7 @@ clicked to revisit their card; steps ahead stay disabled with the reason as tool
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
 from streamdesk.ui import style
@@ -38,7 +38,6 @@ class Stepper(QWidget):
             button.setObjectName(f"step-{stage}")
             button.setCheckable(True)
             button.setFlat(True)
-            button.setCursor(Qt.CursorShape.PointingHandCursor)
             button.setStyleSheet("QPushButton { text-align: left; padding: 9px 12px; border-radius: 6px; "
                                  "border: none; font-size: 13px; }"
                                  f"QPushButton:checked {{ background: {style.tint(style.INFO_BLUE, 40)}; "
