@@ -283,6 +283,7 @@ def provision(ctx: AppContext, *, join_ahead: int | None = None, starts_at: date
     start = parse_starts_at(starts_at)
     ttl_hours = validate_key_ttl(key_ttl_hours)
     with client(ctx) as gs:
+        _refuse_while_live(ctx, channel, gs, "provisioning again")
         gs.upsert_user(channel.user_id)
         gs.update_call_type(channel.call_type, backstage=True, join_ahead_seconds=join_ahead,
                             grant_join_backstage_to_host=True)
@@ -325,12 +326,42 @@ def rotate_key(ctx: AppContext, key_ttl_hours: float | None = None) -> Provision
     of revoking every token of the user, which would also cut off the broadcaster's apps."""
     channel = require_provisioned(ctx)
     ttl_hours = validate_key_ttl(key_ttl_hours)
-    with client(ctx) as gs:
+    # no retries: the only request is the on-air check, and the streamer can simply try again
+    with client(ctx, max_retries=0) as gs:
+        _refuse_while_live(ctx, channel, gs, "rotating the stream key")
         key, exp = gs.user_token(channel.user_id, ttl_hours * 3600)
     ctx.secrets.set(SecretKind.STREAM_KEY, key, channel.call_cid)
     channel = replace(channel, key_expires_at=float(exp) if exp else None)
     ctx.store.save_channel(channel)
     return ProvisionResult(channel.call_cid, channel.rtmps_url, channel.chat_cid, channel.key_expires_at)
+
+
+class LiveNow(StreamdeskError):
+    """The call is on air: an operation that would replace its key or settings is refused."""
+
+
+def _refuse_while_live(ctx: AppContext, channel: ChannelConfig, gs: GetStreamClient, what: str) -> None:
+    """Refuse ``what`` while the show is on air: the keyring would hold a key OBS does not use (a
+    later Configure or reconnect would switch keys mid-show) and provisioning rewrites the call.
+    The GUI's flow already refuses it; this is the same rule for the CLI and any other caller.
+
+    Offline first: with no open session row the call is not live as far as we know, and no request
+    is made (rotation stays offline). An open row is confirmed with GetCall, because a row can
+    outlive its show (the app was closed when it ended); if GetStream cannot answer, refuse."""
+    if ctx.store.open_session(channel.call_cid) is None:
+        return
+    try:
+        live = gs.get_call(channel.call_type, channel.call_id).is_live
+    except NotFoundError:
+        return
+    except GetStreamError as e:
+        log.info("could not confirm the call is off air: %s", type(e).__name__)
+        raise LiveNow(f"Not {what}: a live session of {channel.call_cid} is still open and GetStream could "
+                      "not confirm the show has ended.",
+                      hint="Check your connection, or end the stream first (streamdesk stop).") from None
+    if live:
+        raise LiveNow(f"The call {channel.call_cid} is live: end the stream before {what}.",
+                      hint="OBS keeps streaming with its current key; run streamdesk stop after the show.")
 
 
 def fetch_call(ctx: AppContext, *, timeout: float = 10.0, max_retries: int = 4) -> CallState | None:
