@@ -258,6 +258,10 @@ class LiveRecorder:
                 error: str | None = None) -> LiveSnapshot:
         sample = Sample(t=now, viewers=viewers, chat=chat_new, bitrate_kbps=self._bitrate())
         self.session = self.store.add_sample(self.session_id, sample, cursor)
+        if self.session.ended_at is not None and now > self.session.ended_at:
+            # the row was closed while this poll was out (`stop` elsewhere): the store kept the
+            # sample out; count the chat up to the end from the stored cursor and finish
+            return self._finish(now, ended_at=self.session.ended_at, reason=None)
         self._recent.append(sample)
         while self._recent and self._recent[0].t <= now - 60:
             self._recent.popleft()

@@ -287,8 +287,15 @@ class Store:
 
     def add_sample(self, session_id: int, sample: Sample, last_message_id: str | None = None) -> Session:
         """Record one poll and update the row's peak and total in the same transaction, so the
-        row and its samples never disagree, even after a crash."""
+        row and its samples never disagree, even after a crash.
+
+        A sample after the row's end is not recorded (the row is returned unchanged): a poll that
+        raced the end of the show (``stop`` from the GUI or the CLI) must not add viewers or chat
+        to a closed session. The caller sees ``ended_at`` set and finishes instead."""
         with self.transaction() as conn:
+            row = conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            if row is not None and row["ended_at"] is not None and sample.t > row["ended_at"]:
+                return _session(row)
             conn.execute(
                 "INSERT INTO samples (session_id, t, viewers, chat, bitrate_kbps) VALUES (?, ?, ?, ?, ?)",
                 (session_id, sample.t, sample.viewers, sample.chat, sample.bitrate_kbps),

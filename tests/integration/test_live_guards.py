@@ -8,8 +8,10 @@ from collections.abc import Callable
 import pytest
 
 from streamdesk.core import channel_ops as ops
+from streamdesk.core import live
 from streamdesk.core.context import AppContext
 from streamdesk.core.secrets import SecretKind
+from streamdesk.sim.audience import AudienceConfig
 from streamdesk.sim.getstream_server import GetStreamSimulator
 from tests.plugins.getstream_sim import SIM_API_KEY, SIM_API_SECRET
 
@@ -61,3 +63,41 @@ def test_rotation_is_refused_when_getstream_cannot_confirm_an_open_show_ended(pr
     sim.stop()
     with pytest.raises(ops.LiveNow, match="could not confirm the show has ended"):
         ops.rotate_key(ctx)
+
+
+# -- a live poll racing the end of the show ---------------------------------------------------------
+T0 = 1_767_225_600.0
+BUSY = AudienceConfig(mean_viewers=60, ramp_s=30, mean_stay_s=240, chat_base_per_min=6,
+                      chat_per_viewer_per_min=1.0)
+
+
+def test_a_poll_racing_the_end_adds_nothing_after_it(make_gs_sim, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Force end stamps the time it started, then waits on GetStream; a poll that checked the row
+    was open just before it closed must not record a sample (viewers, chat) after that end."""
+    sim = make_gs_sim(clock=lambda: T0, seed=11, audience=BUSY)
+    monkeypatch.setenv("STREAMDESK_API_SECRET", SIM_API_SECRET)
+    ctx = AppContext()
+    ops.save_account(ctx, api_key=SIM_API_KEY, api_secret=SIM_API_SECRET, user_id="host-1",
+                     call_id="show-1", api_base=sim.url)
+    ops.provision(ctx)
+    session = ops.go_live(ctx, sleep=lambda s: None).session
+    end_at = T0 + 61.0
+    racing = {"on": False}
+
+    def bitrate() -> float:  # runs inside the poll, after its GetCall and chat fetch
+        if racing["on"]:
+            ctx.store.end_session(session.id, end_at, "force_end")
+        return 2500.0
+
+    with live.LiveRecorder(ctx, session.id, clock=sim.now, interval=3.0, bitrate=bitrate) as rec:
+        sim.advance(60)
+        rec.poll_once()
+        sim.advance(30)
+        racing["on"] = True
+        snap = rec.poll_once()
+    row = ctx.store.get_session(session.id)
+    assert row is not None and row.ended_at == end_at and row.end_reason == "force_end"
+    assert snap.ended
+    assert [s.t for s in ctx.store.samples(session.id) if s.t > end_at] == []
+    chat = [m["created_at"] / 1e9 for m in sim.truth(CID).messages]
+    assert row.total_chat == sum(1 for t in chat if T0 <= t <= end_at) < len(chat)
