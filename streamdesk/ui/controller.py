@@ -646,7 +646,14 @@ class Controller(QObject):
             if call is not None:
                 self.call = call
                 self.call_changed.emit(call)
-            self._fire(Event.LIVE_CONFIRMED)
+            if not self._fire(Event.LIVE_CONFIRMED):
+                # a force end overtook this go-live (its GoLive reached GetStream last, so the call
+                # may be live again): no "you're live" and no recording on our own say, GetStream
+                # decides what we are now
+                self.message.emit("live", "warning", "Go live finished after the stream was ended: "
+                                  "check the state shown now, and end the stream again if it is live.")
+                self.refresh()
+                return
             session = getattr(result, "session", None)
             if session is not None:
                 self._on_session(session)
