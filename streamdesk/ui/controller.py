@@ -769,9 +769,8 @@ class Controller(QObject):
             return channel_ops.stop_live(self.ctx, options, announce=False)
 
         def done(session: Any) -> None:
-            self._finish_session(session)
+            self._finish_session(session, announce=session is not None)
             self._fire(Event.STOPPED)
-            self.announce("ended", session)
             if choice.stop_obs and self.obs_info is not None:
                 self.stop_obs_stream()
 
@@ -791,9 +790,8 @@ class Controller(QObject):
             return channel_ops.force_end(self.ctx, mark_ended=mark_ended, announce=False)
 
         def done(session: Any) -> None:
-            self._finish_session(session)
+            self._finish_session(session, announce=session is not None)
             self._fire(Event.CALL_ENDED if mark_ended else Event.STOPPED)
-            self.announce("ended", session)
             self.message.emit("live", "ok", "Force end done: the call is off air.")
             self.refresh()
 
@@ -842,9 +840,16 @@ class Controller(QObject):
         if retired is not None:
             self.tasks.run(retired.close, what="close the live recorder")
 
-    def _finish_session(self, session: Any) -> None:
+    def _finish_session(self, session: Any, *, announce: bool = False) -> None:
+        """The show is over: the summary now, then (in the background) the chat written between the
+        last live poll and the end, counted by the recorder as the CLI's does; the summary and the
+        Discord end message then show the final totals."""
         self.live_timer.stop()
-        self._drop_recorder()
+        recorder = None if self._polling else self._recorder  # a poll in flight keeps its recorder
+        if recorder is not None:
+            self._recorder = None
+        else:
+            self._drop_recorder()
         ended = session if session is not None else self.session
         if ended is not None and getattr(ended, "id", None) is not None:
             fresh = self.ctx.store.get_session(ended.id)  # a cheap local read: peak/total as recorded
@@ -852,6 +857,33 @@ class Controller(QObject):
         self.session = None
         if ended is not None:
             self.session_ended.emit(ended)
+        if recorder is None or ended is None:
+            if recorder is not None:
+                self.tasks.run(recorder.close, what="close the live recorder")
+            if announce:
+                self.announce("ended", ended)
+            return
+        store, session_id = self.ctx.store, ended.id
+
+        def op() -> Any:
+            try:
+                recorder.poll_once()  # the row is closed: this counts the chat up to its end, once
+            finally:
+                recorder.close()
+            return store.get_session(session_id)
+
+        def done(final: Any) -> None:
+            if final is not None and final != ended:
+                self.session_ended.emit(final)
+            if announce:
+                self.announce("ended", final or ended)
+
+        def failed(text: str, _error: BaseException) -> None:
+            log.info("counting the last chat of the show failed: %s", text)
+            if announce:
+                self.announce("ended", ended)
+
+        self.tasks.run(op, done, failed, what="count the last chat of the show")
 
     # -- shutdown -----------------------------------------------------------------------------
     def close(self) -> None:

@@ -37,3 +37,30 @@ def test_force_end_while_go_live_is_in_flight_ends_agreeing_with_getstream(
     else:
         assert controller.state not in (State.LIVE, State.GOING_LIVE, State.ENDING)
         assert store.open_session("livestream:show-1") is None
+
+
+def test_ending_the_show_counts_the_chat_since_the_last_poll(
+        make_window: Any, wizard: Wizard, qtbot: Any) -> None:
+    """The summary (and the stored session) include the chat of the seconds between the last live
+    poll and the end, as the CLI's recorder does: nothing the audience wrote on air is lost."""
+    window = make_window(clock=wizard.gs.now)
+    wizard.to_live(window)
+    c = window.controller
+    ended: list[Any] = []
+    c.session_ended.connect(ended.append)
+    wizard.gs.advance(60)
+    before = c.last_snapshot
+    c.poll_live_now()
+    qtbot.waitUntil(lambda: c.last_snapshot is not before and not c._polling, timeout=WAIT_MS)
+    polled = c.last_snapshot.total_chat
+    wizard.gs.advance(40)  # chat keeps coming until the end, after the last poll
+    window.cards["live"].end_button.click()
+    qtbot.waitUntil(lambda: bool(ended), timeout=WAIT_MS)
+    truth = wizard.gs.truth("livestream:show-1")
+    assert truth.messages_generated > polled
+    # the summary shows the final count (it may first show the count of the last poll)
+    qtbot.waitUntil(lambda: ended[-1].total_chat == truth.messages_generated, timeout=WAIT_MS)
+    wizard.idle(window)
+    row = AppContext().store.get_session(ended[0].id)
+    assert row is not None and row.total_chat == truth.messages_generated
+    assert f"{truth.messages_generated:,} chat messages" in window.cards["live"].summary.text()
