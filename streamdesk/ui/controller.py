@@ -281,6 +281,10 @@ class Controller(QObject):
             self._resume_session(call)
         elif call is not None and not call.is_live and self.session is None:
             self._close_stale_session()
+        elif call is not None and not call.is_live and self._recorder is not None and not self._polling:
+            # ended elsewhere (GetStream's dashboard, the CLI) and this refresh saw it before the
+            # next live poll did: the recorder's last poll closes the row with the last chat
+            self._finish_session(None)
 
     def _close_stale_session(self) -> None:
         """A session row still open here while GetStream says the call is not live: the stream
@@ -698,8 +702,10 @@ class Controller(QObject):
             self.snapshot.emit(snapshot)
             self._live_trouble(getattr(snapshot, "error", None))
             self._pace_live_polls(getattr(snapshot, "next_poll_s", None))
-            if getattr(snapshot, "ended", False) and self.state is State.LIVE:
-                # ended elsewhere (the CLI, GetStream's dashboard): the server is the truth
+            ours = self.session is not None and self.session.id == session_id
+            if getattr(snapshot, "ended", False) and ours and self.state is not State.ENDING:
+                # ended elsewhere (the CLI, GetStream's dashboard): the server is the truth (a
+                # refresh may have left LIVE already; an end in flight finishes the session itself)
                 self._finish_session(self.ctx.store.get_session(session_id))
                 self.refresh()
 

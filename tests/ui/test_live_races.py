@@ -64,3 +64,25 @@ def test_ending_the_show_counts_the_chat_since_the_last_poll(
     row = AppContext().store.get_session(ended[0].id)
     assert row is not None and row.total_chat == truth.messages_generated
     assert f"{truth.messages_generated:,} chat messages" in window.cards["live"].summary.text()
+
+
+def test_a_refresh_that_finds_the_show_ended_elsewhere_closes_the_session(
+        make_window: Any, wizard: Wizard, qtbot: Any) -> None:
+    """Stopped from GetStream's dashboard, then the streamer presses F5 before the next live poll:
+    the window leaves LIVE and the session must be finished (row closed, summary shown), not left
+    open with its recorder holding the session lock until the app restarts."""
+    window = make_window(clock=wizard.gs.now)
+    wizard.to_live(window)
+    c = window.controller
+    ended: list[Any] = []
+    c.session_ended.connect(ended.append)
+    wizard.gs.advance(30)
+    with GetStreamClient(wizard.gs.api_key, wizard.gs.api_secret, base_url=wizard.gs.url) as gs:
+        gs.stop_live("livestream", "show-1")
+    c.refresh()
+    qtbot.waitUntil(lambda: c.state is not State.LIVE, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: bool(ended) and ended[-1].ended_at is not None, timeout=WAIT_MS)
+    wizard.idle(window)
+    row = AppContext().store.get_session(ended[-1].id)
+    assert row is not None and row.end_reason == "stopped" and c.session is None
+    assert row.total_chat == wizard.gs.truth("livestream:show-1").messages_generated
