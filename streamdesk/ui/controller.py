@@ -248,8 +248,10 @@ class Controller(QObject):
             self.connect_obs(obs["host"], int(obs.get("port", 4455)), None, quiet=True)
         self.health_timer.start()
 
-    def refresh(self) -> None:
-        """Reconcile from GetStream (``fetch_call``); resumes LIVE after a crash."""
+    def refresh(self, *, settle: bool = False) -> None:
+        """Reconcile from GetStream (``fetch_call``); resumes LIVE after a crash. ``settle``: an
+        end or go-live that failed no longer owns the next transition, so reconcile even from
+        ENDING / GOING_LIVE (otherwise the window would stay there)."""
         if not self.channel.has_account:
             return
 
@@ -260,7 +262,7 @@ class Controller(QObject):
 
         def done(call: Any) -> None:
             self.reachability.emit("getstream", True)
-            self._apply_call(call)
+            self._apply_call(call, settle=settle)
 
         def failed(text: str, error: BaseException) -> None:
             # only a network failure is "unreachable"; a 401 or a 5xx says what it is itself
@@ -269,10 +271,11 @@ class Controller(QObject):
 
         self._run("refresh", STAGE_OF_STATE[self.state], op, done, failed, clear=False)
 
-    def _apply_call(self, call: Any) -> None:
+    def _apply_call(self, call: Any, *, settle: bool = False) -> None:
         self.call = call
         self.call_changed.emit(call)
-        if self.state in (State.GOING_LIVE, State.ENDING):
+        in_flight = {"go_live", "stop_live", "force_end"} & self.busy
+        if self.state in (State.GOING_LIVE, State.ENDING) and (in_flight or not settle):
             return  # an operation in flight owns the next transition
         was = self.state
         new = self.flow.reconcile(call, has_account=self.channel.has_account,
@@ -803,7 +806,7 @@ class Controller(QObject):
 
         def failed(text: str, _error: BaseException) -> None:
             self.message.emit(STAGE_OF_STATE[self.state], "error", f"Force end failed: {text}")
-            self.refresh()
+            self.refresh(settle=True)  # leave ENDING: GetStream says whether the call is still live
 
         # channel_ops.force_end also stops OBS, over its own connection: it must work even when
         # our OBS worker is stuck or disconnected

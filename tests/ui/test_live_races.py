@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from streamdesk.core.context import AppContext
-from streamdesk.core.flow import State
+from streamdesk.core.flow import Event, State
 from streamdesk.core.getstream import GetStreamClient
 from tests.ui.conftest import WAIT_MS, Wizard
 
@@ -86,3 +86,20 @@ def test_a_refresh_that_finds_the_show_ended_elsewhere_closes_the_session(
     row = AppContext().store.get_session(ended[-1].id)
     assert row is not None and row.end_reason == "stopped" and c.session is None
     assert row.total_chat == wizard.gs.truth("livestream:show-1").messages_generated
+
+
+def test_a_failed_force_end_does_not_leave_the_window_stuck_ending(
+        make_window: Any, wizard: Wizard, qtbot: Any) -> None:
+    """GetStream refuses the force end: the window must say what GetStream says (still live, so
+    End works again), not sit in "ending the stream" with End and Go live refused until a restart."""
+    window = make_window(clock=wizard.gs.now)
+    wizard.to_live(window)
+    c = window.controller
+    wizard.gs.faults.server_error("StopLive", times=None)
+    messages: list[str] = []
+    c.message.connect(lambda _stage, level, text: messages.append(f"{level}: {text}"))
+    c.force_end()
+    qtbot.waitUntil(lambda: any("Force end failed" in m for m in messages), timeout=WAIT_MS)
+    wizard.idle(window)
+    qtbot.waitUntil(lambda: c.state is State.LIVE, timeout=WAIT_MS)  # the call is still live
+    assert c.reason(Event.STOP) is None
