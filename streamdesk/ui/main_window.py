@@ -206,7 +206,7 @@ class MainWindow(QMainWindow):
         self._painted = False
         self._shortcuts()
         self._restore()
-        self._on_state(controller.state.value, controller.state.value)
+        self._on_state(controller.state.value, controller.state.value, polished=False)
 
     # -- stage cards ----------------------------------------------------------------------------
     def _card_factories(self) -> dict[str, Callable[[], StageCard]]:
@@ -266,7 +266,9 @@ class MainWindow(QMainWindow):
         return self._obs_watchdog
 
     # -- rendering ------------------------------------------------------------------------------
-    def _on_state(self, _old: str, new: str) -> None:
+    def _on_state(self, _old: str, new: str, *, polished: bool = True) -> None:
+        """``polished=False`` from ``__init__``: nothing is polished before the window first shows
+        (the style sheet reads the badge's level then), and style.repolish looks up ``QtCore.Qt``."""
         state = State(new)
         current = STAGE_OF_STATE[state]
         if not (self.viewed == "live" and self._summary_shown()):
@@ -276,7 +278,8 @@ class MainWindow(QMainWindow):
         text, level = BADGES[state]
         self.badge.setText(text)
         self.badge.setProperty("level", level)
-        style.repolish(self.badge)
+        if polished:
+            style.repolish(self.badge)
         self.emergency.setVisible(state in FORCE_END_STATES)
         self.force_end_button.setEnabled("force_end" not in self.controller.busy)
         if self.tray is not None:

@@ -101,6 +101,16 @@ def test_remasks_when_the_window_loses_focus(field: SecretField, qtbot) -> None:
     qtbot.waitUntil(lambda: not field.is_revealed())
 
 
+def test_remasks_when_the_app_goes_to_the_background(field: SecretField) -> None:
+    app = QGuiApplication.instance()
+    field.reveal()  # the field listens from its first reveal on (see SecretField._watch_app_state)
+    app.applicationStateChanged.emit(Qt.ApplicationState.ApplicationInactive)
+    assert not field.is_revealed()
+    field.reveal()
+    app.applicationStateChanged.emit(Qt.ApplicationState.ApplicationHidden)
+    assert not field.is_revealed()
+
+
 def test_remasks_when_hidden_and_when_going_live(field: SecretField) -> None:
     field.reveal()
     field.hide()

@@ -207,9 +207,7 @@ class SecretField(QWidget):
         # relative expiry ("in 2 h 5 min") and the warning move with the clock
         self.expiry_timer = self._timer(60_000, self._update_expiry, single_shot=False)
 
-        app = QGuiApplication.instance()
-        if app is not None:
-            app.applicationStateChanged.connect(self._on_app_state)
+        self._watching_app_state = False  # see _watch_app_state
 
         self.set_read_only(read_only)
         self._update_buttons()
@@ -315,6 +313,7 @@ class SecretField(QWidget):
             self.revealedChanged.emit(False)
 
     def _show(self) -> None:
+        self._watch_app_state()
         self.edit.setEchoMode(QLineEdit.EchoMode.Normal)
         self._set_checked(True)
         self.remask_timer.start()
@@ -394,6 +393,19 @@ class SecretField(QWidget):
     def hideEvent(self, event: QEvent) -> None:
         self.mask()
         super().hideEvent(event)
+
+    def _watch_app_state(self) -> None:
+        """Mask when the app goes to the background: connected at the first reveal, the only state
+        where it matters. Not when built: the field is on screen before the first paint, where
+        nothing looks ``QtCore.Qt`` up (its enums are slow to build, bench/startup.py), and until
+        something does, PySide6 cannot hand a ``Qt`` enum from C++ to a Python slot (the signal
+        fails with a TypeError). Looking it up here registers the converter the signal needs."""
+        app = QGuiApplication.instance()
+        if self._watching_app_state or app is None:
+            return
+        QtCore.Qt  # noqa: B018 - the lookup is the point (docstring)
+        app.applicationStateChanged.connect(self._on_app_state)
+        self._watching_app_state = True
 
     def _on_app_state(self, state: QtCore.Qt.ApplicationState) -> None:
         if state != QtCore.Qt.ApplicationState.ApplicationActive and self._confirm is None:
