@@ -223,10 +223,16 @@ def save_account(ctx: AppContext, *, api_key: str, api_secret: str | None, user_
         raise NotSetUp(f"No API secret is stored for API key {api_key}.",
                        hint="Hand it in with STREAMDESK_API_SECRET or --secret-stdin.")
     old = ctx.store.channel()
+    same_call = (old.api_key, old.user_id, old.call_id) == (api_key, user_id, call_id)
+    if not same_call and old.call_cid and ctx.store.open_session(old.call_cid) is not None:
+        # switching would forget the provisioning of a call that may be on air: nothing could
+        # stop it from here any more (the GUI's flow refuses this too)
+        raise LiveNow(f"A live session of {old.call_cid} is still open: end it before switching to "
+                      "another account or call.",
+                      hint="Run streamdesk stop (it also closes a session left open after a show).")
     # The keyring first: if it is locked or missing, nothing is half-saved.
     if secret is not None:
         ctx.secrets.set(SecretKind.API_SECRET, secret, api_key)
-    same_call = (old.api_key, old.user_id, old.call_id) == (api_key, user_id, call_id)
     channel = old if same_call else ChannelConfig()
     channel = replace(channel, api_key=api_key, user_id=user_id, call_id=call_id,
                       api_base=base or old.api_base)

@@ -101,3 +101,15 @@ def test_a_poll_racing_the_end_adds_nothing_after_it(make_gs_sim, monkeypatch: p
     assert [s.t for s in ctx.store.samples(session.id) if s.t > end_at] == []
     chat = [m["created_at"] / 1e9 for m in sim.truth(CID).messages]
     assert row.total_chat == sum(1 for t in chat if T0 <= t <= end_at) < len(chat)
+
+
+def test_switching_the_call_is_refused_while_a_show_is_open_and_stop_unblocks_it(provisioned) -> None:
+    ctx, _sim = provisioned
+    ops.go_live(ctx, sleep=lambda s: None)
+    with pytest.raises(ops.LiveNow, match="end it before switching"):
+        ops.save_account(ctx, api_key=SIM_API_KEY, api_secret=None, user_id="host-1", call_id="other")
+    assert ctx.store.channel().call_cid == CID and ctx.store.channel().is_provisioned  # nothing forgotten
+    ops.save_account(ctx, api_key=SIM_API_KEY, api_secret=None, user_id="host-1", call_id="show-1")  # same
+    ops.stop_live(ctx, announce=False)
+    assert ops.save_account(ctx, api_key=SIM_API_KEY, api_secret=None, user_id="host-1",
+                            call_id="other").call_cid == "livestream:other"
