@@ -9,6 +9,7 @@ but session history and channel ids are still the streamer's business.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,9 +54,28 @@ def default_root() -> Path:
     env = os.environ.get(HOME_ENV, "").strip()
     if env:
         return Path(env).expanduser()
+    linux = _linux_data_dir()
+    if linux is not None:
+        return Path(linux) / "streamdesk"
     import platformdirs  # lazy: start-up time matters for the GUI
 
     return Path(platformdirs.user_data_dir("streamdesk", appauthor=False))
+
+
+def _linux_data_dir() -> str | None:
+    """platformdirs' user data directory on desktop Linux, without importing it: importing it is
+    ~4% of the GUI's start-up (bench/startup.py). ``$XDG_DATA_HOME`` if absolute, else
+    ``~/.local/share``; None where platformdirs has rules of its own (Android, a relative $HOME),
+    to ask it. tests/unit/test_paths.py checks that both agree."""
+    if sys.platform != "linux" or ("ANDROID_DATA" in os.environ and "ANDROID_ROOT" in os.environ):
+        return None
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    if os.path.isabs(xdg):
+        return xdg
+    home = os.environ.get("HOME")
+    if home is not None and not os.path.isabs(home):
+        return None
+    return os.path.join(os.path.expanduser("~"), ".local", "share")
 
 
 def get_paths() -> Paths:
