@@ -419,10 +419,26 @@ def go_live(ctx: AppContext, options: GoLiveOptions = GoLiveOptions(), *, timeou
             sleep(poll_interval)
             call = gs.get_call(channel.call_type, channel.call_id)
     assert call.live_started_at is not None
-    session = ctx.store.start_session(channel.call_cid, call.live_started_at.timestamp(), call.session_id)
+    started = call.live_started_at.timestamp()
+    _close_earlier_show(ctx, channel, started)
+    session = ctx.store.start_session(channel.call_cid, started, call.session_id)
     sent = _announce(ctx, "live", session) if announce else None
     notices = tuple(n for n in (_key_expiry_notice(channel), sent) if n)
     return LiveResult(call, session, clock() - start, notices)
+
+
+def _close_earlier_show(ctx: AppContext, channel: ChannelConfig, started: float) -> None:
+    """A row still open from an earlier show (it ended while nothing watched: the app was closed,
+    or stopped from GetStream's dashboard) must not absorb this one: ``start_session`` would
+    return it, and the new show would be recorded under the old start, its minutes and peak
+    merged. Close it at its last sample. (A repeated GoLive keeps the same live start: reused.)"""
+    stale = ctx.store.open_session(channel.call_cid)
+    if stale is None or abs(stale.started_at - started) < 1e-3:
+        return
+    samples = ctx.store.samples(stale.id)
+    last = max([stale.started_at, *(s.t for s in samples)])
+    ctx.store.end_session(stale.id, min(last, started), "stopped")
+    log.info("closed session %d: it was left open by an earlier show", stale.id)
 
 
 #: warn at go-live when the key would expire within this many hours of the show's start

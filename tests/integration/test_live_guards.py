@@ -10,6 +10,7 @@ import pytest
 from streamdesk.core import channel_ops as ops
 from streamdesk.core import live
 from streamdesk.core.context import AppContext
+from streamdesk.core.getstream import GetStreamClient
 from streamdesk.core.secrets import SecretKind
 from streamdesk.sim.audience import AudienceConfig
 from streamdesk.sim.getstream_server import GetStreamSimulator
@@ -113,3 +114,19 @@ def test_switching_the_call_is_refused_while_a_show_is_open_and_stop_unblocks_it
     ops.stop_live(ctx, announce=False)
     assert ops.save_account(ctx, api_key=SIM_API_KEY, api_secret=None, user_id="host-1",
                             call_id="other").call_cid == "livestream:other"
+
+
+def test_a_session_left_open_by_an_earlier_show_does_not_absorb_the_next(provisioned) -> None:
+    ctx, sim = provisioned
+    first = ops.go_live(ctx, sleep=lambda s: None).session
+    sim.advance(600)
+    with GetStreamClient(SIM_API_KEY, SIM_API_SECRET, base_url=sim.url) as gs:
+        gs.stop_live("livestream", "show-1")  # stopped from the dashboard while nothing watched
+    sim.advance(3600)
+    second = ops.go_live(ctx, sleep=lambda s: None).session
+    assert second.id != first.id and second.started_at >= first.started_at + 4200
+    old = ctx.store.get_session(first.id)
+    assert old is not None and old.ended_at is not None and old.ended_at < second.started_at
+    assert ctx.store.open_session(CID) == second
+    # a repeated GoLive while live keeps the same row
+    assert ops.go_live(ctx, sleep=lambda s: None).session.id == second.id
