@@ -420,14 +420,14 @@ def go_live(ctx: AppContext, options: GoLiveOptions = GoLiveOptions(), *, timeou
             call = gs.get_call(channel.call_type, channel.call_id)
     assert call.live_started_at is not None
     started = call.live_started_at.timestamp()
-    _close_earlier_show(ctx, channel, started)
+    close_earlier_show(ctx, channel, started)
     session = ctx.store.start_session(channel.call_cid, started, call.session_id)
     sent = _announce(ctx, "live", session) if announce else None
     notices = tuple(n for n in (_key_expiry_notice(channel), sent) if n)
     return LiveResult(call, session, clock() - start, notices)
 
 
-def _close_earlier_show(ctx: AppContext, channel: ChannelConfig, started: float) -> None:
+def close_earlier_show(ctx: AppContext, channel: ChannelConfig, started: float) -> None:
     """A row still open from an earlier show (it ended while nothing watched: the app was closed,
     or stopped from GetStream's dashboard) must not absorb this one: ``start_session`` would
     return it, and the new show would be recorded under the old start, its minutes and peak

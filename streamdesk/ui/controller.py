@@ -325,6 +325,10 @@ class Controller(QObject):
         started = call.live_started_at.timestamp() if call.live_started_at else self.clock()
 
         def op() -> Any:
+            from streamdesk.core import channel_ops
+
+            # a row left open by an earlier show must not absorb this one (went live elsewhere)
+            channel_ops.close_earlier_show(self.ctx, self.ctx.store.channel(), started)
             return self.ctx.store.start_session(cid, started, getattr(call, "session_id", None))
 
         self._run("resume", "live", op, self._on_session)

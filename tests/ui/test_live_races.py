@@ -103,3 +103,22 @@ def test_a_failed_force_end_does_not_leave_the_window_stuck_ending(
     wizard.idle(window)
     qtbot.waitUntil(lambda: c.state is State.LIVE, timeout=WAIT_MS)  # the call is still live
     assert c.reason(Event.STOP) is None
+
+
+def test_live_found_on_refresh_does_not_resume_an_earlier_shows_open_row(
+        make_window: Any, wizard: Wizard, qtbot: Any) -> None:
+    """The last show ended while streamdesk was closed (its row stayed open); this one was started
+    elsewhere (`streamdesk golive`, the dashboard). The window must record a new session."""
+    window = make_window(clock=wizard.gs.now)
+    wizard.account(window)
+    wizard.provision(window)
+    store = AppContext().store
+    stale = store.start_session("livestream:show-1", wizard.gs.now() - 7200)
+    with GetStreamClient(wizard.gs.api_key, wizard.gs.api_secret, base_url=wizard.gs.url) as gs:
+        gs.go_live("livestream", "show-1")
+    c = window.controller
+    c.refresh()
+    qtbot.waitUntil(lambda: c.state is State.LIVE and c.session is not None, timeout=WAIT_MS)
+    assert c.session.id != stale.id and c.session.started_at > stale.started_at + 3600
+    old = store.get_session(stale.id)
+    assert old is not None and old.ended_at is not None
