@@ -31,7 +31,7 @@ Linux (~8 ms).
 
 Measured (--instructions, 2026-11-22): 964 M before the second pass, 824 M after, bare 584 M
 (1.65x -> 1.41x). The rest is a window with ~50 styled widgets against an empty one: the stdlib
-modules above (~45 M), our modules (~40 M) and building, polishing and painting the widgets.
+modules above (~45 M), our own modules, and building, polishing and painting the widgets.
 """
 
 from __future__ import annotations
