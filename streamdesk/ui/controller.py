@@ -876,27 +876,32 @@ class Controller(QObject):
             if announce:
                 self.announce("ended", ended)
             return
-        store, session_id = self.ctx.store, ended.id
+        ctx, session_id = self.ctx, ended.id
 
         def op() -> Any:
             try:
                 recorder.poll_once()  # the row is closed: this counts the chat up to its end, once
+            except Exception as e:  # GetStream trouble: the totals of the last poll stand
+                log.info("counting the last chat of the show failed: %s", type(e).__name__)
             finally:
                 recorder.close()
-            return store.get_session(session_id)
+            final = ctx.store.get_session(session_id)
+            notice = None
+            if announce:  # in this same job: quitting right after the end still waits for it
+                from streamdesk.core import channel_ops
 
-        def done(final: Any) -> None:
+                notice = channel_ops.announce(ctx, "ended", final or ended)
+            return final, notice
+
+        def done(result: Any) -> None:
+            final, notice = result
             if final is not None and final != ended:
                 self.session_ended.emit(final)
-            if announce:
-                self.announce("ended", final or ended)
+            if notice:
+                self.message.emit("live", "warning", str(notice))
 
-        def failed(text: str, _error: BaseException) -> None:
-            log.info("counting the last chat of the show failed: %s", text)
-            if announce:
-                self.announce("ended", ended)
-
-        self.tasks.run(op, done, failed, what="count the last chat of the show")
+        self.tasks.run(op, done, lambda text, _e: log.info("finishing the session failed: %s", text),
+                       what="count the last chat of the show")
 
     # -- shutdown -----------------------------------------------------------------------------
     def close(self) -> None:
