@@ -133,6 +133,21 @@ def total_minutes(started_at: float, ended_at: float) -> int:
     return max(1, math.ceil(seconds / 60 - 1e-9))
 
 
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements the way SQLite does, so a ``;`` inside a trigger body,
+    a string or a comment does not cut a statement (``executescript`` would, but it commits the
+    open transaction and a migration must apply whole or not at all)."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise StoreError(f"incomplete SQL statement in a migration: {pending.strip()[:60]}")
+    return statements
+
+
 def _check_not_secret(key: str, value: Any) -> None:
     text = json.dumps(value)
     for pattern in _SECRETISH:
@@ -218,9 +233,8 @@ class Store:
                     f"(schema {version}, this version knows {SCHEMA_VERSION}); upgrade streamdesk"
                 )
             for i in range(version, SCHEMA_VERSION):
-                for statement in MIGRATIONS[i].split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+                for statement in _statements(MIGRATIONS[i]):
+                    conn.execute(statement)
             if row is None:
                 conn.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
             else:

@@ -130,3 +130,19 @@ def test_killed_writer_loses_nothing_committed(isolated_home: Path) -> None:
     store.add_sample(session.id, Sample(2000.0, 3, 0))
     with sqlite3.connect(db) as raw:
         assert raw.execute("SELECT COUNT(*) FROM samples").fetchone()[0] == 41
+
+
+def test_migration_statements_split_like_sqlite() -> None:
+    from streamdesk.core.store import _statements
+
+    script = """
+    CREATE TABLE a (x TEXT DEFAULT 'semi;colon');  -- a comment; with a semicolon
+    CREATE TRIGGER t AFTER INSERT ON a BEGIN
+        UPDATE a SET x = 'y'; UPDATE a SET x = 'z';
+    END;
+    """
+    parts = _statements(script)
+    assert len(parts) == 2
+    assert parts[1].startswith("CREATE TRIGGER") and parts[1].rstrip().endswith("END;")
+    with pytest.raises(StoreError, match="incomplete"):
+        _statements("CREATE TABLE b (x")
