@@ -48,6 +48,7 @@ POLL_INTERVAL_SETTING = "poll_interval_s"
 DEFAULT_LIVE_INTERVAL_S = 5.0
 # one failed live poll is a gap in the chart; this many in a row is worth a banner
 STALE_AFTER_POLLS = 3
+REFRESH_RETRY_MIN_MS, REFRESH_RETRY_MAX_MS = 5_000, 60_000  # reconnecting to GetStream after a failed refresh
 
 
 @dataclass
@@ -124,6 +125,12 @@ class Controller(QObject):
         self.health_timer = QTimer(self)
         self.health_timer.setInterval(health_interval_ms)
         self.health_timer.timeout.connect(self.poll_health_now)
+        # GetStream unreachable when reconciling (e.g. a restart while live, offline for a moment):
+        # try again by itself, backing off, so a live show resumes recording without an F5.
+        self.refresh_retry = QTimer(self)
+        self.refresh_retry.setSingleShot(True)
+        self.refresh_retry.timeout.connect(lambda: self.refresh(settle=self._retry_settle))
+        self._retry_settle = False
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def live_interval_s(self) -> float:
@@ -261,13 +268,21 @@ class Controller(QObject):
             return channel_ops.fetch_call(self.ctx)
 
         def done(call: Any) -> None:
+            self.refresh_retry.stop()
+            self.refresh_retry.setInterval(0)
             self.reachability.emit("getstream", True)
             self._apply_call(call, settle=settle)
 
         def failed(text: str, error: BaseException) -> None:
             # only a network failure is "unreachable"; a 401 or a 5xx says what it is itself
-            prefix = "Could not reach GetStream: " if _is_unreachable(error) else "GetStream: "
-            self.message.emit(STAGE_OF_STATE[self.state], "error", prefix + text)
+            if not _is_unreachable(error):
+                self.message.emit(STAGE_OF_STATE[self.state], "error", "GetStream: " + text)
+                return
+            wait_ms = min(REFRESH_RETRY_MAX_MS, max(REFRESH_RETRY_MIN_MS, self.refresh_retry.interval() * 2))
+            self._retry_settle = settle
+            self.refresh_retry.start(wait_ms)
+            self.message.emit(STAGE_OF_STATE[self.state], "error",
+                              f"Could not reach GetStream: {text} Trying again in {wait_ms // 1000} s.")
 
         self._run("refresh", STAGE_OF_STATE[self.state], op, done, failed, clear=False)
 
@@ -908,6 +923,7 @@ class Controller(QObject):
         """Stop timers, wait (bounded) for running tasks, release the recorder and OBS."""
         self.live_timer.stop()
         self.health_timer.stop()
+        self.refresh_retry.stop()
         self.tasks.close()
         for recorder in (self._recorder, self._retired):
             if recorder is not None:

@@ -11,7 +11,7 @@ from streamdesk.core.context import AppContext
 from streamdesk.core.flow import State
 from tests.plugins.processes import free_port
 
-from .conftest import WAIT_MS, Wizard
+from .conftest import WAIT_MS, Wizard, close
 
 
 def banner(window: Any, stage: str) -> tuple[str, str]:
@@ -103,6 +103,26 @@ def test_getstream_unreachable_on_start(make_window: Any, wizard: Wizard, qtbot:
     qtbot.waitUntil(lambda: "GetStream" in banner(again, "obs")[1], timeout=30_000)
     assert banner(again, "obs")[0] == "error"
     assert "Could not reach GetStream" in banner(again, "obs")[1]
+
+
+def test_restart_while_live_with_getstream_down_resumes_by_itself(make_window: Any, wizard: Wizard,
+                                                                  qtbot: Any) -> None:
+    window = make_window(clock=wizard.gs.now)
+    wizard.to_live(window)
+    session = AppContext().store.open_session("livestream:show-1")
+    close(window)
+    wizard.gs.stop()  # a restart during a GetStream (or network) outage, mid-show
+    again = make_window(clock=wizard.gs.now)
+    retry = again.controller.refresh_retry
+    qtbot.waitUntil(retry.isActive, timeout=30_000)
+    assert retry.interval() == 5_000
+    stage = again.viewed
+    assert "Trying again in 5 s" in banner(again, stage)[1]
+    wizard.gs.start()  # back on the same port
+    retry.start(0)  # the backoff, without waiting it out
+    wizard.wait_state(again, State.LIVE)
+    assert again.controller.session is not None and again.controller.session.id == session.id
+    assert not retry.isActive() and retry.interval() == 0
 
 
 def test_reconnecting_banner_while_live(make_window: Any, wizard: Wizard, qtbot: Any) -> None:
