@@ -121,7 +121,8 @@ def test_restart_while_live_with_getstream_down_resumes_by_itself(make_window: A
     wizard.gs.start()  # back on the same port
     retry.start(0)  # the backoff, without waiting it out
     wizard.wait_state(again, State.LIVE)
-    assert again.controller.session is not None and again.controller.session.id == session.id
+    qtbot.waitUntil(lambda: again.controller.session is not None, timeout=WAIT_MS)  # resumed off-thread
+    assert again.controller.session.id == session.id
     assert not retry.isActive() and retry.interval() == 0
 
 
