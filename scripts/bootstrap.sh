@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 
 APP_PKGS=(libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libxcb-image0
   libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xfixes0 libxcb-sync1 libxcb-xkb1
-  libx11-xcb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core)
+  libx11-xcb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core
+  fonts-noto-color-emoji)  # the 👁 and 📋 buttons of the secret fields
 TEST_PKGS=(xvfb xauth dbus gnome-keyring obs-studio nginx libnginx-mod-rtmp iproute2 desktop-file-utils appstream)
 
 pkgs=("${APP_PKGS[@]}")
