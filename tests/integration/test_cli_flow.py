@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import jwt
@@ -155,26 +153,6 @@ def test_copy_without_a_display_fails_clearly(env, gs_sim) -> None:
     assert "--reveal" in out.stderr
 
 
-@pytest.fixture
-def x_display() -> Iterator[str]:
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as r:
-        display = r.readline().strip()
-    try:
-        if not display:
-            pytest.fail("Xvfb did not report a display")
-        yield f":{display}"
-    finally:
-        stop_process(proc)
-
-
 CLIPBOARD = """
 import sys
 from PySide6.QtCore import QTimer
@@ -190,11 +168,11 @@ else:
 
 
 @pytest.mark.xvfb
-def test_copy_puts_the_key_on_the_x11_clipboard_until_something_else_is_copied(env, gs_sim, x_display):
+def test_copy_puts_the_key_on_the_x11_clipboard_until_something_else_is_copied(env, gs_sim, xvfb_display):
     assert setup(env, gs_sim.url).returncode == 0
     cli(env, "provision")
     key = cli(env, "key", "--reveal").stdout.strip()
-    x_env = {**os.environ, **env, "DISPLAY": x_display, "QT_QPA_PLATFORM": "xcb",
+    x_env = {**os.environ, **env, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb",
              "STREAMDESK_CLIPBOARD_SECONDS": "60"}
     owner = subprocess.Popen([sys.executable, "-m", "streamdesk", "key", "--copy"], env=x_env, cwd=REPO,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

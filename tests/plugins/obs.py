@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.plugins.processes import free_port, stop_process
+from tests.plugins.processes import free_port, start_xvfb, stop_process
 
 PROFILE = "streamdesk-test"
 PASSWORD = "obs-test-password-7Qx"  # a throwaway OBS in a throwaway config dir
@@ -137,21 +137,6 @@ def _seed_config(root: Path, port: int, password: str) -> Path:
     return config
 
 
-def _start_xvfb(log) -> tuple[subprocess.Popen, str]:
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "640x360x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=log, stderr=log,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as r:
-        display = r.readline().strip()
-    if not display:
-        stop_process(proc)
-        raise RuntimeError("Xvfb did not report a display")
-    return proc, f":{display}"
-
-
 def _port_accepts(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=0.2):
@@ -169,7 +154,7 @@ def start_obs(root: Path, *, password: str = PASSWORD, port: int | None = None, 
     (root / "home").mkdir(exist_ok=True)
     log_path = root / "obs.log"
     log = log_path.open("ab")
-    xvfb, display = _start_xvfb(log)
+    xvfb, display = start_xvfb("640x360", log)
     env = {
         **os.environ,
         "HOME": str(root / "home"), "XDG_CONFIG_HOME": str(root / "config"),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,31 @@ def cli(env: dict[str, str], *args: str, input: str | None = None,
     if ok:
         assert out.returncode == 0, f"streamdesk {' '.join(args)} failed: {out.stderr}"
     return out
+
+
+def start_xvfb(size: str = "1280x800", log: object = subprocess.DEVNULL) -> tuple[subprocess.Popen, str]:
+    """Xvfb on a free display number (it reports the number itself); the caller stops it by PID."""
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,), stdout=log, stderr=log,
+    )
+    os.close(write_fd)
+    with os.fdopen(read_fd) as r:
+        display = r.readline().strip()
+    if not display:
+        stop_process(proc)
+        raise RuntimeError("Xvfb did not report a display")
+    return proc, f":{display}"
+
+
+@pytest.fixture
+def xvfb_display() -> Iterator[str]:
+    """An X display for clipboard and screenshot tests (skips when Xvfb is not installed)."""
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
+    proc, display = start_xvfb()
+    try:
+        yield display
+    finally:
+        stop_process(proc)

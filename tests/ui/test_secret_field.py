@@ -335,29 +335,6 @@ def _read_clipboard() -> int:  # pragma: no cover - runs in the Xvfb subprocess
     return 0
 
 
-@pytest.fixture
-def xvfb_display(tmp_path: Path):
-    """An X display: Xvfb on a free display number (stopped by PID)."""
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    try:
-        with os.fdopen(read_fd) as f:
-            number = f.readline().strip()
-        if not number:
-            pytest.fail("Xvfb did not report a display number")
-        yield f":{number}"
-    finally:
-        from tests.plugins.processes import stop_process
-
-        stop_process(proc)
-
-
 @pytest.mark.xvfb
 def test_card_screenshot_shows_no_part_of_the_key_and_clipboard_clears(xvfb_display: str, tmp_path: Path):
     env = {**os.environ, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb"}
