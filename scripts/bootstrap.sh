@@ -32,6 +32,6 @@ PY="${PYTHON:-python3}"
 "$PY" -c 'import sys; assert sys.version_info >= (3, 11), "streamdesk needs Python 3.11+"'
 [[ -x .venv/bin/python ]] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-if [[ "${1:-}" == "--app-only" ]]; then extras=""; else extras="[test,package]"; fi
+if [[ "${1:-}" == "--app-only" ]]; then extras=""; else extras="[test,package,dev]"; fi
 .venv/bin/python -m pip install -q -e ".$extras"
 echo "bootstrap: ready (.venv)"
