@@ -39,6 +39,11 @@ class ObsTimeout(ObsError):
     """OBS accepted the connection but did not answer in time."""
 
 
+class ObsMalformed(ObsError):
+    """OBS (or whatever answers on its port) sent a frame or a value that is not valid obs-websocket 5:
+    bad JSON, a wrong shape, a number that is not finite or not plausible."""
+
+
 class ObsOutputActive(ObsError):
     """OBS refuses to change stream settings while the stream output runs."""
 
