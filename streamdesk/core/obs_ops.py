@@ -168,11 +168,12 @@ def configure(ctx: AppContext, *, dry_run: bool = False, output_settings: bool =
     ``obs``: an already connected controller to use (it is left open)."""
     server, key = _server_and_key(ctx)
     with _session(ctx, t, obs) as obs:
-        changes = obs.plan_configure(server, key, output_settings=output_settings)
         if dry_run:
+            changes = obs.plan_configure(server, key, output_settings=output_settings)
             return ConfigureResult(obs.target, changes, dry_run=True)
         had_backup = _load_backup(ctx, obs.target) is not None
-        backup = obs.configure(server, key, output_settings=output_settings)
+        # one read batch (the plan and the backup come from the same snapshot), one write batch
+        backup, changes = obs.configure_planned(server, key, output_settings=output_settings)
         if not had_backup:
             _save_backup(ctx, obs.target, backup)
         else:

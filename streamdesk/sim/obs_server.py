@@ -178,6 +178,8 @@ class ObsSimulator:
         self.hang_requests: bool | Collection[str] = False
         self.knobs = OutputKnobs()
         self.received: list[ReceivedRequest] = []
+        self.sessions_opened = 0  # every websocket session ever opened (tests count sockets with it)
+        self.batches: list[list[str]] = []  # the request types of every RequestBatch, in order
 
         self._output = StreamOutput(self.knobs, seed=seed)
         self._video: VideoSettings = self.profile.video_settings()
@@ -413,6 +415,7 @@ class ObsSimulator:
     async def _serve_session(self, ws: ServerConnection) -> None:
         session = _Session(ws, challenge=_random_b64())
         self._sessions.add(session)
+        self.sessions_opened += 1
         try:
             hello: dict[str, Any] = {"obsWebSocketVersion": WEBSOCKET_VERSION, "rpcVersion": RPC_VERSION}
             if self._password:
@@ -540,6 +543,7 @@ class ObsSimulator:
         execution = d.get("executionType")
         execution = BATCH_SERIAL_REALTIME if execution is None else int(execution)
         halt = bool(d.get("haltOnFailure")) and execution != BATCH_PARALLEL
+        self.batches.append([str(item.get("requestType")) for item in d["requests"]])
         results = []
         follow_ups = []
         for item in d["requests"]:

@@ -94,6 +94,17 @@ class Raw:
                 self.events.append(msg["d"])
         raise AssertionError(f"none of {until} within {timeout}s; saw {seen}")
 
+    def batch(self, d: dict) -> list[dict]:
+        """One RequestBatch; each result as (type, id, status, response shape)."""
+        self.ws.send(json.dumps({"op": 8, "d": d}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg["op"] == 5:
+                self.events.append(msg["d"])
+            elif msg["op"] == 9 and msg["d"]["requestId"] == d["requestId"]:
+                return [{"requestType": r["requestType"], "requestId": r.get("requestId", "-"),
+                         **status_and_shape(r)} for r in msg["d"]["results"]]
+
     def close(self) -> None:
         self.ws.close()
 
@@ -164,6 +175,32 @@ def run_script(host: str, port: int, password: str, ingest_url: str, dead_url: s
         t["param_delete_again"] = c.request("SetProfileParameter", {**p, "parameterValue": None})
         t["param_missing_name"] = c.request("GetProfileParameter", {"parameterCategory": "Output"})
         t["unknown_request"] = c.request("NoSuchRequest")
+
+        # RequestBatch: what configure sends (reads, then one halting write batch), and its edges.
+        preset = {"parameterCategory": "SimpleOutput", "parameterName": "Preset"}
+        set_preset = {**preset, "parameterValue": "veryfast"}
+        t["batch_reads"] = c.batch({"requestId": "r", "executionType": 0, "requests": [
+            {"requestType": "GetStreamStatus"}, {"requestType": "GetStreamServiceSettings"},
+            {"requestType": "GetVideoSettings", "requestId": "v"},
+            {"requestType": "GetProfileParameter", "requestData": {"parameterCategory": "Nope",
+                                                                   "parameterName": "Nope"}},
+            {"requestType": "NoSuchRequest"}, {"requestId": "no-type"}, {"requestType": 5}]})
+        t["batch_writes_halt"] = c.batch({"requestId": "w", "haltOnFailure": True, "requests": [
+            {"requestType": "SetProfileParameter", "requestData": set_preset},
+            {"requestType": "StopStream"},  # idle: 501, so nothing after it runs
+            {"requestType": "SetProfileParameter", "requestData": {**set_preset, "parameterValue": "slow"}}]})
+        t["batch_halted_value"] = c.request("GetProfileParameter", preset)["responseData"]["parameterValue"]
+        t["batch_no_halt"] = c.batch({"requestId": "n", "requests": [
+            {"requestType": "StopStream"}, {"requestType": "GetVersion"}]})
+        t["batch_sleep"] = c.batch({"requestId": "s", "requests": [
+            {"requestType": "Sleep", "requestData": {"sleepMillis": 5}},
+            {"requestType": "Sleep", "requestData": {"sleepFrames": 1}},
+            {"requestType": "Sleep", "requestData": {"sleepMillis": 60000}},
+            {"requestType": "Sleep", "requestData": {"sleepMillis": -1}}]})
+        t["batch_frame"] = c.batch({"requestId": "f", "executionType": 1, "requests": [
+            {"requestType": "Sleep", "requestData": {"sleepFrames": 1}}, {"requestType": "GetStreamStatus"}]})
+        t["batch_empty"] = c.batch({"requestId": "e", "requests": []})
+        t["sleep_alone"] = c.request("Sleep", {"sleepMillis": 1})
         t["stop_idle"] = c.request("StopStream")
 
         # A stream that connects to the loopback ingest.
@@ -208,6 +245,13 @@ def run_script(host: str, port: int, password: str, ingest_url: str, dead_url: s
     t["close_v4_client"] = close_of(host, port, password,
                                     [{"request-type": "GetAuthRequired", "message-id": "1"}])
     t["close_missing_d"] = close_of(host, port, password, [{"op": 1}])
+    for name, d in [("no_id", {"requests": []}), ("no_requests", {"requestId": "b"}),
+                    ("requests_object", {"requestId": "b", "requests": {}}),
+                    ("halt_string", {"requestId": "b", "haltOnFailure": "yes", "requests": []}),
+                    ("execution_string", {"requestId": "b", "executionType": "x", "requests": []}),
+                    ("execution_none", {"requestId": "b", "executionType": -1, "requests": []}),
+                    ("execution_7", {"requestId": "b", "executionType": 7, "requests": []})]:
+        t[f"close_batch_{name}"] = close_of(host, port, password, [hello_identify, {"op": 8, "d": d}])
     return t
 
 
