@@ -13,6 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 pytest_plugins = [
+    "tests.plugins.hostile_obs",
     "tests.plugins.processes",
     "tests.plugins.getstream_sim",
     "tests.plugins.obs",

@@ -221,9 +221,10 @@ class ObsSocket(ObsClient):
     def abort(self) -> None:
         """Shut the socket down now: a reader blocked in recv wakes at once (any thread may call)."""
         ws = getattr(self, "ws", None)
-        if ws is not None:
-            with contextlib.suppress(Exception):
-                ws.abort()
+        raw = getattr(ws, "sock", None)  # websocket-client's socket; its abort() skips a handshake in progress
+        if raw is not None:
+            with contextlib.suppress(OSError):
+                raw.shutdown(socket.SHUT_RDWR)
 
     def settimeout(self, seconds: float) -> None:
         self._ws().settimeout(seconds)

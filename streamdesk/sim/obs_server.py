@@ -123,6 +123,8 @@ _FollowUp = Callable[[], Awaitable[None]] | None
 _Handler = Callable[[dict[str, Any] | None], tuple[dict[str, Any] | None, _FollowUp]]
 
 
+DROP = b"<drop>"  # what a ``rewrite`` hook returns to send nothing at all
+
 BATCH_SERIAL_REALTIME = 0
 BATCH_SERIAL_FRAME = 1
 BATCH_PARALLEL = 2
@@ -179,6 +181,9 @@ class ObsSimulator:
         self.knobs = OutputKnobs()
         self.received: list[ReceivedRequest] = []
         self.sessions_opened = 0  # every websocket session ever opened (tests count sockets with it)
+        # Hostile mode: ``rewrite(op, d, session_subscriptions)`` may replace any outgoing frame with
+        # other text/bytes (a malformed frame), DROP it, or return None to send it as it is.
+        self.rewrite: Callable[[int, dict[str, Any], int], str | bytes | None] | None = None
         self.batches: list[list[str]] = []  # the request types of every RequestBatch, in order
 
         self._output = StreamOutput(self.knobs, seed=seed)
@@ -303,6 +308,21 @@ class ObsSimulator:
     def kick(self) -> int:
         """Close every identified session with 4011, like OBS's "Kick" button; returns how many."""
         return self._call(self._close_sessions(CloseCode.SESSION_INVALIDATED, identified_only=True))
+
+    def inject(self, frame: str | bytes, *, subscribed_to: int = 0) -> int:
+        """Hostile mode: send one raw frame (any text or bytes) to every identified session whose
+        event subscriptions include ``subscribed_to`` (0: every session). Returns how many got it."""
+
+        async def send_all() -> int:
+            sent = 0
+            for s in list(self._sessions):
+                if s.identified and (s.subscriptions & subscribed_to) == subscribed_to:
+                    with contextlib.suppress(ConnectionClosed):
+                        await s.ws.send(frame)
+                        sent += 1
+            return sent
+
+        return int(self._call(send_all()))
 
     def drop_connections(self) -> int:
         """Kill every client's TCP connection with no close frame (a crashed OBS or a dead network)."""
@@ -436,7 +456,12 @@ class ObsSimulator:
 
     async def _send(self, session: _Session, op: int, d: dict[str, Any]) -> None:
         session.outgoing += 1
-        await session.ws.send(json.dumps({"op": int(op), "d": d}))
+        rewrite = self.rewrite
+        frame = rewrite(int(op), d, session.subscriptions) if rewrite is not None else None
+        if frame is None:
+            await session.ws.send(json.dumps({"op": int(op), "d": d}))
+        elif frame != DROP:
+            await session.ws.send(frame)
 
     async def _on_message(self, session: _Session, raw: str | bytes) -> tuple[int, str] | None:
         """Handle one frame; return (close code, reason) to end the session."""
