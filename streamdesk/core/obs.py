@@ -1,18 +1,27 @@
 """OBS controller over obs-websocket v5: connect, one-click configure, start/stop, health, events.
 
 Built on obsws-python's connection (``obsws_python.baseclient.ObsClient``: websocket connect and
-``Hello``), with two things done here because the library cannot: Identify and every read keep
+``Hello``; the internals used are listed in ``obs_socket.OBSWS_INTERNALS``), with two things done
+here because the library cannot: Identify and every read keep
 the websocket *close code* (4009 wrong password, 4010 unsupported RPC, 4011 kicked — the library
 turns all of them into one "failed to identify" error), and responses are matched to their
 request id (the library reads "the next message", which desynchronises after a timeout).
 
-Parts: ``obs_errors`` (what can go wrong, in words), ``obs_socket`` (one websocket session),
+Parts: ``obs_errors`` (what can go wrong, in words), ``obs_frames`` (checked frames and numbers),
+``obs_socket`` (one websocket session),
 ``obs_events`` (the event socket: events, liveness probe, reconnect), ``obs_health`` (status-bar
 math). Import everything from here.
 
 Threads: ``ObsController`` is NOT thread-safe. One thread owns it and makes every call (the GUI
-gives it one worker). The only other thread is the controller's own event reader, which owns the
-second socket (events + liveness probe + reconnect) and calls ``on_event`` from that thread.
+gives it one worker, ``ui.tasks.ObsWorker``). Besides it there is streamdesk's own
+``obs_events.EventThread`` (not an obsws-python thread: no obsws-python client or callback is used),
+which owns the event socket (events + liveness probe + reconnect) and calls ``on_event`` from that
+thread, and one process-wide deadline thread (``obs_socket._Watchdog``) that only shuts sockets down. A one-click configure opens no socket: it runs on the owner's request socket, as one
+RequestBatch of reads and one of writes. Every exchange has a total deadline (``timeout``).
+
+Hostile input: every frame and every number read from OBS is checked (``obs_frames``); anything
+malformed or implausible is an ``ObsMalformed`` (one sentence), never an unexpected error. The
+facts this module relies on about OBS 29 / obs-websocket 5.1 are collected in docs/obs.md.
 
 Secrets: obsws-python logs the password at INFO and request payloads (the stream key) at DEBUG,
 and its ``repr`` shows the password. Its logger is raised to WARNING here (and by
@@ -98,7 +107,7 @@ CODE_OUTPUT_RUNNING = 500
 CODE_OUTPUT_NOT_RUNNING = 501
 CODE_RESOURCE_NOT_FOUND = 600
 
-# Recommended output settings (the seed's "common issues" advice)
+# Recommended output settings (docs/obs.md, "What configure sets")
 BITRATE_1080P_KBPS = 4500
 BITRATE_720P_KBPS = 2500
 KEYFRAME_INTERVAL_S = 2
