@@ -16,8 +16,9 @@ Threads: ``ObsController`` is NOT thread-safe. One thread owns it and makes ever
 gives it one worker, ``ui.tasks.ObsWorker``). Besides it there is streamdesk's own
 ``obs_events.EventThread`` (not an obsws-python thread: no obsws-python client or callback is used),
 which owns the event socket (events + liveness probe + reconnect) and calls ``on_event`` from that
-thread, and one process-wide deadline thread (``obs_socket._Watchdog``) that only shuts sockets down. A one-click configure opens no socket: it runs on the owner's request socket, as one
-RequestBatch of reads and one of writes. Every exchange has a total deadline (``timeout``).
+thread, and one process-wide deadline thread (``obs_socket._Watchdog``) that only shuts sockets down.
+A one-click configure opens no socket: it runs on the owner's request socket, as one RequestBatch
+of reads and one of writes. Every exchange has a total deadline (``timeout``).
 
 Hostile input: every frame and every number read from OBS is checked (``obs_frames``); anything
 malformed or implausible is an ``ObsMalformed`` (one sentence), never an unexpected error. The
@@ -28,24 +29,8 @@ and its ``repr`` shows the password. Its logger is raised to WARNING here (and b
 ``secrets.setup_logging``), the password and key are registered with the redaction filter when
 used, our own logs never include payloads, and our reprs hide both.
 
-Where OBS 29 keeps the output settings (checked against real OBS 29.0.2 by streaming and reading
-the encoder settings OBS logs):
-
-- Simple output mode (``[Output] Mode=Simple``): ``[SimpleOutput] VBitrate`` (kbps) and ``Preset``
-  (the x264 preset) are read at every stream start, so ``SetProfileParameter`` takes effect on the
-  next start. (Per OBS's source, hardware encoders read ``NVENCPreset``/``QSVPreset``/``AMDPreset``
-  instead; there was no hardware encoder to check that on.) Simple mode has
-  no keyframe-interval setting (x264 then uses 250 frames); with ``UseAdvanced=true`` OBS passes
-  ``x264Settings`` to x264 as custom options, so ``keyint=<2 × fps>`` gives a 2 s interval (x264
-  only). ``StreamEncoder`` (``x264``, ``nvenc``, ``qsv``, ``amd``, …) is read only when OBS builds
-  its outputs (start-up, profile switch, Settings → OK): a change applies after that.
-- Advanced output mode: ``[AdvOut] Encoder`` names the encoder, and its bitrate, keyframe interval
-  (``keyint_sec``) and preset live in the profile's ``streamEncoder.json``, which OBS reads only
-  when it builds its outputs and which obs-websocket 5 cannot write. In Advanced mode we change
-  nothing in the encoder and say what to set by hand.
-- ``[Output] Mode`` itself is also read only when outputs are built; we never change it.
-- obs-websocket 5 cannot list the encoders OBS has. OBS's auto-configuration and settings only
-  offer encoders that exist, so a profile already on a hardware encoder keeps it; otherwise x264.
+Where OBS 29 keeps the output settings, when each takes effect and what configure therefore sets in
+Simple and Advanced output mode: docs/obs.md ("What configure sets").
 """
 
 from __future__ import annotations
@@ -331,7 +316,7 @@ class ObsController:
 
     # -- requests -------------------------------------------------------------------------------
 
-    def request(self, request_type: str, data: dict | None = None) -> dict:
+    def request(self, request_type: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
         """One obs-websocket request; returns ``responseData`` (``{}`` when there is none).
 
         If the request socket died while idle (OBS restarted, a dropped connection), it is reopened
@@ -367,7 +352,7 @@ class ObsController:
             self._req.close()
             self._req = None
 
-    def _call(self, request_type: str, data: dict | None = None) -> dict:
+    def _call(self, request_type: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
         response = self._exchange(request_type, lambda sock: sock.send_request(request_type, data),
                                   obs_frames.OP_REQUEST_RESPONSE)
         try:
@@ -378,7 +363,7 @@ class ObsController:
             raise ObsRequestFailed(res.request_type, res.code, res.comment)
         return res.data
 
-    def _exchange(self, what: str, send: Callable[[ObsSocket], str], answer_op: int) -> dict:
+    def _exchange(self, what: str, send: Callable[[ObsSocket], str], answer_op: int) -> dict[str, Any]:
         """Send on the request socket and wait (within ``timeout`` in total) for the answer with the
         same request id; returns its ``d``. Frames that are not ours are skipped; a malformed one
         is an ``ObsMalformed`` and the socket is dropped (its stream can no longer be trusted)."""
@@ -401,7 +386,7 @@ class ObsController:
                 sock.settimeout(self.timeout)
                 while True:
                     msg = sock.recv_message()
-                    d = msg["d"]
+                    d: dict[str, Any] = msg["d"]
                     if msg["op"] == answer_op and d.get("requestId") == request_id:
                         return d
                     # a late answer to an earlier, timed-out request (or an event): not ours
@@ -424,7 +409,7 @@ class ObsController:
             self._drop_request_socket()
             raise _LostWaiting from None
 
-    def batch(self, requests: list[tuple[str, dict | None]], *,
+    def batch(self, requests: list[tuple[str, dict[str, Any] | None]], *,
               halt_on_failure: bool = True) -> list[obs_frames.Result]:
         """Several requests in one ``RequestBatch`` round trip, run by OBS one after the other.
 
@@ -477,7 +462,7 @@ class ObsController:
 
     def _snapshot(self) -> _Snapshot:
         """Everything configure/plan/restore decide from, read in one batch."""
-        reads: list[tuple[str, dict | None]] = [
+        reads: list[tuple[str, dict[str, Any] | None]] = [
             ("GetStreamStatus", None), ("GetStreamServiceSettings", None), ("GetVideoSettings", None)]
         reads += [("GetProfileParameter", {"parameterCategory": c, "parameterName": n})
                   for c, n in PLAN_PARAMETERS]
@@ -591,7 +576,7 @@ class ObsController:
         if output_settings:
             sets, _ = self._output_plan(snap)
             backup.profile = [[c, n, snap.params[(c, n)]] for c, n, _new, _note in sets]
-        writes: list[tuple[str, dict | None]] = [("SetStreamServiceSettings", {
+        writes: list[tuple[str, dict[str, Any] | None]] = [("SetStreamServiceSettings", {
             "streamServiceType": "rtmp_custom",
             "streamServiceSettings": {"server": server, "key": key, "use_auth": False},
         })]
@@ -601,7 +586,7 @@ class ObsController:
         log.info("configured OBS at %s: server %s, %d output setting(s)", self.target, server, len(sets))
         return backup, self._plan_rows(snap, server, key, output_settings)
 
-    def _write_all(self, writes: list[tuple[str, dict | None]]) -> None:
+    def _write_all(self, writes: list[tuple[str, dict[str, Any] | None]]) -> None:
         """One halting batch; the first failure (if any) is raised. A refusal of the stream service
         change because the output runs is ``ObsOutputActive`` (nothing after it ran)."""
         results = self.batch(writes, halt_on_failure=True)
@@ -623,7 +608,7 @@ class ObsController:
         # OBS *merges* settings into a service of the same type, so anything configure wrote that the
         # old settings lack must be blanked explicitly, or our key would outlive the restore.
         settings = {"server": "", "key": "", "use_auth": False, **backup.service_settings, **backup.secrets}
-        writes: list[tuple[str, dict | None]] = [("SetStreamServiceSettings", {
+        writes: list[tuple[str, dict[str, Any] | None]] = [("SetStreamServiceSettings", {
             "streamServiceType": backup.service_type or "rtmp_common", "streamServiceSettings": settings})]
         for category, name, value in backup.profile:
             current = snap.params.get((category, name), "")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import websocket
 
@@ -151,7 +151,7 @@ class EventThread:
                 self._dispatch(msg["d"])
         return "closed", None
 
-    def _dispatch(self, d: dict) -> None:
+    def _dispatch(self, d: dict[str, Any]) -> None:
         """One Event frame's data; a malformed one is logged and skipped (never ends the thread)."""
         try:
             event_type, data = obs_frames.event(d)

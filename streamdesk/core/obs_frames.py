@@ -105,8 +105,8 @@ def result(d: Any, what: str = "response") -> Result:
     if not isinstance(status, dict):
         raise ObsMalformed(f"OBS sent a {what} to {request_type[:40]} without a requestStatus.")
     ok, code, comment = status.get("result"), status.get("code"), status.get("comment", "")
-    valid_code = isinstance(code, int) and not isinstance(code, bool) and 0 <= code < 10000
-    if not isinstance(ok, bool) or not valid_code:
+    if not isinstance(ok, bool) or not isinstance(code, int) or isinstance(code, bool) \
+            or not 0 <= code < 10000:
         raise ObsMalformed(f"OBS sent a {what} to {request_type[:40]} with a malformed requestStatus.")
     data = d.get("responseData")
     if data is None:

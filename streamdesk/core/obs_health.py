@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from streamdesk.core import obs_frames
 from streamdesk.core.obs_errors import ObsMalformed
@@ -97,7 +98,7 @@ class HealthMeter:
         d_skipped, d_total = skipped - previous[0], total - previous[1]
         return d_skipped > 10 and d_total > 0 and d_skipped / d_total >= 0.001
 
-    def sample(self, stream_status: dict, stats: dict | None) -> StreamHealth:
+    def sample(self, stream_status: dict[str, Any], stats: dict[str, Any] | None) -> StreamHealth:
         """Turn one ``GetStreamStatus`` (+ optional ``GetStats``) response into a ``StreamHealth``.
 
         Every number is checked first (``obs_frames``): a missing/null one is 0, a wrong type or an

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import websocket
-from obsws_python.baseclient import ObsClient
+from obsws_python.baseclient import ObsClient  # type: ignore[import-untyped]
 
 from streamdesk.core import obs_frames
 from streamdesk.core.obs_errors import (
@@ -143,7 +143,7 @@ class DeadlinePassed(Exception):
     """The total deadline of one exchange passed (internal: the socket is shut down)."""
 
 
-class ObsSocket(ObsClient):
+class ObsSocket(ObsClient):  # type: ignore[misc]  # obsws-python ships no types
     """obsws-python's connection (connect + Hello), with Identify, checked frames, request ids and
     total deadlines. Always constructed with explicit host/port/password/timeout."""
 
@@ -221,7 +221,8 @@ class ObsSocket(ObsClient):
     def abort(self) -> None:
         """Shut the socket down now: a reader blocked in recv wakes at once (any thread may call)."""
         ws = getattr(self, "ws", None)
-        raw = getattr(ws, "sock", None)  # websocket-client's socket; its abort() skips a handshake in progress
+        # websocket-client's raw socket: its own abort() does nothing while the handshake is in progress
+        raw = getattr(ws, "sock", None)
         if raw is not None:
             with contextlib.suppress(OSError):
                 raw.shutdown(socket.SHUT_RDWR)
