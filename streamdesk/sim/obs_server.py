@@ -33,13 +33,14 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
+from websockets.typing import Subprotocol
 
 from streamdesk.sim.obs_output import OutputKnobs, StreamOutput, whole
 from streamdesk.sim.obs_profile import ObsProfile, VideoSettings
@@ -109,7 +110,7 @@ class _Session:
     rpc_version: int | None = None
     incoming: int = 0
     outgoing: int = 0
-    tasks: set[asyncio.Task] = field(default_factory=set)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def remote(self) -> str:
@@ -195,7 +196,7 @@ class ObsSimulator:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: Server | None = None
-        self._stream_task: asyncio.Task | None = None
+        self._stream_task: asyncio.Task[None] | None = None
         self._reconnect_done = asyncio.Event()
         self._launched_at = clock()
         self._handlers: dict[str, _Handler] = {
@@ -297,7 +298,8 @@ class ObsSimulator:
 
     def stream_status(self) -> dict[str, object]:
         """What GetStreamStatus would answer now."""
-        return self._call(self._async(lambda: self._output.status(self.clock())))
+        status: dict[str, object] = self._call(self._async(lambda: self._output.status(self.clock())))
+        return status
 
     # ================================================================ faults
     def close_next_with(self, code: int, reason: str | None = None) -> None:
@@ -307,7 +309,7 @@ class ObsSimulator:
 
     def kick(self) -> int:
         """Close every identified session with 4011, like OBS's "Kick" button; returns how many."""
-        return self._call(self._close_sessions(CloseCode.SESSION_INVALIDATED, identified_only=True))
+        return int(self._call(self._close_sessions(CloseCode.SESSION_INVALIDATED, identified_only=True)))
 
     def inject(self, frame: str | bytes, *, subscribed_to: int = 0) -> int:
         """Hostile mode: send one raw frame (any text or bytes) to every identified session whose
@@ -326,7 +328,7 @@ class ObsSimulator:
 
     def drop_connections(self) -> int:
         """Kill every client's TCP connection with no close frame (a crashed OBS or a dead network)."""
-        return self._call(self._async(self._abort_all))
+        return int(self._call(self._async(self._abort_all)))
 
     def simulate_reconnect(self, duration: float | None = 1.0) -> None:
         """The ingest connection drops: RECONNECTING now and again every ``Output/RetryDelay`` seconds
@@ -347,7 +349,7 @@ class ObsSimulator:
         self._loop.call_soon(ready.set)
         self._loop.run_forever()
 
-    def _call(self, coro: Awaitable[Any], timeout: float = 5.0) -> Any:
+    def _call(self, coro: Coroutine[Any, Any, Any], timeout: float = 5.0) -> Any:
         if self._loop is None:
             raise RuntimeError("the OBS simulator is not running; call start() first")
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
@@ -833,9 +835,10 @@ def _random_b64() -> str:
     return base64.b64encode(os.urandom(32)).decode()
 
 
-def _select_subprotocol(connection: ServerConnection, subprotocols: list[str]) -> str | None:
+def _select_subprotocol(connection: ServerConnection,
+                        subprotocols: Sequence[Subprotocol]) -> Subprotocol | None:
     # OBS speaks JSON to clients that ask for nothing (obsws-python asks for nothing).
-    return SUBPROTOCOL_JSON if SUBPROTOCOL_JSON in subprotocols else None
+    return Subprotocol(SUBPROTOCOL_JSON) if SUBPROTOCOL_JSON in subprotocols else None
 
 
 def _need_data(data: dict[str, Any] | None) -> dict[str, Any]:
