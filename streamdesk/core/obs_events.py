@@ -126,7 +126,12 @@ class EventThread:
         sock.settimeout(self.c.probe_interval)
         while not self._stop.is_set():
             try:
-                msg = sock.recv_message()
+                # A healthy socket delivers a frame or times out within probe_interval; a peer that
+                # trickles one endless frame is cut off by this total deadline instead.
+                with sock.deadline(self.c.probe_interval + self.c.timeout):
+                    msg = sock.recv_message()
+            except DeadlinePassed:
+                return f"OBS at {self.c.target} stopped answering (a message took too long to arrive).", None
             except ObsMalformed as e:  # one bad frame: say so and keep reading (the socket is still good)
                 log.warning("ignored a malformed frame on the OBS event connection: %s", e.message)
                 probe_sent = False

@@ -110,6 +110,7 @@ def test_the_event_connection_logs_malformed_events_keeps_going_and_still_reconn
         for frame in MALFORMED_EVENTS.values():
             assert obs_sim.inject(frame, subscribed_to=64) == 1  # the event socket only
         obs.start_stream(timeout=5)
+        wait_until(lambda: STARTED in [e.state for e in events], timeout=5, what="STARTED")
         assert [e.state for e in events if e.kind == "stream_state"][:2] == [STARTING, STARTED]
         assert obs._events is not None and obs._events.alive
         warned = [r.getMessage() for r in caplog.records if "malformed" in r.getMessage()]
@@ -141,5 +142,20 @@ def test_every_exchange_has_a_total_deadline_against_a_trickling_peer(obs_sim: O
         with pytest.raises(ObsError, match=r"did not answer|did not greet"):  # connect: handshake + Hello
             ObsController(target, timeout=0.5, events=False).connect()
         assert time.monotonic() - t0 < 0.5 * 2 + 0.5  # socket + login each have one
+    finally:
+        proxy.close()
+
+
+def test_the_event_connection_cuts_off_a_trickling_peer_and_reconnects(obs_sim: ObsSimulator) -> None:
+    proxy = TrickleProxy(obs_sim.port, delay=0.02)
+    events: list[ObsEvent] = []
+    try:
+        target = ObsTarget("127.0.0.1", proxy.port, obs_sim.password)
+        with ObsController(target, timeout=0.4, on_event=events.append, probe_interval=0.3, backoff=(0.05,)):
+            proxy.trickle = True  # the liveness probe's answer now arrives one byte every 20 ms
+            wait_until(lambda: any("took too long" in e.detail for e in events), timeout=5,
+                       what="the event thread to give up on the trickled frame")
+            proxy.trickle = False
+            wait_until(lambda: any(e.kind == "reconnected" for e in events), timeout=10, what="reconnected")
     finally:
         proxy.close()
