@@ -25,6 +25,7 @@ from streamdesk.core import obs_frames
 from streamdesk.core.obs_errors import ObsMalformed
 
 BITRATE_INTERVAL_S = 2.0
+MAX_KBPS = 10_000_000  # 10 Gbit/s: far above any stream OBS can send; more means a bogus byte counter
 CONGESTION_SAMPLES = 4
 
 
@@ -82,9 +83,14 @@ class HealthMeter:
             return self._kbps
         elapsed = now - self._last_t
         if elapsed >= BITRATE_INTERVAL_S:
-            self._kbps = (output_bytes - self._last_bytes) * 8 / elapsed / 1000
-            self._measured = True
+            kbps = (output_bytes - self._last_bytes) * 8 / elapsed / 1000
             self._last_bytes, self._last_t = output_bytes, now
+            if kbps > MAX_KBPS:  # a counter that jumped: a gap, then measure afresh from this count
+                self._kbps, self._measured = 0.0, False
+                raise ObsMalformed(f"OBS's byte counter jumped by {kbps / 1e6:.3g} Gbit/s, which cannot be "
+                                   "a stream; that sample is skipped.")
+            self._kbps = kbps
+            self._measured = True
         return self._kbps
 
     def congestion(self, value: float) -> float:

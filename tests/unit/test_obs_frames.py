@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from streamdesk.core import obs_frames
 from streamdesk.core.obs_errors import ObsMalformed
-from streamdesk.core.obs_health import HealthMeter, StreamHealth
+from streamdesk.core.obs_health import MAX_KBPS, HealthMeter, StreamHealth
 
 # any JSON value, with the awkward numbers a buggy server might produce
 scalars = st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | \
@@ -23,7 +23,8 @@ json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
 status_keys = st.sampled_from(["outputActive", "outputReconnecting", "outputBytes", "outputSkippedFrames",
                                "outputTotalFrames", "outputCongestion", "outputDuration", "outputTimecode"])
 stats_keys = st.sampled_from(["outputSkippedFrames", "outputTotalFrames", "renderSkippedFrames"])
-plausible = st.integers(min_value=0, max_value=10**9) | st.floats(min_value=0, max_value=1)
+plausible = st.integers(min_value=0, max_value=10**9) | st.integers(min_value=0, max_value=2**53) | \
+    st.floats(min_value=0, max_value=1)
 status_dicts = st.dictionaries(status_keys, scalars | plausible, max_size=8)
 stats_dicts = st.dictionaries(stats_keys, scalars | plausible, max_size=3)
 
@@ -100,4 +101,4 @@ def test_health_samples_are_in_range_or_a_typed_gap(samples: list[tuple[dict, di
         for name in ("bitrate_kbps", "dropped_pct", "congestion"):
             assert math.isfinite(getattr(health, name)), name
         assert 0 <= health.dropped_pct <= 100 and 0 <= health.congestion <= 1
-        assert health.bitrate_kbps >= 0 and 0 <= health.dropped_frames <= health.total_frames
+        assert 0 <= health.bitrate_kbps <= MAX_KBPS and 0 <= health.dropped_frames <= health.total_frames
