@@ -159,3 +159,14 @@ def test_the_event_connection_cuts_off_a_trickling_peer_and_reconnects(obs_sim: 
             wait_until(lambda: any(e.kind == "reconnected" for e in events), timeout=10, what="reconnected")
     finally:
         proxy.close()
+
+
+def test_after_a_malformed_answer_the_next_request_gets_a_fresh_socket(obs_sim: ObsSimulator) -> None:
+    shape = Shape("status-op5-d-string", 7, lambda d: '{"op":5,"d":"x"}', "GetStreamStatus")
+    with ObsController(ObsTarget("127.0.0.1", obs_sim.port, obs_sim.password), events=False) as obs:
+        opened = obs_sim.sessions_opened
+        install(obs_sim, shape)
+        with pytest.raises(ObsError, match="not an object"):
+            obs.is_streaming()
+        assert obs.is_streaming() is False  # the untrusted socket was dropped; a new one answers
+        assert obs_sim.sessions_opened == opened + 1
