@@ -189,10 +189,12 @@ def test_sleep_only_in_batches_within_its_range(obs_sim: ObsSimulator) -> None:
     ({"requests": []}, 4003, "Your payload data is missing a `requestId`."),
     ({"requestId": "b"}, 4003, "Your payload data is missing a `requests`."),
     ({"requestId": "b", "requests": {}}, 4004, "Your `requests` is not an array."),
-    ({"requestId": "b", "haltOnFailure": "yes", "requests": []}, 4004, "Your `haltOnFailure` is not a boolean."),
+    ({"requestId": "b", "haltOnFailure": "yes", "requests": []}, 4004,
+     "Your `haltOnFailure` is not a boolean."),
     ({"requestId": "b", "executionType": "x", "requests": []}, 4004, "Your `executionType` is not a number."),
     ({"requestId": "b", "executionType": -1, "requests": []}, 4004, "Your `executionType` is not a number."),
-    ({"requestId": "b", "executionType": 7, "requests": []}, 4005, "Your `executionType` has an invalid value."),
+    ({"requestId": "b", "executionType": 7, "requests": []}, 4005,
+     "Your `executionType` has an invalid value."),
 ])
 def test_malformed_batches_close_like_obs_29(obs_sim: ObsSimulator, d: dict, code: int, reason: str) -> None:
     ws = identify(obs_sim)
