@@ -109,7 +109,8 @@ class Raw:
         self.ws.close()
 
 
-def close_of(host: str, port: int, password: str, frames: list[dict | str]) -> tuple[int, str]:
+def close_of(host: str, port: int, password: str, frames: list[dict | str], *,
+             wait_identified: bool = False) -> tuple[int, str]:
     """Send frames on a fresh socket (Identify frames without one get the right auth); return the close."""
     ws = websocket.WebSocket()
     ws.connect(f"ws://{host}:{port}", subprotocols=["obswebsocket.json"], timeout=10)
@@ -121,6 +122,13 @@ def close_of(host: str, port: int, password: str, frames: list[dict | str]) -> t
             frame = {"op": 1, "d": {**frame["d"],
                                     "authentication": auth_response(password, a["salt"], a["challenge"])}}
         ws.send(frame if isinstance(frame, str) else json.dumps(frame))
+        if wait_identified and isinstance(frame, dict) and frame.get("op") == 1:
+            # real OBS handles frames on a thread pool: a frame sent right behind Identify can
+            # overtake it (closed 4007 "not identified"), so wait for Identified first
+            opcode, data = ws.recv_data(control_frame=True)
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                return int.from_bytes(data[:2], "big"), data[2:].decode()
+            assert json.loads(data)["op"] == 2
     while True:
         opcode, data = ws.recv_data(control_frame=True)
         if opcode == websocket.ABNF.OPCODE_CLOSE:
@@ -179,6 +187,7 @@ def run_script(host: str, port: int, password: str, ingest_url: str, dead_url: s
         # RequestBatch: what configure sends (reads, then one halting write batch), and its edges.
         preset = {"parameterCategory": "SimpleOutput", "parameterName": "Preset"}
         set_preset = {**preset, "parameterValue": "veryfast"}
+        preset_before = c.request("GetProfileParameter", preset)["responseData"]["parameterValue"]
         t["batch_reads"] = c.batch({"requestId": "r", "executionType": 0, "requests": [
             {"requestType": "GetStreamStatus"}, {"requestType": "GetStreamServiceSettings"},
             {"requestType": "GetVideoSettings", "requestId": "v"},
@@ -201,6 +210,8 @@ def run_script(host: str, port: int, password: str, ingest_url: str, dead_url: s
             {"requestType": "Sleep", "requestData": {"sleepFrames": 1}}, {"requestType": "GetStreamStatus"}]})
         t["batch_empty"] = c.batch({"requestId": "e", "requests": []})
         t["sleep_alone"] = c.request("Sleep", {"sleepMillis": 1})
+        # the stream below runs with the seeded x264 preset, as before these batch steps
+        c.request("SetProfileParameter", {**preset, "parameterValue": preset_before})
         t["stop_idle"] = c.request("StopStream")
 
         # A stream that connects to the loopback ingest.
@@ -251,7 +262,8 @@ def run_script(host: str, port: int, password: str, ingest_url: str, dead_url: s
                     ("execution_string", {"requestId": "b", "executionType": "x", "requests": []}),
                     ("execution_none", {"requestId": "b", "executionType": -1, "requests": []}),
                     ("execution_7", {"requestId": "b", "executionType": 7, "requests": []})]:
-        t[f"close_batch_{name}"] = close_of(host, port, password, [hello_identify, {"op": 8, "d": d}])
+        t[f"close_batch_{name}"] = close_of(host, port, password, [hello_identify, {"op": 8, "d": d}],
+                                            wait_identified=True)
     return t
 
 
