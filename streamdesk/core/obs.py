@@ -576,14 +576,19 @@ class ObsController:
         if output_settings:
             sets, _ = self._output_plan(snap)
             backup.profile = [[c, n, snap.params[(c, n)]] for c, n, _new, _note in sets]
-        writes: list[tuple[str, dict[str, Any] | None]] = [("SetStreamServiceSettings", {
-            "streamServiceType": "rtmp_custom",
-            "streamServiceSettings": {"server": server, "key": key, "use_auth": False},
-        })]
+        # Only what differs is written: OBS saves a file per write, and an unchanged value needs none.
+        current = snap.service
+        writes: list[tuple[str, dict[str, Any] | None]] = []
+        if not (snap.service_type == "rtmp_custom" and current.get("server") == server
+                and current.get("key") == key and not current.get("use_auth")):
+            writes.append(("SetStreamServiceSettings", {
+                "streamServiceType": "rtmp_custom",
+                "streamServiceSettings": {"server": server, "key": key, "use_auth": False},
+            }))
         writes += [("SetProfileParameter", {"parameterCategory": c, "parameterName": n, "parameterValue": v})
-                   for c, n, v, _note in sets]
+                   for c, n, v, _note in sets if snap.params[(c, n)] != v]
         self._write_all(writes)
-        log.info("configured OBS at %s: server %s, %d output setting(s)", self.target, server, len(sets))
+        log.info("configured OBS at %s: server %s, %d change(s) written", self.target, server, len(writes))
         return backup, self._plan_rows(snap, server, key, output_settings)
 
     def _write_all(self, writes: list[tuple[str, dict[str, Any] | None]]) -> None:
@@ -611,9 +616,8 @@ class ObsController:
         writes: list[tuple[str, dict[str, Any] | None]] = [("SetStreamServiceSettings", {
             "streamServiceType": backup.service_type or "rtmp_common", "streamServiceSettings": settings})]
         for category, name, value in backup.profile:
-            current = snap.params.get((category, name), "")
-            if value is None and current is None:
-                continue  # already unset: deleting it again is refused (600) and would halt the batch
+            if (category, name) in snap.params and snap.params[(category, name)] == value:
+                continue  # already so (and deleting an unset one is refused with 600, halting the batch)
             writes.append(("SetProfileParameter",
                            {"parameterCategory": category, "parameterName": name, "parameterValue": value}))
         self._write_all(writes)

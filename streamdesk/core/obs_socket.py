@@ -58,8 +58,9 @@ logging.getLogger("obsws_python.baseclient.ObsSocket").setLevel(logging.CRITICAL
 OBSWS_TESTED = ((1, 7), (1, 8))
 #: The undocumented ``ObsClient`` attributes read here, and why. Nothing else of it is touched.
 OBSWS_INTERNALS = {
-    "ws": "the websocket-client WebSocket its constructor connected; we read close frames and match "
-          "request ids on it ourselves (its req() reads 'the next message' and loses close codes)",
+    "ws": "the websocket-client WebSocket its constructor assigns, then connects; we read close frames "
+          "and match request ids on it ourselves (its req() reads 'the next message' and loses close "
+          "codes), and build it ourselves (a property) to skip websocket-client's slow UTF-8 check",
     "server_hello": "the Hello frame its constructor read (a dict); Identify needs its challenge",
 }
 
@@ -194,10 +195,22 @@ class ObsSocket(ObsClient):  # type: ignore[misc]  # obsws-python ships no types
     def __repr__(self) -> str:
         return f"ObsSocket({self.target})"
 
+    @property
+    def ws(self) -> websocket.WebSocket:
+        return self._websocket
+
+    @ws.setter
+    def ws(self, given: websocket.WebSocket) -> None:
+        # obsws-python's constructor assigns a fresh WebSocket() here, then connects it. Ours is the
+        # same class built with websocket-client's public skip_utf8_validation option: its validator
+        # is pure Python (≈ 1 µs a byte, 2–3 ms per configure batch answer) and obs_frames.decode
+        # checks the UTF-8 anyway (strictly, in C). A socket handed over already connected is kept.
+        self._websocket = given if given.connected else websocket.WebSocket(skip_utf8_validation=True)
+
     # -- the obsws-python internals, read here only (see OBSWS_INTERNALS) -------------------------
 
     def _ws(self) -> websocket.WebSocket:
-        return self.ws  # type: ignore[no-any-return]
+        return self.ws
 
     def _hello(self) -> Any:
         return getattr(self, "server_hello", None)
