@@ -13,6 +13,8 @@ measures, interleaved in the same run, medians of:
   (one RequestBatch of reads, one halting RequestBatch of writes), each time on the seeded profile
   (put back untimed before each run) so that it changes everything, as a first configure does;
 - rotated: configure again with a new stream key (only the service differs, so only it is written);
+- writes: only the one-click's writes, raw one by one: what OBS itself spends saving its files, a
+  floor no client can go under;
 - plan: the review's diff (the read batch alone), which shows where the one-click's time goes;
 - CLI configure: ``streamdesk obs configure`` without the GetStream part — connect (one socket,
   Identify, GetVersion), configure, close.
@@ -104,8 +106,10 @@ def main() -> int:
         sequence = record_batches(lambda: gui.configure(SERVER, "bench-key-warm"))
         assert len(sequence) == 15, sequence
 
-        def raw_sequence() -> None:
+        def raw_sequence(only_writes: bool = False) -> None:
             for request_type, data in sequence:
+                if only_writes and not request_type.startswith("Set"):
+                    continue
                 with contextlib.suppress(obsws.error.OBSSDKRequestError):  # none expected
                     raw.send(request_type, data)
 
@@ -114,7 +118,7 @@ def main() -> int:
                 obs.configure(SERVER, f"bench-key-cli-{i}")
 
         samples: dict[str, list[float]] = {"request": [], "sequence": [], "one_click": [], "plan": [],
-                                           "rotated": [], "cli": [], "write": []}
+                                           "rotated": [], "cli": [], "write": [], "writes": []}
         for i in range(3):  # warm-up: first calls pay imports and OBS-side lazy work
             raw_sequence()
             reset()
@@ -128,6 +132,8 @@ def main() -> int:
                 "streamServiceSettings": {"server": SERVER, "key": f"bench-raw-{i % 2}"}})))
             reset()
             samples["sequence"].append(timed(raw_sequence))
+            reset()
+            samples["writes"].append(timed(lambda: raw_sequence(only_writes=True)))
             reset()
             samples["one_click"].append(timed(lambda i=i: gui.configure(SERVER, f"bench-key-{i % 2}")))
             samples["plan"].append(timed(lambda: gui.plan_configure(SERVER, "bench-key-0")))
@@ -147,6 +153,7 @@ def main() -> int:
     for name, label in (("request", "raw obsws-python: one GetStreamStatus"),
                         ("write", "raw obsws-python: one SetStreamServiceSettings (OBS saves a file)"),
                         ("sequence", f"raw obsws-python: the same {len(sequence)} requests one by one"),
+                        ("writes", "raw obsws-python: only its 5 writes, one by one (OBS's floor)"),
                         ("one_click", "one-click configure (open connection, 2 batches)"),
                         ("plan", "  of which: the plan / review (the read batch alone)"),
                         ("rotated", "re-configure after a key rotation (only the service differs)"),

@@ -101,13 +101,15 @@ class _Watchdog:
 
     def arm(self, seconds: float, fire: Callable[[], None]) -> int:
         token = next(self._ids)
+        entry = (time.monotonic() + seconds, token, fire)
         with self._cond:
-            heapq.heappush(self._heap, (time.monotonic() + seconds, token, fire))
+            heapq.heappush(self._heap, entry)
             self._live.add(token)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="obs-deadlines", daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            if self._heap[0] is entry:  # earlier than anything it waits for: wake it (else no wake-up)
+                self._cond.notify()
         return token
 
     def disarm(self, token: int) -> bool:
@@ -308,8 +310,8 @@ class ObsSocket(ObsClient):  # type: ignore[misc]  # obsws-python ships no types
         if raw is None:
             return Closed(None)
         try:
-            with self.deadline(self.timeout):
-                while select.select([raw], [], [], 0)[0]:
+            while select.select([raw], [], [], 0)[0]:
+                with self.deadline(self.timeout):
                     self.settimeout(self.timeout)
                     with contextlib.suppress(ObsMalformed):  # a stray bad frame on an idle socket: dropped
                         self.recv_message()
