@@ -295,7 +295,7 @@ class ObsController:
                                     obs_frames.text(v, "obsWebSocketVersion"), rpc)
             except ObsMalformed as e:
                 self.close()
-                raise ObsMalformed(f"{e.message.rstrip('.')} (OBS at {self.target}).") from None
+                raise self._located(e) from None
             log.info("connected to OBS %s (obs-websocket %s) at %s", self.info.obs_version,
                      self.info.websocket_version, self.target)
         if self._want_events and (self._events is None or not self._events.alive):
@@ -352,13 +352,17 @@ class ObsController:
             self._req.close()
             self._req = None
 
+    def _located(self, e: ObsMalformed, during: str = "", hint: str = "") -> ObsMalformed:
+        """The same malformed-input sentence, saying which OBS sent it."""
+        return ObsMalformed(f"{e.message.rstrip('.')} (OBS at {self.target}{during}).", hint=hint)
+
     def _call(self, request_type: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
         response = self._exchange(request_type, lambda sock: sock.send_request(request_type, data),
                                   obs_frames.OP_REQUEST_RESPONSE)
         try:
             res = obs_frames.result(response)
         except ObsMalformed as e:
-            raise ObsMalformed(f"{e.message.rstrip('.')} (OBS at {self.target}).") from None
+            raise self._located(e) from None
         if not res.ok:
             raise ObsRequestFailed(res.request_type, res.code, res.comment)
         return res.data
@@ -397,8 +401,8 @@ class ObsController:
                              hint="OBS may be busy or frozen; check that it responds.") from None
         except ObsMalformed as e:
             self._drop_request_socket()
-            raise ObsMalformed(f"{e.message.rstrip('.')} (OBS at {self.target}, during {what}).",
-                               hint="Is this port really OBS's WebSocket server?") from None
+            raise self._located(e, f", during {what}",
+                                hint="Is this port really OBS's WebSocket server?") from None
         except Closed as c:
             self._drop_request_socket()
             err = closed_error(self.target, c.code, during=f"during {what}")
@@ -450,7 +454,7 @@ class ObsController:
                                        "in a batch.")
             except ObsMalformed as e:
                 self._drop_request_socket()
-                raise ObsMalformed(f"{e.message.rstrip('.')} (OBS at {self.target}).") from None
+                raise self._located(e) from None
             return results
         raise ObsNotRunning(f"Lost the connection to OBS at {self.target}.", hint="Is OBS still running?")
 
@@ -488,7 +492,7 @@ class ObsController:
                 params=params,
             )
         except ObsMalformed as e:
-            raise ObsMalformed(f"{e.message.rstrip('.')} (OBS at {self.target}).") from None
+            raise self._located(e) from None
 
     @staticmethod
     def _output_plan(snap: _Snapshot) -> tuple[list[tuple[str, str, str | None, str]], list[ConfigChange]]:
@@ -530,7 +534,7 @@ class ObsController:
         try:
             return obs_frames.text(s, "streamServiceType"), dict(obs_frames.obj(s, "streamServiceSettings"))
         except ObsMalformed as e:
-            raise ObsMalformed(f"{e.message.rstrip('.')} (OBS at {self.target}).") from None
+            raise self._located(e) from None
 
     @staticmethod
     def _plan_rows(snap: _Snapshot, server: str, key: str, output_settings: bool) -> list[ConfigChange]:
@@ -651,7 +655,7 @@ class ObsController:
         try:
             return obs_frames.flag(status, "outputActive"), obs_frames.flag(status, "outputReconnecting")
         except ObsMalformed as e:
-            raise ObsMalformed(f"{e.message.rstrip('.')} (OBS at {self.target}).") from None
+            raise self._located(e) from None
 
     def is_streaming(self) -> bool:
         return self._stream_status()[0]
@@ -722,7 +726,7 @@ class ObsController:
         try:
             return self._meter.sample(status, stats)
         except ObsMalformed as e:  # a gap in the health series, said in one sentence
-            raise ObsMalformed(f"{e.message.rstrip('.')} (OBS at {self.target}).") from None
+            raise self._located(e) from None
 
     # -- events (called from the event thread) --------------------------------------------------------
 
