@@ -522,10 +522,6 @@ def _stuck(channel: ChannelConfig, call: CallState, timeout: float) -> GoLiveStu
     if call.ended_at is not None:
         return GoLiveStuck(f"The call {call.cid} has been ended for everyone, so it cannot go live.",
                            hint="Choose a new call id with streamdesk setup --call-id, then provision.")
-    if not call.has_participant(channel.user_id):
-        return GoLiveStuck(f"GetStream still shows {call.cid} in backstage {timeout:.0f} s after go live, "
-                           "and it does not receive your stream (you are not in the call).",
-                           hint=f"Check that OBS is streaming to {channel.rtmps_url} with the current key.")
     checks = ["that OBS is streaming (streamdesk obs status)",
               f"that OBS's server is {channel.rtmps_url}"]
     if channel.key_expires_at is not None and channel.key_expires_at <= time.time():
@@ -534,7 +530,10 @@ def _stuck(channel: ChannelConfig, call: CallState, timeout: float) -> GoLiveStu
                       "streamdesk obs configure)")
     else:
         checks.append("that OBS has the current stream key (streamdesk obs configure)")
-    return GoLiveStuck(f"GetStream still shows {call.cid} in backstage {timeout:.0f} s after go live.",
+    # name what was observed: whether GetStream has the broadcaster in the call at all
+    seen = ("" if call.has_participant(channel.user_id)
+            else ", and it does not receive your stream (you are not in the call)")
+    return GoLiveStuck(f"GetStream still shows {call.cid} in backstage {timeout:.0f} s after go live{seen}.",
                        hint="Check " + "; ".join(checks) + ".")
 
 

@@ -77,11 +77,15 @@ def participant(user_body: dict[str, Any], role: str, session_id: str, joined_ns
     return {"user": user_body, "user_session_id": session_id, "role": role, "joined_at": joined_ns}
 
 
-def message(msg_id: str, text: str, user_body: dict[str, Any], cid: str, created_ns: int) -> dict[str, Any]:
-    """A ``MessageResponse`` of type regular."""
+def message(msg_id: str, text: str, user_body: dict[str, Any], cid: str, created_ns: int,
+            kind: str = "regular") -> dict[str, Any]:
+    """A ``MessageResponse``: ``kind`` regular, system, or deleted (text gone, ``deleted_at`` set,
+    as GetStream returns a soft-deleted message among the others)."""
     body = skeleton("MessageResponse")
     body.update(id=msg_id, text=text, html=f"<p>{html.escape(text)}</p>\n", user=user_body, cid=cid,
-                created_at=created_ns, updated_at=created_ns)
+                created_at=created_ns, updated_at=created_ns, type=kind)
+    if kind == "deleted":
+        body.update(text="", html="", deleted_at=created_ns)
     return body
 
 
