@@ -167,6 +167,16 @@ def validate_request(method: str, path: str, query: dict[str, str] | None, body:
             if param.get("required"):
                 problems.append(f"{where}.{name} is required")
             continue
+        if "content" in param:  # a JSON-encoded parameter (QueryUsers' ``payload``): decode, then validate
+            content_schema = param["content"]["application/json"]["schema"]
+            try:
+                decoded = json.loads(raw)
+            except ValueError:
+                problems.append(f"{where}.{name} is not JSON")
+                continue
+            problems += _errors(STRICT, content_schema, decoded, f"{where}.{name}")
+            problems += _undeclared(content_schema, decoded, f"{where}.{name}")
+            continue
         limit = schema.get("maxLength")
         if limit is not None and len(raw) > limit:
             problems.append(f"{where}.{name} is longer than {limit} characters")
