@@ -76,7 +76,8 @@ def test_the_sdk_runs_a_whole_livestream(sdk: Stream, gs_sim, transport: Validat
     found = sdk.query_users(QueryUsersPayload(filter_conditions={"id": {"$eq": "host-1"}}))
     assert [u.id for u in found.data.users] == ["host-1"]
     sdk.update_users_partial(users=[UpdateUserPartialRequest(id="host-1", set={"name": "Host 1"})])
-    assert sdk.query_users(QueryUsersPayload(filter_conditions={"id": "host-1"})).data.users[0].name == "Host 1"
+    again = sdk.query_users(QueryUsersPayload(filter_conditions={"id": "host-1"}))
+    assert again.data.users[0].name == "Host 1"
     assert gs_sim.app.users["host-1"].role == "user"  # a partial update keeps what it did not set
 
     call_type = sdk.video.update_call_type(
@@ -130,7 +131,8 @@ def test_the_sdk_runs_a_whole_livestream(sdk: Stream, gs_sim, transport: Validat
     assert ended.data.call.ended_at is not None
 
     assert {c.split()[0] for c in transport.checked} >= {
-        "UpdateUsers", "QueryUsers", "UpdateUsersPartial", "UpdateCallType", "GetOrCreateCall", "GoLive", "GetCall", "QueryCallParticipants",
+        "UpdateUsers", "QueryUsers", "UpdateUsersPartial",
+        "UpdateCallType", "GetOrCreateCall", "GoLive", "GetCall", "QueryCallParticipants",
         "GetOrCreateChannel", "SendMessage", "StopLive", "EndCall"}
 
 

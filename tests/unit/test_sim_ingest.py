@@ -112,6 +112,7 @@ def test_an_id_over_64_characters_is_a_400(gs_http: SimHttp) -> None:
     long_id = "x" * 65
     for r in (gs_http.get(f"/api/v2/video/call/livestream/{long_id}"),
               create_call(gs_http, long_id),
-              gs_http.post(f"/api/v2/chat/channels/livestream/{long_id}/query", {"data": {"created_by_id": "h"}})):
+              gs_http.post(f"/api/v2/chat/channels/livestream/{long_id}/query",
+                           {"data": {"created_by_id": "h"}})):
         assert (r.status_code, r.json()["code"]) == (400, 4)
     assert create_call(gs_http, "x" * 64).status_code == 201
