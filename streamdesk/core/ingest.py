@@ -31,8 +31,7 @@ def target_mismatch(service_type: str, settings: dict[str, Any], rtmps_url: str,
     if server.rstrip("/") != rtmps_url.rstrip("/"):
         where = _where(service_type, settings)
         if not where:
-            return ("OBS has no stream server set, so it does not stream to this call." if not streaming else
-                    "OBS streams with no server of this call set, so it does not reach this call.")
+            return f"OBS {verb} with no server set, so it does not reach this call."
         return f"OBS {verb} to {where}, not to this call."
     if not stream_key or settings.get("key") != stream_key:
         return f"OBS {verb} to this call's server with another stream key: press Configure OBS."

@@ -442,7 +442,7 @@ class Controller(QObject):
             self.key_loaded.emit(key or "", self.channel.key_expires_at)
             self._check_key_expiry()
 
-        self._run("load_key", "provision", op, done)
+        self._run("load_key", "provision", op, done, clear=False)  # keep what provisioning said
 
     def _check_key_expiry(self) -> bool:
         expires = self.channel.key_expires_at
