@@ -66,6 +66,7 @@ class Wizard:
 
     def __init__(self, qtbot: Any, gs: Any, obs: Any) -> None:
         self.qtbot, self.gs, self.obs = qtbot, gs, obs
+        link(obs, gs)  # OBS's stream reaches the call only with the provisioned server and key
 
     def wait_state(self, window: MainWindow, *states: State, timeout: int = WAIT_MS) -> None:
         self.qtbot.waitUntil(lambda: window.controller.state in states, timeout=timeout)
@@ -139,6 +140,4 @@ class Wizard:
 def wizard(qtbot: Any, make_gs_sim: Callable[..., Any], make_obs_sim: Callable[..., Any]) -> Wizard:
     # simulated time stands still unless a test advances it: the audience is then deterministic
     frozen = time.time()
-    gs, obs = make_gs_sim(clock=lambda: frozen), make_obs_sim()
-    link(obs, gs)  # OBS's stream reaches the call only with the provisioned server and key
-    return Wizard(qtbot, gs, obs)
+    return Wizard(qtbot, make_gs_sim(clock=lambda: frozen), make_obs_sim())

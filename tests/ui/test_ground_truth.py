@@ -8,7 +8,6 @@ import time
 from typing import Any
 
 from streamdesk.core.flow import State
-from streamdesk.sim.ingest_link import link
 from streamdesk.ui.ingest_watch import RECEIVES
 from tests.ui.conftest import WAIT_MS, Wizard
 
@@ -51,8 +50,7 @@ def test_receives_your_stream_only_when_getstream_has_the_publisher(make_window,
 def test_undo_then_start_names_the_mismatch(make_window, make_gs_sim, make_obs_sim, qtbot) -> None:
     frozen = time.time()
     gs, obs = make_gs_sim(clock=lambda: frozen), make_obs_sim(stream_service=TWITCH)
-    link(obs, gs)
-    wizard = Wizard(qtbot, gs, obs)
+    wizard = Wizard(qtbot, gs, obs)  # links the simulators as OBS's RTMP would
     window = make_window()
     wizard.account(window)
     wizard.provision(window)
