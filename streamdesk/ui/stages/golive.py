@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 class GoLiveCard(StageCard):
     stage = "golive"
     title = "Go live"
-    subtitle = ("OBS is streaming to the backstage: only you can see it. Going live opens the call to "
-                "viewers.")
+    subtitle = ("Once GetStream receives your stream, it waits in the backstage where only you can see it. "
+                "Going live opens the call to viewers.")
 
     def __init__(self, controller: Controller, parent: QWidget | None = None,
                  confirm: Callable[[str, str], bool] | None = None) -> None:
