@@ -96,3 +96,16 @@ def test_call_type_opt_in_shows_the_change_merges_and_undoes(make_window, wizard
     card.undo_type.click()
     qtbot.waitUntil(lambda: wizard.gs.app.call_types["livestream"].grants["host"] == hosts, timeout=WAIT_MS)
     assert "Undo the call-type change?" in window.asked
+
+
+def test_the_viewers_number_says_what_it_counts(make_window, wizard: Wizard, qtbot) -> None:
+    window = make_window()
+    wizard.account(window)
+    wizard.provision(window)
+    wizard.connect_obs(window)
+    wizard.configure_and_stream(window)
+    window.cards["golive"].hls.setChecked(True)
+    wizard.go_live(window)
+    note = window.cards["live"].viewers_note
+    qtbot.waitUntil(lambda: "HLS viewers" in note.text(), timeout=WAIT_MS)
+    assert "not counting you" in note.text() and "not in this count" in note.text()
