@@ -1,10 +1,10 @@
 """GetStream server-side REST client (httpx + PyJWT, no Qt).
 
 A thin, explicit client for the dozen endpoints a livestream needs (see
-``docs``/``getstream-api.md`` §1). Chosen over the official SDK for start-up time and install size,
+``docs/getstream.md``). Chosen over the official SDK for start-up time and install size,
 and because explicit parsing makes contract drift visible instead of silently ``None``.
 
-Wire rules this module follows (reference §2-§3):
+Wire rules this module follows (docs/getstream.md "Wire" and "Authentication"):
 - every request carries ``?api_key=``, the raw JWT in ``Authorization`` (no ``Bearer``) and
   ``stream-auth-type: jwt``;
 - the server token is HS256 over ``{"server": true}``, the documented form (GetStream's docs, the
@@ -57,7 +57,7 @@ class GetStreamError(StreamdeskError):
     """GetStream answered with an error (or could not be reached).
 
     ``status`` is the HTTP status (0 when there was no response), ``code`` GetStream's own error
-    code (reference §7; -1 when unknown) and ``api_message`` its message, with anything
+    code (docs/getstream.md "Errors"; -1 when unknown) and ``api_message`` its message, with anything
     token-shaped removed."""
 
     hint = "Check the GetStream status page and try again."
