@@ -307,13 +307,16 @@ def parse_call(data: Any, where: str = "call") -> CallState:
 def parse_message(data: Any) -> ChatMessage:
     if not isinstance(data, dict):
         raise ProtocolError("GetStream's reply has an unreadable chat message.")
-    user = data.get("user") if isinstance(data.get("user"), dict) else {}
+    raw_user = data.get("user")
+    user: dict[str, Any] = raw_user if isinstance(raw_user, dict) else {}
+    text = data.get("text")
+    kind = data.get("type")
     return ChatMessage(
         id=_str(data, "id", "message") or "",
-        text=data.get("text") if isinstance(data.get("text"), str) else "",
+        text=text if isinstance(text, str) else "",
         user_id=str(user.get("id") or data.get("user_id") or ""),
         created_at=parse_timestamp(data.get("created_at"), "message.created_at"),
-        type=data.get("type") if isinstance(data.get("type"), str) else "regular",
+        type=kind if isinstance(kind, str) else "regular",  # GetStream: every message has a type
         deleted=data.get("deleted_at") is not None,
     )
 
@@ -541,7 +544,8 @@ class GetStreamClient:
         data = self._request("GetOrCreateChannel", "POST", _channel_path(channel_type, channel_id, "query"),
                              json=body)
         channel = _obj(data, "channel", "response", required=False) or {}
-        return channel.get("cid") if isinstance(channel.get("cid"), str) else f"{channel_type}:{channel_id}"
+        cid = channel.get("cid")
+        return cid if isinstance(cid, str) else f"{channel_type}:{channel_id}"
 
     def messages_since(self, channel_type: str, channel_id: str, last_id: str | None,
                        limit: int = 100) -> list[ChatMessage]:

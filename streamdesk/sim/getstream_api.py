@@ -584,7 +584,7 @@ class SimulatedApp:
     def delete_call(self, call_type: str, call_id: str, body: Body) -> Result:
         call = self._call(call_type, call_id)
         hard = body.get("hard") is True
-        out = {"call": self._call_body(call)}
+        out: Body = {"call": self._call_body(call)}
         del self.calls[call.cid]
         if hard:
             out["task_id"] = self._uuid()
