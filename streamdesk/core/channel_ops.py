@@ -330,8 +330,8 @@ def provision(ctx: AppContext, *, join_ahead: int | None = None, starts_at: date
         if call.ended_at is not None:
             raise StreamdeskError(f"The call {call.cid} was ended for everyone and cannot go live again.",
                                   hint="Choose a new call id: streamdesk setup --call-id NEW_ID …")
-        # GetOrCreateCall ignores `data` for a call that already exists (docs/getstream.md "Provisioning"): apply a
-        # changed schedule with UpdateCall instead of silently keeping the old one.
+        # GetOrCreateCall ignores `data` for a call that already exists (docs/getstream.md
+        # "Provisioning"): apply a changed schedule with UpdateCall instead of keeping the old one.
         if (start is not None and call.starts_at != start) or (
             join_ahead is not None and call.join_ahead_time_seconds != join_ahead
         ):
