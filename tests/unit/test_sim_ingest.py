@@ -116,3 +116,13 @@ def test_an_id_over_64_characters_is_a_400(gs_http: SimHttp) -> None:
                            {"data": {"created_by_id": "h"}})):
         assert (r.status_code, r.json()["code"]) == (400, 4)
     assert create_call(gs_http, "x" * 64).status_code == 201
+
+
+def test_the_demo_wires_obs_to_getstream() -> None:
+    from streamdesk.ui.demo import Demo
+
+    demo = Demo.start()
+    try:
+        assert demo.obs.stream_listener is not None  # the demo's OBS stream can reach its GetStream
+    finally:
+        demo.stop()
