@@ -437,6 +437,8 @@ def go_live(ctx: AppContext, options: GoLiveOptions = GoLiveOptions(), *, timeou
     with _use(gs) if gs is not None else client(ctx, sleep=sleep) as gs:
         if check_ingest:
             now = gs.get_call(channel.call_type, channel.call_id)
+            if now.ended_at is not None:
+                raise _stuck(channel, now, 0)  # ended for everyone: that, not ingest, is the cause
             if not now.is_live and not now.has_participant(channel.user_id):
                 raise NoIngest(NO_INGEST, hint=f"Start streaming in OBS to {channel.rtmps_url} with the "
                                "stream key (streamdesk obs configure, streamdesk obs start), or pass "
