@@ -73,3 +73,15 @@ def session_files(ctx: AppContext, session: Session) -> list[CallFile]:
 
     with channel_ops.client(ctx, timeout=10.0, max_retries=2) as client:
         return recordings.list_files(client, *_call(session), session.gs_session_id)
+
+
+def set_hls(ctx: AppContext, on: bool) -> str | None:
+    """Start (returns GetStream's playlist URL) or stop HLS on the saved call."""
+    from streamdesk.core import channel_ops
+
+    channel = channel_ops.require_account(ctx)
+    with channel_ops.client(ctx, timeout=10.0, max_retries=2) as client:
+        if on:
+            return client.start_hls(channel.call_type, channel.call_id)
+        client.stop_hls(channel.call_type, channel.call_id)
+        return None
