@@ -99,11 +99,12 @@ def test_export_to_an_unwritable_place_says_what_to_check(qtbot, view: HistoryVi
     assert notice.args[0].startswith(f"Could not write {target}") and "writable" in notice.args[0]
 
 
-def test_refresh_keeps_the_selection_and_picks_up_new_sessions(view: HistoryView, store: Store) -> None:
+def test_refresh_keeps_the_selection_and_picks_up_new_sessions(qtbot, view: HistoryView, store: Store) -> None:
     view.table.selectRow(2)
     kept = view.selected_session()
     store.end_session(store.open_session().id, time.time(), "stopped")
-    view.refresh()
+    with qtbot.waitSignal(view.loaded):
+        view.refresh()
     assert view.selected_session().id == kept.id
     assert "live now" not in [_cells(view, r)[1] for r in range(3)]
 
@@ -112,5 +113,6 @@ def test_empty_history_says_so(qtbot, tmp_path: Path) -> None:
     v = HistoryView(Store.open(tmp_path / "empty.sqlite3"))
     qtbot.addWidget(v)
     v.show()
+    qtbot.waitUntil(lambda: v.empty.isVisible())
     assert v.empty.isVisible() and not v.table.isVisible()
     assert not v.export_button.isEnabled() and not v.export_samples_button.isEnabled()
