@@ -194,6 +194,7 @@ class HistoryView(QWidget):
         self.table.itemSelectionChanged.connect(self._on_selection)
         self.empty = QLabel("No sessions yet. They appear here after you go live.", self)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.hide()  # until the first read says there is nothing
         self.trend = TrendChart(self)
         top = QSplitter(Qt.Orientation.Horizontal, self)
         table_box = QWidget(top)
