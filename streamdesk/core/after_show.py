@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from streamdesk.core.context import AppContext
 
 
+#: seconds a file's times may lie outside the show's and still belong to it (clocks, processing)
+OVERLAP_SLACK_S = 60.0
+
+
 class NoSuchSession(StreamdeskError):
     hint = "See `streamdesk sessions` for the session numbers."
 
@@ -72,7 +76,18 @@ def session_files(ctx: AppContext, session: Session) -> list[CallFile]:
     from streamdesk.core import channel_ops, recordings
 
     with channel_ops.client(ctx, timeout=10.0, max_retries=2) as client:
-        return recordings.list_files(client, *_call(session), session.gs_session_id)
+        files = recordings.list_files(client, *_call(session), session.gs_session_id)
+    # One GetStream session can hold several of our shows (the broadcaster stays connected through
+    # backstage between them), so keep the files recorded while this show was on air.
+    start = session.started_at - OVERLAP_SLACK_S
+    end = (session.ended_at if session.ended_at is not None else time.time()) + OVERLAP_SLACK_S
+    return [f for f in files if _overlaps(f, start, end)]
+
+
+def _overlaps(f: CallFile, start: float, end: float) -> bool:
+    if f.start_time is None or f.end_time is None:
+        return True  # undated: better listed than lost
+    return f.start_time.timestamp() <= end and f.end_time.timestamp() >= start
 
 
 def set_hls(ctx: AppContext, on: bool) -> str | None:

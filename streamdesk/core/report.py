@@ -5,12 +5,13 @@ next to it when there is one. Pure functions over stored rows (no I/O, no Qt), p
 Definitions (``tests/unit/test_report.py`` recomputes each one independently):
 
 - a *step* is the time from one sample to the next (the last one: to the end of the session),
-  capped at ``GAP_S``: longer means the recorder was not running, which is a gap, not viewers;
+  capped at the *gap threshold*: the larger of ``GAP_S`` and 3 × the median step (so a show
+  polled once a minute is not all gaps); longer means the recorder was not running, a gap;
 - *viewer-minutes* = Σ viewers × step / 60 over samples whose poll worked;
 - *average viewers* = viewer-minutes / the minutes those samples cover (a time-weighted mean);
 - *peak viewers* = the highest count polled; gaps never count as zero;
 - *outages* = runs of failed polls (viewers unknown) between two good ones, and steps longer than
-  ``GAP_S``; each with its start, end and length;
+  the gap threshold; each with its start, end and length;
 - *messages* = chat messages counted by the polls (regular messages, as the client parses them);
   *unique chatters*, *top chatters* from the authors stored per poll (sessions recorded before the
   authors were stored have none: ``authored_messages`` says how many messages have a known author);
@@ -103,13 +104,24 @@ def _steps(samples: Sequence[Sample], end: float) -> list[float]:
     return out
 
 
+def gap_threshold(samples: Sequence[Sample], end: float) -> float:
+    """Seconds between two samples beyond which the recorder was not running (see the docstring)."""
+    steps = sorted(_steps(samples, end)[:-1])  # the last step runs to the end: not a poll interval
+    if not steps:
+        return GAP_S
+    n = len(steps)
+    median = steps[n // 2] if n % 2 else (steps[n // 2 - 1] + steps[n // 2]) / 2
+    return max(GAP_S, 3 * median)
+
+
 def _viewer_minutes(samples: Sequence[Sample], end: float) -> tuple[float, float]:
     """(viewer-minutes, minutes covered by good polls)."""
     vm = covered = 0.0
+    cap = gap_threshold(samples, end)
     for s, step in zip(samples, _steps(samples, end), strict=True):
         if s.viewers is None:
             continue
-        step = min(step, GAP_S)
+        step = min(step, cap)
         vm += s.viewers * step / 60
         covered += step / 60
     return vm, covered
@@ -119,6 +131,7 @@ def _outages(samples: Sequence[Sample], end: float) -> list[Outage]:
     out: list[Outage] = []
     run_start: float | None = None
     seen_good = False
+    cap = gap_threshold(samples, end)
     for s, step in zip(samples, _steps(samples, end), strict=True):
         if s.viewers is None:
             if run_start is None and seen_good:
@@ -128,7 +141,7 @@ def _outages(samples: Sequence[Sample], end: float) -> list[Outage]:
                 out.append(Outage(run_start, s.t))
                 run_start = None
             seen_good = True
-            if step > GAP_S:
+            if step > cap:
                 out.append(Outage(s.t, s.t + step))
     return out
 

@@ -18,8 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QObject, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -43,8 +43,7 @@ from streamdesk.core.store import Sample, Session, Store
 from streamdesk.ui.tasks import Tasks
 from streamdesk.ui.widgets.charts import LiveCharts
 
-COLUMNS = ("Started", "Ended", "Minutes", "Peak viewers", "Avg viewers", "Viewer-min", "Chat messages",
-           "Chatters")
+COLUMNS = ("Started", "Ended", "Minutes", "Peak", "Average", "Viewer-min", "Chat", "Chatters")
 SUMMARY_COLUMNS = ("Figure", "Local (streamdesk's polls)", "GetStream (call report)")
 FILE_COLUMNS = ("Kind", "Started", "File", "")
 
@@ -105,15 +104,39 @@ class TrendChart(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
-        self.plot.setTitle("Peak and average viewers per show")
-        self.plot.addLegend(offset=(8, 8))
+        self.plot.addLegend(offset=(10, -10))  # bottom left: the lines run near the top
         self.peak = self.plot.plot([], [], pen=pg.mkPen(INFO_BLUE, width=1), symbol="o", symbolSize=6,
                                    symbolBrush=INFO_BLUE, name="peak")
         self.avg = self.plot.plot([], [], pen=pg.mkPen(OK_GREEN, width=1), symbol="s", symbolSize=6,
                                   symbolBrush=OK_GREEN, name="average")
+        self.title = QLabel("Peak and average viewers per show", self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
         layout.addWidget(self.plot)
+        self._apply_palette()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._apply_palette()
+        super().changeEvent(event)
+
+    def _apply_palette(self) -> None:
+        """Follow light/dark like the live charts (a black plot on a light page reads as broken)."""
+        import pyqtgraph as pg
+
+        pal = self.palette()
+        fg = pal.color(QPalette.ColorRole.Text)
+        muted = QColor(fg)
+        muted.setAlpha(140)
+        self.plot.setBackground(pal.color(QPalette.ColorRole.Base))
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(pg.mkPen(muted, width=1))
+            axis.setTextPen(pg.mkPen(fg))
+        legend = self.plot.getPlotItem().legend
+        if legend is not None:
+            legend.setLabelTextColor(fg)
 
     def show_rows(self, rows: list[ShowRow]) -> None:
         ordered = sorted(rows, key=lambda r: r.session.started_at)
@@ -188,8 +211,10 @@ class HistoryView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)  # every column fits: no sideways scrolling
+        for column in (0, 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setSortingEnabled(True)
         self.table.itemSelectionChanged.connect(self._on_selection)
         self.empty = QLabel("No sessions yet. They appear here after you go live.", self)
@@ -206,6 +231,7 @@ class HistoryView(QWidget):
         top.addWidget(self.trend)
         top.setStretchFactor(0, 3)
         top.setStretchFactor(1, 2)
+        top.setSizes([700, 300])
 
         # -- the selected show
         self.summary = QLabel(" ", self)  # one line under the table: the selected show, or an export result
@@ -334,6 +360,12 @@ class HistoryView(QWidget):
         selected = self.selected_session()
         self._rows = rows
         self._shown = None  # re-read the selected show too: it may have ended since
+        if rows and not self.filter_on.isChecked():  # offer the range the shows span
+            days = sorted(datetime.fromtimestamp(r.session.started_at).date() for r in rows)
+            for edit, day in ((self.date_from, days[0]), (self.date_to, days[-1])):
+                edit.blockSignals(True)
+                edit.setDate(QDate(day.year, day.month, day.day))
+                edit.blockSignals(False)
         self._apply_filter(keep=selected.id if selected else None)
         self.loaded.emit()
 
@@ -364,7 +396,10 @@ class HistoryView(QWidget):
             started = QTableWidgetItem(_when(s.started_at))
             started.setData(Qt.ItemDataRole.UserRole, s.id)
             self.table.setItem(i, 0, started)
-            self.table.setItem(i, 1, QTableWidgetItem("live now" if s.is_open else _when(s.ended_at)))
+            ended = "live now" if s.is_open else _when(s.ended_at)
+            if not s.is_open and ended[:10] == _when(s.started_at)[:10]:
+                ended = ended[11:]  # the same day: the time says it
+            self.table.setItem(i, 1, QTableWidgetItem(ended))
             self.table.setItem(i, 2, _NumberItem(stats.session_minutes(s, now)))
             self.table.setItem(i, 3, _NumberItem(s.peak_viewers))
             self.table.setItem(i, 4, _NumberItem(round(m.average_viewers, 1), f"{m.average_viewers:.1f}"))

@@ -5,6 +5,7 @@ keeps the chat authors."""
 from __future__ import annotations
 
 import random
+import statistics
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -45,15 +46,21 @@ def _random_show(seed: int) -> tuple[Store, int]:
     return store, s.id
 
 
+def _cap(samples: list[Sample]) -> float:
+    gaps = [b.t - a.t for a, b in zip(samples, samples[1:])]
+    return max(report.GAP_S, 3 * statistics.median(gaps)) if gaps else report.GAP_S
+
+
 def _by_second(samples: list[Sample], end: float) -> tuple[float, float]:
     """Viewer-minutes and covered minutes by walking the show one second at a time (0.01 s grid
     near each sample): a different computation from the report's step sums."""
     vm = covered = 0.0
+    cap = _cap(samples)
     for i, s in enumerate(samples):
         nxt = samples[i + 1].t if i + 1 < len(samples) else max(end, s.t)
         if s.viewers is None:
             continue
-        span = min(nxt - s.t, report.GAP_S)
+        span = min(nxt - s.t, cap)
         ticks = round(span * 100)
         vm += s.viewers * ticks / 100 / 60
         covered += ticks / 100 / 60
@@ -91,7 +98,7 @@ def test_every_figure_matches_an_independent_recount(seed: int) -> None:
         assert summary.busiest_minute is None
     kbps = [s.bitrate_kbps for s in samples if s.bitrate_kbps is not None]
     assert summary.avg_kbps == (pytest.approx(sum(kbps) / len(kbps)) if kbps else None)
-    long_steps = sum(1 for a, b in zip(samples, samples[1:]) if a.viewers is not None and b.t - a.t > report.GAP_S)
+    long_steps = sum(1 for a, b in zip(samples, samples[1:]) if a.viewers is not None and b.t - a.t > _cap(samples))
     assert len(summary.outages) >= long_steps
     store.close()
 
@@ -104,23 +111,23 @@ def test_a_hand_made_show() -> None:
         (T0 + 30, 20, {"bob": 1, "ann": 1}, 5000.0, 10, 1000),
         (T0 + 60, None, {}, None, None, None),   # a failed poll: an outage until the next good one
         (T0 + 90, 30, {"cy": 5}, None, 30, 3000),
-        (T0 + 200, 40, {}, 4000.0, 30, 4000),   # 110 s after the last one: a gap
+        (T0 + 400, 40, {}, 4000.0, 30, 4000),   # 310 s after the last one (> 3 × the 30 s median): a gap
     ]
     for t, v, who, kbps, dropped, total in rows:
         store.add_sample(s.id, Sample(t, v, sum(who.values()), kbps, dropped, total), authors=who)
     store.set_discord_status(s.id, "live", "sent")
-    session = store.end_session(s.id, T0 + 210)
+    session = store.end_session(s.id, T0 + 410)
     summary = report.summarize(session, store.samples(s.id), store.chat_authors(s.id), now=0,
                                call_report=CallReport("gs-1", 7, 5, (("DE", 4), ("US", 3))))
-    assert summary.duration_s == 210
+    assert summary.duration_s == 410
     assert summary.peak_viewers == 40
-    # 10·30 + 20·30 + 30·30 (capped) + 40·10 viewer-seconds over 100 covered seconds
-    assert summary.viewer_minutes == pytest.approx((300 + 600 + 900 + 400) / 60)
-    assert summary.average_viewers == pytest.approx(2200 / 100)
+    # 10·30 + 20·30 + 30·90 (capped at 3 × the median step) + 40·10 viewer-seconds over 160 s
+    assert summary.viewer_minutes == pytest.approx((300 + 600 + 2700 + 400) / 60)
+    assert summary.average_viewers == pytest.approx(4000 / 160)
     assert summary.messages == 9 and summary.unique_chatters == 3
     assert summary.top_chatters == (("cy", 5), ("ann", 3), ("bob", 1))
     assert summary.busiest_minute == (T0 + 60, 5)
-    assert [(o.start, o.end) for o in summary.outages] == [(T0 + 60, T0 + 90), (T0 + 90, T0 + 200)]
+    assert [(o.start, o.end) for o in summary.outages] == [(T0 + 60, T0 + 90), (T0 + 90, T0 + 400)]
     assert summary.avg_kbps == pytest.approx(4000)
     assert summary.dropped_pct == pytest.approx(100 * 30 / 4000)
     assert (summary.discord_live, summary.discord_ended) == ("sent", None)
