@@ -92,7 +92,7 @@ def main() -> int:
             if show == 2:
                 controller.refresh()
                 extras = window.cards["live"].extras
-                wait(lambda: extras.hls_url.text() != "" and extras.rec.isVisible(), "HLS and REC")
+                wait(lambda e=extras: e.hls_url.text() != "" and e.rec.isVisible(), "HLS and REC")
                 shot("live-rec-hls")
             live = window.cards["live"]
             live.stop_obs.setChecked(False)
@@ -118,7 +118,7 @@ def main() -> int:
         demo.gs.after_show.rate_bps = sim_file.size / 6
         folder = Path(tempfile.mkdtemp(prefix="streamdesk-shots-"))
         view.download(sim_file.filename, folder)
-        wait(lambda: view.progress.isVisible() and view.progress.value() > 250, "the download to be under way")
+        wait(lambda: view.progress.isVisible() and view.progress.value() > 250, "the download under way")
         shot("history-recordings")
         wait(lambda: not view.progress.isVisible(), "the download", timeout=30)
     finally:

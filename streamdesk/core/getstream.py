@@ -505,7 +505,8 @@ class GetStreamClient:
 
     def start_hls(self, call_type: str, call_id: str) -> str:
         """Start HLS on the call; returns the playlist URL viewers open in a plain player."""
-        data = self._request("StartHLSBroadcasting", "POST", _call_path(call_type, call_id, "start_broadcasting"))
+        path = _call_path(call_type, call_id, "start_broadcasting")
+        data = self._request("StartHLSBroadcasting", "POST", path)
         url = data.get("playlist_url")
         if not isinstance(url, str) or not _is_web_url(url):
             raise ProtocolError("GetStream's reply has no readable response.playlist_url.")

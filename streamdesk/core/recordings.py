@@ -104,7 +104,8 @@ def download(url: str, folder: Path, filename: str, *, progress: Progress | None
                           follow_redirects=True, max_redirects=5,
                           headers={"User-Agent": f"streamdesk/{__version__}"}) as http:
             for _attempt in range(2):  # a second try from scratch when the partial file is unusable
-                result = _attempt_download(http, url, dir_fd, folder, filename, progress, cancel, stall_s, clock)
+                result = _attempt_download(http, url, dir_fd, folder, filename, progress, cancel, stall_s,
+                                           clock)
                 if result is not None:
                     return result
         raise DownloadError(f"The server kept refusing to resume {filename}.")
@@ -157,7 +158,7 @@ def _attempt_download(http: httpx.Client, url: str, dir_fd: int, folder: Path, f
                 fd = os.open(part, flags, 0o644, dir_fd=dir_fd)
             except OSError as e:
                 raise DownloadError(f"Cannot write {folder / part}: {e.strerror}.",
-                                    hint="A link or a file you cannot write is in the way; remove it.") from None
+                                    hint="A link or a read-only file is in the way; remove it.") from None
             done = start
             with os.fdopen(fd, "wb") as out:
                 if progress is not None:

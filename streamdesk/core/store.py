@@ -341,10 +341,10 @@ class Store:
             if row is not None and row["ended_at"] is not None and sample.t > row["ended_at"]:
                 return _session(row)
             conn.execute(
-                "INSERT INTO samples (session_id, t, viewers, chat, bitrate_kbps, dropped_frames, total_frames)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (session_id, sample.t, sample.viewers, sample.chat, sample.bitrate_kbps, sample.dropped_frames,
-                 sample.total_frames),
+                "INSERT INTO samples (session_id, t, viewers, chat, bitrate_kbps, dropped_frames,"
+                " total_frames) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_id, sample.t, sample.viewers, sample.chat, sample.bitrate_kbps,
+                 sample.dropped_frames, sample.total_frames),
             )
             if authors:
                 conn.executemany(
@@ -382,8 +382,8 @@ class Store:
             " WHERE session_id = ? ORDER BY t",
             (session_id,),
         ).fetchall()
-        return [Sample(r["t"], r["viewers"], r["chat"], r["bitrate_kbps"], r["dropped_frames"], r["total_frames"])
-                for r in rows]
+        return [Sample(r["t"], r["viewers"], r["chat"], r["bitrate_kbps"], r["dropped_frames"],
+                       r["total_frames"]) for r in rows]
 
     def chat_authors(self, session_id: int) -> list[ChatAuthorCount]:
         """Who wrote the counted chat messages, per poll, oldest first."""
@@ -397,7 +397,7 @@ class Store:
         """Remember whether the go-live (``kind="live"``) or end (``"ended"``) post went out."""
         column = {"live": "discord_live", "ended": "discord_ended"}[kind]
         with self.transaction() as conn:
-            conn.execute(f"UPDATE sessions SET {column} = ? WHERE id = ?", (status, session_id))  # noqa: S608
+            conn.execute(f"UPDATE sessions SET {column} = ? WHERE id = ?", (status, session_id))
 
 
 def _session(row: sqlite3.Row) -> Session:

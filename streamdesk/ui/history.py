@@ -212,7 +212,7 @@ class HistoryView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)  # every column fits: no sideways scrolling
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)  # all columns fit: no sideways scroll
         for column in (0, 1):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setSortingEnabled(True)

@@ -16,7 +16,7 @@ from streamdesk.core import after_show, live, recordings
 from streamdesk.core import channel_ops as ops
 from streamdesk.core.context import AppContext
 from tests.plugins.getstream_sim import SIM_API_KEY, SIM_API_SECRET, SimHttp
-from tests.plugins.openapi import validate_request, validate_response
+from tests.plugins.openapi import validate_request
 from tests.plugins.processes import cli
 
 
@@ -78,7 +78,8 @@ def test_a_recorded_show_lists_and_downloads_its_files(ctx, gs_sim, tmp_path: Pa
     assert {"ListRecordings", "ListTranscriptions"} <= _validate_everything(gs_sim)
 
 
-def test_download_refuses_a_symlink_and_starts_over_when_the_file_changed(ctx, gs_sim, tmp_path: Path) -> None:
+def test_download_refuses_a_symlink_and_starts_over_when_the_file_changed(ctx, gs_sim,
+                                                                          tmp_path: Path) -> None:
     _recorded_show(ctx, gs_sim, minutes=1)
     rec = after_show.session_files(ctx, ctx.store.list_sessions()[0])[0]
     target = tmp_path / "elsewhere"

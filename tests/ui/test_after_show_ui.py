@@ -49,7 +49,8 @@ def test_live_stage_shows_rec_and_hls_and_starts_and_stops_hls(make_window: Any,
 def test_demo_recorded_show_downloads_with_a_visible_progress_bar(qtbot: Any, tmp_path: Path) -> None:
     demo = Demo.start()
     try:
-        controller = Controller(demo.ctx, live_interval_ms=60_000, health_interval_ms=60_000, clock=demo.gs.now)
+        controller = Controller(demo.ctx, live_interval_ms=60_000, health_interval_ms=60_000,
+                                clock=demo.gs.now)
         window = MainWindow(controller, simulator_url=demo.api_url, demo=True)
         window.confirm = lambda _t, _x: True
         qtbot.addWidget(window)
@@ -72,18 +73,21 @@ def test_demo_recorded_show_downloads_with_a_visible_progress_bar(qtbot: Any, tm
             controller.poll_live_now()
             qtbot.waitUntil(lambda: not controller._polling, timeout=WAIT_MS)
         window.cards["live"].end_button.click()
-        qtbot.waitUntil(lambda: controller.state is not State.LIVE and controller.session is None, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: controller.state is not State.LIVE and controller.session is None,
+                        timeout=WAIT_MS)
 
         window.show_history()
         view = window.history.view
         qtbot.waitUntil(lambda: view.table.rowCount() == 1 and view._summary is not None, timeout=WAIT_MS)
         view.tabs.setCurrentIndex(2)  # Recordings: listed fresh from GetStream
         qtbot.waitUntil(lambda: view.files_table.rowCount() == 2, timeout=WAIT_MS)
-        assert [view.files_table.item(r, 0).text() for r in range(2)] == ["recording (composite)", "transcription"]
+        kinds = [view.files_table.item(r, 0).text() for r in range(2)]
+        assert kinds == ["recording (composite)", "transcription"]
         sim_file = demo.gs.after_show.files[0]
         demo.gs.after_show.rate_bps = sim_file.size / 3  # about three seconds: the bar is seen moving
         view.download(sim_file.filename, tmp_path)
-        qtbot.waitUntil(lambda: view.progress.isVisible() and 0 < view.progress.value() < 1000, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: view.progress.isVisible() and 0 < view.progress.value() < 1000,
+                        timeout=WAIT_MS)
         assert view.cancel_button.isVisible()
         shot = tmp_path / "download-progress.png"
         assert window.grab().save(str(shot)) and shot.stat().st_size > 0

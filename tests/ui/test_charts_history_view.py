@@ -99,7 +99,8 @@ def test_export_to_an_unwritable_place_says_what_to_check(qtbot, view: HistoryVi
     assert notice.args[0].startswith(f"Could not write {target}") and "writable" in notice.args[0]
 
 
-def test_refresh_keeps_the_selection_and_picks_up_new_sessions(qtbot, view: HistoryView, store: Store) -> None:
+def test_refresh_keeps_the_selection_and_picks_up_new_sessions(qtbot, view: HistoryView,
+                                                               store: Store) -> None:
     view.table.selectRow(2)
     kept = view.selected_session()
     store.end_session(store.open_session().id, time.time(), "stopped")

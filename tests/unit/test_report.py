@@ -4,9 +4,10 @@ keeps the chat authors."""
 
 from __future__ import annotations
 
+import itertools
 import random
-import statistics
 import sqlite3
+import statistics
 from collections import Counter
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def _random_show(seed: int) -> tuple[Store, int]:
 
 
 def _cap(samples: list[Sample]) -> float:
-    gaps = [b.t - a.t for a, b in zip(samples, samples[1:])]
+    gaps = [b.t - a.t for a, b in itertools.pairwise(samples)]
     return max(report.GAP_S, 3 * statistics.median(gaps)) if gaps else report.GAP_S
 
 
@@ -98,7 +99,8 @@ def test_every_figure_matches_an_independent_recount(seed: int) -> None:
         assert summary.busiest_minute is None
     kbps = [s.bitrate_kbps for s in samples if s.bitrate_kbps is not None]
     assert summary.avg_kbps == (pytest.approx(sum(kbps) / len(kbps)) if kbps else None)
-    long_steps = sum(1 for a, b in zip(samples, samples[1:]) if a.viewers is not None and b.t - a.t > _cap(samples))
+    cap = _cap(samples)
+    long_steps = sum(1 for a, b in itertools.pairwise(samples) if a.viewers is not None and b.t - a.t > cap)
     assert len(summary.outages) >= long_steps
     store.close()
 
@@ -145,7 +147,8 @@ def test_a_version_1_database_gains_the_author_table_and_keeps_its_rows(tmp_path
     conn.executescript(MIGRATIONS[0])
     conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
     conn.execute("INSERT INTO schema_version VALUES (1)")
-    conn.execute("INSERT INTO sessions (call_cid, started_at, peak_viewers, total_chat) VALUES ('a:b', 5, 3, 2)")
+    conn.execute("INSERT INTO sessions (call_cid, started_at, peak_viewers, total_chat)"
+                 " VALUES ('a:b', 5, 3, 2)")
     conn.execute("INSERT INTO samples (session_id, t, viewers, chat) VALUES (1, 6, 3, 2)")
     conn.commit()
     conn.close()

@@ -35,7 +35,8 @@ class ShowExtras(QWidget):
         self.hls_url.setObjectName("hls_url")
         self.hls_url.setTextFormat(Qt.TextFormat.PlainText)  # a remote value: never rich text
         self.hls_url.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.hls_url.setToolTip("Viewers can open this in any HLS player; they are not counted as viewers here.")
+        self.hls_url.setToolTip("Viewers can open this in any HLS player; they are not counted as viewers "
+                                "here.")
         self.copy = QPushButton("Copy", self)
         self.copy.setObjectName("copy_hls_url")
         self.copy.clicked.connect(self._copy)
