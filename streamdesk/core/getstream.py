@@ -19,6 +19,7 @@ Every method is blocking: the GUI calls it from a worker thread. Errors are type
 from __future__ import annotations
 
 import logging
+import math
 import random
 import re
 import time
@@ -630,6 +631,9 @@ def _is_web_url(url: str) -> bool:
 
 
 def _count(data: dict[str, Any], key: str, where: str) -> int | None:
+    raw = data.get(key)
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise ProtocolError(f"GetStream's reply has an impossible {where}.{key}.")
     value = _int(data, key, where, default=None)
     if value is None:
         return None

@@ -195,3 +195,46 @@ def test_recordings_and_report_cli_json(ctx, gs_sim, gs_env, tmp_path: Path) -> 
     assert md.startswith("# Stream summary") and "| Peak viewers |" in md
     bad = cli(env, "report", "--session", "999", ok=False)
     assert bad.returncode == 1 and "no session 999" in bad.stderr
+
+
+def test_a_trickling_server_is_a_stall_not_a_hang(ctx, gs_sim, tmp_path: Path) -> None:
+    import time
+
+    _recorded_show(ctx, gs_sim, minutes=1)
+    rec = after_show.session_files(ctx, ctx.store.list_sessions()[0])[0]
+    gs_sim.after_show.rate_bps = 200  # 16 KiB pieces, then a long pause: well under 1 KiB/s
+    started = time.monotonic()
+    with pytest.raises(recordings.DownloadError) as e:
+        recordings.download(rec.url, tmp_path, rec.filename, stall_s=1.0)
+    assert time.monotonic() - started < 10
+    assert "stalled" in e.value.one_line() or "timed out" in e.value.one_line()
+    assert (tmp_path / f"{rec.filename}.part").exists()  # kept for a resume
+
+
+def test_recordings_download_shows_progress_on_a_terminal_only(ctx, gs_sim, gs_env, tmp_path: Path) -> None:
+    import pty
+    import subprocess
+    import sys
+
+    from tests.plugins.processes import REPO
+
+    _recorded_show(ctx, gs_sim, minutes=1)
+    env = {**os.environ, **gs_env}
+    leader, follower = pty.openpty()
+    proc = subprocess.run([sys.executable, "-m", "streamdesk", "recordings", "--download", str(tmp_path)],
+                          stdout=follower, stderr=subprocess.PIPE, env=env, cwd=REPO, timeout=60)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    shown = b"".join(chunks).decode()
+    assert proc.returncode == 0, proc.stderr
+    assert "100%" in shown and "\r" in shown and "[####" in shown
+    assert all((tmp_path / f.filename).exists() for f in gs_sim.after_show.files)
