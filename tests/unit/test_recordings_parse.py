@@ -11,7 +11,8 @@ from streamdesk.core import recordings
 from streamdesk.core.getstream import ProtocolError, _parse_files, _parse_report
 
 GOOD = {"filename": "rec.mp4", "url": "https://cdn.example/rec.mp4?sig=1",
-        "start_time": 1_700_000_000_000_000_000, "end_time": 1_700_000_060_000_000_000, "session_id": "s1", "recording_type": "composite"}
+        "start_time": 1_700_000_000_000_000_000, "end_time": 1_700_000_060_000_000_000, "session_id": "s1",
+        "recording_type": "composite"}
 
 
 @pytest.mark.parametrize("change", [
