@@ -681,6 +681,8 @@ class HistoryView(QWidget):
         return len(stats.chat_buckets(self._samples))
 
     def export_png(self, path: str | Path) -> bool:
+        """Save the charts as shown in the Charts tab (switched to, so they have their real size)."""
+        self.tabs.setCurrentIndex(1)
         self.charts.flush()
         return bool(self.charts.grab().save(str(path), "PNG"))
 
@@ -721,7 +723,11 @@ class HistoryView(QWidget):
     def _export_md_clicked(self) -> None:
         path = self._ask("Export summary", f"streamdesk-session-{self._sid()}.md", "Markdown (*.md)")
         if path:
-            self._report(lambda: (self.export_markdown(path), f"Saved the summary to {path}.")[1], path)
+            def save() -> str:
+                self.export_markdown(path)
+                return f"Saved the summary to {path}."
+
+            self._report(save, path)
 
     def _report(self, action: object, path: str) -> None:
         try:

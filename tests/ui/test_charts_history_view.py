@@ -117,3 +117,45 @@ def test_empty_history_says_so(qtbot, tmp_path: Path) -> None:
     qtbot.waitUntil(lambda: v.empty.isVisible())
     assert v.empty.isVisible() and not v.table.isVisible()
     assert not v.export_button.isEnabled() and not v.export_samples_button.isEnabled()
+
+
+def test_exports_chat_per_minute_png_and_markdown(qtbot, view: HistoryView, store: Store, tmp_path: Path) -> None:
+    from PySide6.QtGui import QImage
+
+    view.table.selectRow(1)
+    qtbot.waitUntil(lambda: view.export_png_button.isEnabled() and len(view.charts.viewers) == 120)
+    session = view.selected_session()
+    chat = tmp_path / "chat.csv"
+    view.export_chat_csv(chat)
+    rows = list(csv.DictReader(chat.open()))
+    assert sum(int(r["messages"]) for r in rows) == session.total_chat == 240
+    assert [int(r["unix_minute"]) % 60 for r in rows] == [0] * len(rows)
+    png = tmp_path / "charts.png"
+    assert view.export_png(png)
+    image = QImage(str(png))
+    assert not image.isNull() and image.width() > 100
+    md = tmp_path / "summary.md"
+    view.export_markdown(md)
+    text = md.read_text()
+    assert "| Peak viewers | 35 | — |" in text and "| Chat messages | 240 | — |" in text
+
+
+def test_trend_chart_and_date_filter(qtbot, view: HistoryView) -> None:
+    from PySide6.QtCore import QDate
+
+    xs, peaks, avgs = view.trend.data()
+    ordered = sorted(view._rows, key=lambda r: r.session.started_at)
+    assert xs == [r.session.started_at for r in ordered]
+    assert peaks == [r.session.peak_viewers for r in ordered]
+    assert avgs == pytest.approx([r.summary.average_viewers for r in ordered])
+    view.table.sortItems(3)  # by peak: numbers, not text
+    peaks_in_table = [int(view.table.item(r, 3).text()) for r in range(view.table.rowCount())]
+    assert peaks_in_table == sorted(peaks_in_table)
+    first_day = QDate(2026, 1, 1)  # T0 is 2026-01-01 00:00 UTC; the other show a day later
+    view.date_from.setDate(first_day.addDays(-1))
+    view.date_to.setDate(first_day.addDays(1) if time.localtime(T0).tm_mday == 1 else first_day)
+    view.filter_on.setChecked(True)
+    assert 1 <= view.table.rowCount() < 3
+    assert len(view.trend.data()[0]) == view.table.rowCount()
+    view.filter_on.setChecked(False)
+    assert view.table.rowCount() == 3
