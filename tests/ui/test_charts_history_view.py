@@ -119,7 +119,8 @@ def test_empty_history_says_so(qtbot, tmp_path: Path) -> None:
     assert not v.export_button.isEnabled() and not v.export_samples_button.isEnabled()
 
 
-def test_exports_chat_per_minute_png_and_markdown(qtbot, view: HistoryView, store: Store, tmp_path: Path) -> None:
+def test_exports_chat_per_minute_png_and_markdown(qtbot, view: HistoryView, store: Store,
+                                                  tmp_path: Path) -> None:
     from PySide6.QtGui import QImage
 
     view.table.selectRow(1)
