@@ -207,6 +207,11 @@ class HistoryView(QWidget):
         # -- the shows and their trend
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        for column, tip in ((4, "Average viewers, weighted by time"), (5, "Viewer-minutes: minutes watched"),
+                            (7, "Unique chatters")):
+            header_item = self.table.horizontalHeaderItem(column)
+            if header_item is not None:
+                header_item.setToolTip(tip)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -231,7 +236,7 @@ class HistoryView(QWidget):
         top.addWidget(self.trend)
         top.setStretchFactor(0, 3)
         top.setStretchFactor(1, 2)
-        top.setSizes([700, 300])
+        top.setSizes([740, 260])
 
         # -- the selected show
         self.summary = QLabel(" ", self)  # one line under the table: the selected show, or an export result
