@@ -63,7 +63,7 @@ def load_summary(ctx: AppContext, session_id: int | None = None, *, with_getstre
                  now: float | None = None) -> report.Summary:
     session = session_or_latest(ctx, session_id)
     gs: CallReport | None = None
-    note: str | None = "not asked (offline)."
+    note: str | None = "no GetStream account is set up."
     if with_getstream:
         gs, note = call_report(ctx, session)
     return report.summarize(session, ctx.store.samples(session.id), ctx.store.chat_authors(session.id),

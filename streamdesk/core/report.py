@@ -253,8 +253,12 @@ def markdown(summary: Summary) -> str:
     return "\n".join(lines) + "\n"
 
 
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|"})
+
+
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Table-cell text: remote names (chatters, countries) stay text, never links or markup."""
+    return text.replace("\n", " ").translate(_MD_SPECIAL)
 
 
 def write_chat_minutes_csv(out: IO[str], samples: Sequence[Sample]) -> None:

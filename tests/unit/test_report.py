@@ -158,3 +158,13 @@ def test_a_version_1_database_gains_the_author_table_and_keeps_its_rows(tmp_path
     assert store.chat_authors(1) == []
     store.add_sample(1, Sample(7, 4, 1), authors={"zed": 1})
     assert store.chat_authors(1) == [ChatAuthorCount(7, "zed", 1)]
+
+
+def test_remote_names_stay_text_in_the_markdown() -> None:
+    store = _store(Path())
+    s = store.start_session("livestream:show", T0)
+    store.add_sample(s.id, Sample(T0 + 3, 1, 1), authors={"[win](https://evil.example)|<b>": 1})
+    session = store.end_session(s.id, T0 + 10)
+    md = report.markdown(report.summarize(session, store.samples(s.id), store.chat_authors(s.id), now=0))
+    assert "\\[win\\](https://evil.example)\\|\\<b\\>" in md
+    assert "[win](" not in md
