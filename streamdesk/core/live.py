@@ -276,8 +276,9 @@ class LiveRecorder:
 
     def _record(self, now: float, viewers: int | None, chat_new: int, cursor: str | None,
                 error: str | None = None) -> LiveSnapshot:
-        dropped, total = self._frames()
-        sample = Sample(t=now, viewers=viewers, chat=chat_new, bitrate_kbps=self._bitrate(),
+        bitrate = self._bitrate()
+        dropped, total = self._frames()  # after the bitrate: both from the same OBS reading
+        sample = Sample(t=now, viewers=viewers, chat=chat_new, bitrate_kbps=bitrate,
                         dropped_frames=dropped, total_frames=total)
         self.session = self.store.add_sample(self.session_id, sample, cursor, self._take_authors())
         if self.session.ended_at is not None and now > self.session.ended_at:
