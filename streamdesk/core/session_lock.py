@@ -12,12 +12,15 @@ one sentence instead.
 
 The holder's process id goes into a sidecar file (``<lock>.pid``), not into the lock file:
 Windows' ``LockFileEx`` is mandatory, so no other process could read the locked file to say who
-holds it.
+holds it. The sidecar is written to a new file and renamed into place, which replaces a planted
+symlink rather than following it, with or without ``O_NOFOLLOW``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +29,8 @@ from streamdesk.core.errors import StreamdeskError
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
+
+log = logging.getLogger(__name__)
 
 LOCK_MODE = 0o600
 #: no O_NOFOLLOW on Windows; the lock directory sits in the user's profile there (docs/platforms.md)
@@ -62,15 +67,13 @@ class SessionLock:
             self._lock.acquire(blocking=False)
         except Timeout:
             self._lock = None
+            if self.path.is_symlink():  # filelock's soft fallback reads a link it cannot create as "held"
+                raise _unavailable(self.path, OSError(errno.ELOOP, "symbolic link")) from None
             raise LockHeld(self.path, self._holder()) from None
         except OSError as e:
             self._lock = None
             raise _unavailable(self.path, e) from None
-        try:
-            self._write_pid()
-        except OSError as e:
-            self.release()
-            raise _unavailable(self.pid_file, e) from None
+        self._write_pid()
 
     @property
     def held(self) -> bool:
@@ -89,11 +92,21 @@ class SessionLock:
             lock.release()
 
     def _write_pid(self) -> None:
-        fd = os.open(self.pid_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW | _BINARY, LOCK_MODE)
+        """Best effort (it only names the holder in a message). Written to a new file, then renamed over
+        the old one: a rename replaces a symlink planted there instead of following it, on every OS."""
+        tmp = self.pid_file.with_name(f"{self.pid_file.name}.{os.getpid()}.tmp")
         try:
-            os.write(fd, str(os.getpid()).encode("ascii"))
-        finally:
-            os.close(fd)
+            tmp.unlink(missing_ok=True)  # left by a crashed process with our pid
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, LOCK_MODE)
+            try:
+                os.write(fd, str(os.getpid()).encode("ascii"))
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.pid_file)
+        except OSError as e:  # e.g. Windows: a reader has the old file open; the lock itself is held
+            log.info("could not record the lock holder in %s: %s", self.pid_file.name, e.strerror)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
 
     def _holder(self) -> int | None:
         """The holder's process id from the sidecar, or None (not written yet, or not ours to read)."""

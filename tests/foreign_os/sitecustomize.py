@@ -37,9 +37,10 @@ class _Blocker(importlib.abc.MetaPathFinder):
 
 
 if BLOCKED:
-    already = sorted(m for m in sys.modules if m.partition(".")[0] in BLOCKED)
-    if already:  # imported before we could block it: the proof would be void
-        raise SystemExit(f"foreign_os: already imported at start-up: {already}")
+    # site itself imports pwd when HOME is unset (to find the user's site-packages): forget it, so the
+    # next import (expanduser imports pwd on every call) meets the blocker
+    for _name in [m for m in sys.modules if m.partition(".")[0] in BLOCKED]:
+        del sys.modules[_name]
     sys.meta_path.insert(0, _Blocker())
 
 
@@ -85,7 +86,7 @@ class _ModuleView(types.ModuleType):
             raise AttributeError(f"module {real.__name__!r} has no attribute {name!r} (on {FAKE_PLATFORM})")
         override = vars(self)["_override"]
         if name in override:
-            if name == "platform" and real.platform != _REAL_PLATFORM:
+            if name == "platform" and type(real.platform) is not _RealPlatform:
                 return real.platform
             return override[name]
         return getattr(real, name)
@@ -98,9 +99,14 @@ class _ModuleView(types.ModuleType):
         return sorted(set(dir(real)) - vars(self)["_hidden"])
 
 
-_REAL_PLATFORM = sys.platform
+class _RealPlatform(str):
+    """The real sys.platform, marked: a test that monkeypatches sys.platform (even to the same text) puts a
+    plain str there, and then its value is the one streamdesk sees."""
+
+
 
 if FAKE_PLATFORM:
+    sys.platform = _RealPlatform(sys.platform)
     _windows = FAKE_PLATFORM == "win32"
     _views = {
         "sys": _ModuleView(sys, {"platform": FAKE_PLATFORM}, frozenset()),

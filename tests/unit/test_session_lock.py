@@ -113,16 +113,19 @@ def test_a_symlink_at_the_lock_path_is_refused_not_followed(tmp_path: Path, dang
 
 
 @posix_only
-def test_a_symlink_at_the_pid_path_is_refused_and_the_lock_let_go(tmp_path: Path) -> None:
+def test_a_symlink_at_the_pid_path_is_replaced_not_followed(tmp_path: Path) -> None:
     target = tmp_path / "victim"
     target.write_text("precious")
     path = tmp_path / "recorder-6.lock"
     (tmp_path / "recorder-6.lock.pid").symlink_to(target)
-    with pytest.raises(LockUnavailable, match="symbolic link"):
-        SessionLock(path)
+    lock = SessionLock(path)
+    try:
+        assert target.read_text() == "precious"
+        assert not lock.pid_file.is_symlink() and lock.pid_file.read_text() == str(os.getpid())
+    finally:
+        lock.release()
     assert target.read_text() == "precious"
-    (tmp_path / "recorder-6.lock.pid").unlink(missing_ok=True)  # the link itself may go; its target stays
-    SessionLock(path).release()  # the failed attempt did not keep the lock
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
 def test_a_garbage_pid_file_names_no_process(tmp_path: Path) -> None:
