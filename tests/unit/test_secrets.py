@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import stat
+import sys
 import uuid
 from pathlib import Path
 
@@ -178,8 +179,9 @@ def test_log_file_is_private_and_setup_is_idempotent(log_file: Path) -> None:
     assert ours == [again]
     logging.getLogger("streamdesk.test").info("hello")
     assert "hello" in _read(log_file)
-    assert stat.S_IMODE(os.stat(log_file).st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(log_file.parent).st_mode) == 0o700
+    if os.name == "posix":  # Windows: the user profile's ACL keeps it private (docs/platforms.md)
+        assert stat.S_IMODE(os.stat(log_file).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(log_file.parent).st_mode) == 0o700
     assert logging.getLogger("obsws_python").level == logging.WARNING
     assert logging.getLogger("httpx").level == logging.WARNING
 
@@ -259,6 +261,7 @@ def test_strings_inside_a_json_secret_are_redacted_on_their_own() -> None:
     assert redact(f"restoring key {old_key} / {auth}") == f"restoring key {REDACTED} / {REDACTED}"
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="D-Bus Secret Service: Linux (AF_UNIX)")
 def test_a_keyring_daemon_that_never_answers_is_reported_not_waited_on(tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch):
     """A bus that accepts the connection and then says nothing (a hung daemon, a prompt nobody
