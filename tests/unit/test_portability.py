@@ -85,6 +85,19 @@ def run_foreign(tests: list[str], **env: str) -> None:
     assert " passed" in summary[0] and "skipped" not in summary[0], summary[0]
 
 
+def test_no_module_imports_a_posix_only_module() -> None:
+    """The static half: no import of fcntl & co. anywhere under streamdesk/, guarded or not (filelock and
+    the standard library deal with the platforms; streamdesk has no need to)."""
+    found = []
+    for path in sorted((REPO / "streamdesk").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            found += [f"{path.relative_to(REPO)}:{node.lineno} {n}" for n in names
+                      if n.partition(".")[0] in POSIX_ONLY]
+    assert found == []
+
+
 def test_the_branching_modules_are_all_listed() -> None:
     branching = sorted(
         ".".join(p.relative_to(REPO).with_suffix("").parts)
