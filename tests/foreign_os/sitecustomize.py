@@ -9,7 +9,8 @@ PYTHONPATH, so the pytest run and every ``python -m streamdesk`` it starts get t
   ``sys.platform``. Only theirs: the standard library and third-party packages keep the real
   platform, since on Linux they would break on the Windows branches they cannot take here
   (``msvcrt``, ``_winapi``), and those are not the code under test. A test that monkeypatches
-  ``sys.platform`` still wins over the fake one.
+  ``sys.platform`` still wins over the fake one. With ``win32`` their ``os`` also says
+  ``os.name == "nt"``, and the ``os`` and ``signal`` names Windows lacks are missing from their view.
 
 Every Python process started from this one inherits the environment, hence the same view.
 """
