@@ -186,6 +186,9 @@ class ObsSimulator:
         # other text/bytes (a malformed frame), DROP it, or return None to send it as it is.
         self.rewrite: Callable[[int, dict[str, Any], int], str | bytes | None] | None = None
         self.batches: list[list[str]] = []  # the request types of every RequestBatch, in order
+        #: called with (outputState, stream service settings) on every stream state change, from the
+        #: simulator's loop thread: how ``sim.ingest_link`` lets the stream reach a GetStream simulator
+        self.stream_listener: Callable[[str, dict[str, Any]], None] | None = None
 
         self._output = StreamOutput(self.knobs, seed=seed)
         self._video: VideoSettings = self.profile.video_settings()
@@ -816,6 +819,11 @@ class ObsSimulator:
         return bool(check)
 
     async def _emit_stream(self, state: str, *, active: bool) -> None:
+        if self.stream_listener is not None:
+            try:
+                self.stream_listener(state, dict(self._service_settings))
+            except Exception:  # a listener's bug must not stop OBS's own events
+                log.exception("stream listener failed")
         await self._emit("StreamStateChanged", EventSub.OUTPUTS,
                          {"outputActive": active, "outputState": state})
 
