@@ -447,8 +447,9 @@ class ObsController:
                 results = obs_frames.batch_results(d, len(requests))
                 for res, (request_type, _data) in zip(results, requests, strict=False):
                     if res.request_type != request_type:
-                        raise ObsMalformed(f"OBS answered a batch out of order ({res.request_type[:40]} "
-                                           f"where {request_type} was sent).")
+                        got = obs_frames.shown(res.request_type)
+                        raise ObsMalformed(f"OBS answered a batch out of order ({got} where {request_type} "
+                                           "was sent).")
                 if not halt_on_failure and len(results) != len(requests):
                     raise ObsMalformed(f"OBS answered {len(results)} of the {len(requests)} requests "
                                        "in a batch.")

@@ -163,7 +163,7 @@ class EventThread:
             state = obs_frames.text(data, "outputState") if event_type == "StreamStateChanged" else ""
             if event_type == "StreamStateChanged" and state not in OUTPUT_STATES:
                 raise ObsMalformed(f"OBS sent a StreamStateChanged event with an unknown state "
-                                   f"{state[:60]!r}.")
+                                   f"{obs_frames.shown(state)}.")
         except ObsMalformed as e:
             log.warning("ignored a malformed OBS event: %s", e.message)
             return

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,7 +78,7 @@ def hello(msg: Any) -> Hello:
 def identified(msg: dict[str, Any]) -> int:
     """The Identified frame (op 2) → the negotiated RPC version."""
     if msg.get("op") != OP_IDENTIFIED:
-        raise ObsMalformed(f"OBS answered the login with op {msg.get('op')} instead of Identified.")
+        raise ObsMalformed(f"OBS answered the login with op {shown(msg.get('op'))} instead of Identified.")
     rpc = msg["d"].get("negotiatedRpcVersion")
     if not isinstance(rpc, int) or isinstance(rpc, bool) or rpc != 1:
         raise ObsMalformed("OBS's Identified frame does not name RPC version 1.")
@@ -103,16 +104,16 @@ def result(d: Any, what: str = "response") -> Result:
     if not isinstance(request_type, str):
         raise ObsMalformed(f"OBS sent a {what} without a requestType.")
     if not isinstance(status, dict):
-        raise ObsMalformed(f"OBS sent a {what} to {request_type[:40]} without a requestStatus.")
+        raise ObsMalformed(f"OBS sent a {what} to {shown(request_type)} without a requestStatus.")
     ok, code, comment = status.get("result"), status.get("code"), status.get("comment", "")
     if not isinstance(ok, bool) or not isinstance(code, int) or isinstance(code, bool) \
             or not 0 <= code < 10000:
-        raise ObsMalformed(f"OBS sent a {what} to {request_type[:40]} with a malformed requestStatus.")
+        raise ObsMalformed(f"OBS sent a {what} to {shown(request_type)} with a malformed requestStatus.")
     data = d.get("responseData")
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ObsMalformed(f"OBS sent a {what} to {request_type[:40]} whose responseData is not an object.")
+        raise ObsMalformed(f"OBS sent a {what} to {shown(request_type)} whose responseData is not an object.")
     return Result(request_type, ok, code, comment if isinstance(comment, str) else "", data)
 
 
@@ -132,7 +133,7 @@ def event(d: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ObsMalformed(f"OBS sent a {event_type[:40]} event whose eventData is not an object.")
+        raise ObsMalformed(f"OBS sent a {shown(event_type)} event whose eventData is not an object.")
     return event_type, data
 
 
@@ -147,9 +148,9 @@ def number(data: dict[str, Any], key: str, lo: float, hi: float, *, default: flo
     if value is None and default is not None:
         return default
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ObsMalformed(f"OBS reported {key} as {_show(value)}, which is not a number.")
+        raise ObsMalformed(f"OBS reported {key} as {shown(value)}, which is not a number.")
     if not lo <= value <= hi or (integer and value != int(value)):
-        raise ObsMalformed(f"OBS reported {key} = {_show(value)}, outside the plausible range.")
+        raise ObsMalformed(f"OBS reported {key} = {shown(value)}, outside the plausible range.")
     return value
 
 
@@ -163,7 +164,7 @@ def flag(data: dict[str, Any], key: str) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise ObsMalformed(f"OBS reported {key} as {_show(value)}, which is not true or false.")
+        raise ObsMalformed(f"OBS reported {key} as {shown(value)}, which is not true or false.")
     return value
 
 
@@ -172,7 +173,7 @@ def text(data: dict[str, Any], key: str, *, default: str = "") -> str:
     if value is None:
         return default
     if not isinstance(value, str):
-        raise ObsMalformed(f"OBS reported {key} as {_show(value)}, which is not text.")
+        raise ObsMalformed(f"OBS reported {key} as {shown(value)}, which is not text.")
     return value
 
 
@@ -181,11 +182,17 @@ def obj(data: dict[str, Any], key: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ObsMalformed(f"OBS reported {key} as {_show(value)}, which is not an object.")
+        raise ObsMalformed(f"OBS reported {key} as {shown(value)}, which is not an object.")
     return value
 
 
-def _show(value: Any) -> str:
-    """A short, safe rendering of a remote value for an error sentence."""
-    shown = json.dumps(value, default=str) if not isinstance(value, float) else repr(value)
-    return shown if len(shown) <= 40 else shown[:37] + "..."
+_NAME = re.compile(r"[A-Za-z0-9_./-]{1,60}")
+
+
+def shown(value: Any) -> str:
+    """A short rendering of a remote value for an error sentence: a plain name as it is, anything
+    else JSON-escaped (no newline, control or ANSI character gets through) and cut to 40 characters."""
+    if isinstance(value, str) and _NAME.fullmatch(value):
+        return value
+    text = repr(value) if isinstance(value, float) else json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -32,6 +32,7 @@ STATUS_SHAPES = [s for s in MALFORMED if s.op in (0, 2, 7) or s.request == "GetS
 CONFIGURE_SHAPES = [s for s in MALFORMED if s.op in (0, 2, 7) or s.request == "GetVideoSettings"
                     or s.name in ("batch-results-an-object", "batch-too-many-results",
                                   "batch-results-out-of-order", "batch-result-not-an-object",
+                                  "batch-type-ansi-and-newline",
                                   "numbers-active-a-string")]
 
 
@@ -56,6 +57,7 @@ def check_one_sentence(shape: Shape, code: int, out: str, err: str, password: st
         assert any(alt.lower() in message for alt in word.split("|")), \
             f"{shape.name}: {word!r} not in {message!r}"
     assert password not in err + out
+    assert "\x1b" not in err and all(c.isprintable() for c in lines[0])  # remote text stays inert
 
 
 @pytest.mark.parametrize("shape", STATUS_SHAPES, ids=[s.name for s in STATUS_SHAPES])

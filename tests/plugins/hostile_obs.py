@@ -53,6 +53,12 @@ def _with_data(request: str, **changes: Any) -> Rewrite:
     return make
 
 
+def _ansi_type(d: dict[str, Any]) -> dict[str, Any]:
+    d = json.loads(json.dumps(d))
+    d["results"][0]["requestType"] = "\x1b[2J\x1b[31mGetStreamStatus\nYou are hacked"
+    return {"op": 9, "d": d}
+
+
 def _result_swap(d: dict[str, Any]) -> dict[str, Any]:
     d = json.loads(json.dumps(d))
     d["results"] = list(reversed(d["results"]))
@@ -102,6 +108,7 @@ MALFORMED: list[Shape] = [
     Shape("batch-too-many-results", 9, lambda d: {"op": 9, "d": {**d, "results": d["results"] * 3}},
           "GetStreamStatus", MALFORMED_WORDS),
     Shape("batch-results-out-of-order", 9, _result_swap, "GetStreamStatus", ("out of order",)),
+    Shape("batch-type-ansi-and-newline", 9, _ansi_type, "GetStreamStatus", ("out of order",)),
     Shape("batch-result-not-an-object", 9,
           lambda d: {"op": 9, "d": {**d, "results": ["x"] * len(d["results"])}},
           "GetStreamStatus", MALFORMED_WORDS),

@@ -33,7 +33,7 @@ def value_or_typed_error(fn: Any, *args: Any) -> Any:
     try:
         return fn(*args)
     except ObsMalformed as e:
-        assert e.message and "\n" not in e.message  # one sentence
+        assert e.message and e.message.isprintable()  # one sentence: no newline, control or ANSI code
         return None
 
 
