@@ -16,7 +16,7 @@ from typing import Any
 from streamdesk.cli._common import EXIT_OK, UsageError, print_json, secret_from
 from streamdesk.core import channel_ops as ops
 from streamdesk.core.context import AppContext
-from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.errors import InvalidInput, StreamdeskError
 from streamdesk.core.getstream import NetworkError
 from streamdesk.core.store import Session
 
@@ -268,8 +268,10 @@ def status(args: argparse.Namespace, ctx: AppContext) -> int:
     call = None
     if channel.has_account and not args.offline:
         try:
-            # Quick and single-shot: status must answer promptly even when GetStream does not.
-            call = ops.fetch_call(ctx, timeout=5.0, max_retries=0)
+            # Quick and single-shot: status answers within its budget whatever GetStream does.
+            call = ops.fetch_call(ctx, timeout=min(5.0, ops.command_budget() / 2), max_retries=0)
+        except InvalidInput:  # a refused STREAMDESK_API_BASE is a usage error (exit 2)
+            raise
         except NetworkError as e:
             remote_error, remote_label = e.one_line(), "GetStream unreachable"
         except StreamdeskError as e:
