@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -22,6 +23,19 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 class UsageError(InvalidInput):
     """Bad arguments (exit 2)."""
+
+
+def finite_float(text: str) -> float:
+    """The argparse ``type`` of every fractional numeric option: NaN and infinity are refused
+    (argparse turns this into exit 2 naming the option), so no timeout is ever "forever" by
+    accident and no comparison with NaN silently passes."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a finite number")
+    return value
 
 
 def run_handler(handler: Handler, args: argparse.Namespace) -> int:

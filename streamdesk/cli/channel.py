@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from streamdesk.cli._common import EXIT_OK, UsageError, print_json, secret_from
+from streamdesk.cli._common import EXIT_OK, UsageError, finite_float, print_json, secret_from
 from streamdesk.core import channel_ops as ops
 from streamdesk.core.context import AppContext
 from streamdesk.core.errors import InvalidInput, StreamdeskError
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("provision", help="create the user, the livestream call, the chat channel and the key")
     p.add_argument("--join-ahead", type=int, metavar="SECONDS", help="backstage join-ahead time")
     p.add_argument("--starts-at", metavar="ISO8601", help="scheduled start time")
-    p.add_argument("--key-ttl", type=float, metavar="HOURS",
+    p.add_argument("--key-ttl", type=finite_float, metavar="HOURS",
                    help=f"stream key lifetime in hours (default {ops.DEFAULT_KEY_TTL_HOURS:.0f}: a long show "
                    "plus reconnects; OBS cannot reconnect with an expired key)")
     p.set_defaults(func=provision)
@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reveal", action="store_true", help="print the whole key")
     p.add_argument("--copy", action="store_true", help="copy the key to the clipboard (needs a display)")
     p.add_argument("--rotate", action="store_true", help="mint a new key (and push it to OBS when possible)")
-    p.add_argument("--key-ttl", type=float, metavar="HOURS", help="lifetime of a rotated key in hours")
+    p.add_argument("--key-ttl", type=finite_float, metavar="HOURS", help="lifetime of a rotated key in hours")
     p.set_defaults(func=key)
 
     p = sub.add_parser("golive", help="take the call out of backstage")
@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument(f"--{flag}", action="store_true")
     p.add_argument("--recording-storage", metavar="NAME")
     p.add_argument("--transcription-storage", metavar="NAME")
-    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=finite_float, default=30.0, metavar="SECONDS",
                    help="how long to wait for GetStream to confirm (default 30)")
     p.set_defaults(func=golive)
 

@@ -37,6 +37,7 @@ from streamdesk.core.getstream import (
     GetStreamError,
     RateLimitedError,
 )
+from streamdesk.core.paths import open_private
 from streamdesk.core.store import Sample, Session
 
 if TYPE_CHECKING:
@@ -94,7 +95,8 @@ class _SessionLock:
     when the process dies, so a crashed recorder never leaves a stale lock behind."""
 
     def __init__(self, path: os.PathLike[str] | str, session_id: int) -> None:
-        self._file: IO[str] | None = open(path, "a+")  # noqa: SIM115 (held open on purpose)
+        # 0600 and never through a symlink (core.paths.open_private); held open on purpose
+        self._file: IO[str] | None = os.fdopen(open_private(path, os.O_RDWR | os.O_CREAT), "r+")
         try:
             fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -426,8 +426,10 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """Log files are created 0600 (rotated ones too): logs are redacted, but still private."""
 
     def _open(self):  # type: ignore[no-untyped-def]
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        os.chmod(self.baseFilename, 0o600)  # an older file may have been created wider
+        from streamdesk.core.paths import open_private
+
+        # never through a planted symlink; an older file created wider is made 0600
+        fd = open_private(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         return os.fdopen(fd, self.mode.replace("w", "a"), encoding=self.encoding, errors=self.errors)
 
 
@@ -454,7 +456,12 @@ def setup_logging(log_file: Path | str, level: int = logging.INFO) -> logging.Ha
             path.parent.mkdir(parents=True, exist_ok=True)
         finally:
             os.umask(old)
-        ours = _PrivateRotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        try:
+            ours = _PrivateRotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        except OSError as e:  # a planted symlink, a full or read-only disk: one sentence, no traceback
+            from streamdesk.core.paths import HomeError, describe_os_error
+
+            raise HomeError(describe_os_error(e, path, what=f"The log file {path}")) from None
         ours.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         setattr(ours, _HANDLER_MARK, str(path))
         root.addHandler(ours)
