@@ -36,6 +36,7 @@ from urllib.parse import quote
 import httpx
 
 from streamdesk import __version__
+from streamdesk.core import cancel as cancel_scope
 from streamdesk.core import remote_values
 from streamdesk.core.errors import StreamdeskError
 
@@ -346,6 +347,9 @@ class GetStreamClient:
         self._cancelled = threading.Event()
         self._inflight: set[threading.Event] = set()
         self._inflight_lock = threading.Lock()
+        token = cancel_scope.current()  # the GUI's Cancel reaches this client through its task's scope
+        if token is not None:
+            token.on_cancel(self.cancel)
         self._secret = api_secret
         self._sleep = sleep
         self._clock = clock

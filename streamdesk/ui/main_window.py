@@ -187,7 +187,14 @@ class MainWindow(QMainWindow):
         outer.addWidget(sidebar)
 
         self.stack = QStackedWidget(central)
-        outer.addWidget(self.stack, 1)
+        # hostile (issue 13): long GetStream operations show here, with Cancel
+        from streamdesk.ui.busy_bar import BusyBar
+
+        main = QVBoxLayout()
+        self.busy_bar = BusyBar(controller, central)
+        main.addWidget(self.busy_bar)
+        main.addWidget(self.stack, 1)
+        outer.addLayout(main, 1)
         self._ask_late = ask
         self._simulator_url = simulator_url
         self.cards = StageCards(self.stack, self._card_factories(), self._card_built)
