@@ -15,6 +15,7 @@ import pytest
 pytest_plugins = [
     "tests.plugins.processes",
     "tests.plugins.getstream_sim",
+    "tests.plugins.hostile_getstream",
     "tests.plugins.obs",
     "tests.plugins.obs_sim",
     "tests.plugins.keyrings",
