@@ -567,7 +567,10 @@ class GetStreamClient:
                 raise error
             log.info("GetStream %s failed (%s); retry %d in %.1fs", operation, type(error).__name__,
                      attempt + 1, delay)
-            self._sleep(delay)
+            if self._sleep is time.sleep:  # the real wait ends early on cancel()
+                self._cancelled.wait(delay)
+            else:
+                self._sleep(delay)
             waited += delay
             attempt += 1
             if self._cancelled.is_set():
