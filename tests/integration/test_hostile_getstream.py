@@ -149,7 +149,8 @@ def test_default_budgets_hold_against_a_trickle(live_show: Any, hostile_gs: Host
 @pytest.mark.parametrize("base", ["http://example.com", "http://10.0.0.5:8080", "http://[2001:db8::1]",
                                   "ftp://chat.stream-io-api.com", "http://localhost.evil.com"])
 def test_a_plain_http_base_url_off_loopback_is_refused_everywhere(
-        base: str, live_show: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        base: str, live_show: Any, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("STREAMDESK_API_BASE", base)
     for args in (["status"], ["end", "--force"]):
         code, out, err, _ = _run(capsys, *args)

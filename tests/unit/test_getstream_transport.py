@@ -97,7 +97,8 @@ def test_a_huge_reply_is_refused_without_reading_it_all(raw_server: Callable[[Se
 
 def test_a_declared_huge_reply_is_refused_before_reading(raw_server: Callable[[Serve], str]) -> None:
     def declared(conn: socket.socket) -> None:
-        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 314572800\r\n\r\n{")
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 314572800\r\n\r\n{")
         time.sleep(5)
 
     url = raw_server(declared)
