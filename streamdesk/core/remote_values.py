@@ -25,7 +25,7 @@ MAX_COUNT = 10_000_000
 MIN_YEAR, MAX_YEAR = 2000, 2100
 _MIN_TS = datetime(MIN_YEAR, 1, 1, tzinfo=UTC).timestamp()
 _MAX_TS = datetime(MAX_YEAR, 1, 1, tzinfo=UTC).timestamp()
-#: a rate-limit reset further than this from now is treated as absent (docs/getstream.md)
+#: a rate-limit reset further than this from now is treated as absent (docs/reliability.md)
 MAX_RESET_AHEAD_S = 24 * 3600.0
 
 
