@@ -277,7 +277,8 @@ def require_provisioned(ctx: AppContext) -> ChannelConfig:
 
 
 def client(ctx: AppContext, *, timeout: float = 10.0, max_retries: int = 4,
-           sleep: Callable[[float], None] = time.sleep) -> GetStreamClient:
+           sleep: Callable[[float], None] = time.sleep,
+           clock: Callable[[], float] = time.time) -> GetStreamClient:
     """A client for the saved account (the caller closes it; use it as a context manager)."""
     channel = require_account(ctx)
     # A script's STREAMDESK_API_SECRET wins (CI machines may have no keyring); else the keyring.
@@ -291,7 +292,7 @@ def client(ctx: AppContext, *, timeout: float = 10.0, max_retries: int = 4,
                        hint="Run streamdesk setup again with STREAMDESK_API_SECRET or --secret-stdin.")
     base = validate_api_base(ctx.api_base())
     return GetStreamClient(channel.api_key, secret, base_url=base, timeout=timeout,
-                           max_retries=max_retries, sleep=sleep)
+                           max_retries=max_retries, sleep=sleep, clock=clock)
 
 
 # ---------------------------------------------------------------------------------------------
