@@ -591,6 +591,8 @@ def force_end(ctx: AppContext, *, mark_ended: bool = False, stop_obs: bool = Tru
             notices.append(note)
     if failure is not None:
         note = " The local session was closed, but GetStream may still show the call live."
+        if notices:  # the error is all a CLI prints: what did happen (OBS stopped…) goes with it
+            note += " " + " ".join(notices)
         if isinstance(failure, GetStreamError):
             raise type(failure)(failure.message + note, status=failure.status, code=failure.code,
                                 api_message=failure.api_message, hint=failure.hint)

@@ -18,11 +18,14 @@ from typing import Any
 import pytest
 
 from streamdesk.cli import main
+from streamdesk.core import obs_ops
 from streamdesk.core.context import AppContext
 from streamdesk.core.getstream import GetStreamClient
 from streamdesk.core.remote_values import MAX_COUNT
+from streamdesk.core.secrets import SecretKind
 from tests.plugins.getstream_sim import SIM_API_KEY, SIM_API_SECRET
 from tests.plugins.hostile_getstream import MODES, HostileGetStream
+from tests.plugins.processes import wait_until
 
 BUDGET_S = 2.0
 #: scheduling slack on a shared 2-core box (interpreter work, the OBS connection refused, sqlite)
@@ -87,9 +90,14 @@ def test_status_answers_within_its_budget_with_one_clear_line(
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_force_end_returns_within_its_budget_and_closes_the_session(
-        mode: str, live_show: Any, hostile_gs: HostileGetStream, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+def test_force_end_returns_within_its_budget_closes_the_session_and_stops_obs(
+        mode: str, live_show: Any, hostile_gs: HostileGetStream, obs_sim: Any, obsws_client: Any,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    ctx = AppContext()
+    ctx.store.put_setting(obs_ops.SETTING_TARGET, {"host": obs_sim.host, "port": obs_sim.port})
+    ctx.secrets.set(SecretKind.OBS_PASSWORD, obs_sim.password, f"{obs_sim.host}:{obs_sim.port}")
+    obsws_client(obs_sim).start_stream()
+    wait_until(lambda: obs_sim.streaming, timeout=5)
     _through(hostile_gs, mode, monkeypatch)
     code, out, err, elapsed = _run(capsys, "end", "--force")
     _clean(out + err)
@@ -98,6 +106,8 @@ def test_force_end_returns_within_its_budget_and_closes_the_session(
     assert len(err.strip().splitlines()) == 1 and "GetStream may still show the call live" in err
     row = AppContext().store.get_session(live_show.id)
     assert row is not None and row.ended_at is not None and row.end_reason == "force_end"
+    assert "OBS stopped streaming." in err
+    wait_until(lambda: not obs_sim.streaming, timeout=5)
 
 
 @pytest.mark.parametrize("mode", MODES)
