@@ -8,7 +8,6 @@ specific message, not a 400 from GetStream. Secrets only ever go to ``ctx.secret
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import math
 import os
@@ -19,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
-from urllib.parse import urlsplit
 
 from streamdesk.core.context import AppContext
 from streamdesk.core.errors import InvalidInput, StreamdeskError
@@ -30,6 +28,7 @@ from streamdesk.core.getstream import (
     NotFoundError,
     ProtocolError,
 )
+from streamdesk.core.paths import check_api_base, is_loopback_host  # noqa: F401 - re-exported
 from streamdesk.core.secrets import SecretKind, register_secret  # keyring itself is imported lazily in there
 from streamdesk.core.store import ChannelConfig, Session
 
@@ -143,34 +142,9 @@ def validate_storage_name(value: str | None, what: str) -> str | None:
 
 
 def validate_api_base(value: str) -> str:
-    url = value.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput(f"The API base URL {url[:80]!r} is not an http(s) URL.",
-                           hint="Use https://chat.stream-io-api.com or leave it empty.")
-    if parts.username or parts.password:
-        raise InvalidInput("The API base URL must not contain a user name or password.")
-    if parts.scheme != "https" and not is_loopback_host(parts.hostname):
-        # the server token (admin power, no expiry) travels in every request's headers
-        raise InvalidInput(f"The API base URL {url[:80]!r} must use https:// (plain http:// is only "
-                           "allowed on this computer: localhost, 127.0.0.0/8, ::1).",
-                           hint="Use https://chat.stream-io-api.com or leave it empty.")
-    try:
-        parts.port  # noqa: B018 - parsing the port is the check
-    except ValueError:
-        raise InvalidInput(f"The API base URL {url[:80]!r} has an invalid port.",
-                           hint="Use https://chat.stream-io-api.com or leave it empty.") from None
-    return url
-
-
-def is_loopback_host(host: str) -> bool:
-    """localhost, 127.0.0.0/8 or ::1: the only hosts a GetStream token may be sent to in clear."""
-    if host.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    """The GetStream base URL rule (https except on loopback): ``core.paths.check_api_base``,
+    where the account form can reach it without importing the HTTP stack."""
+    return check_api_base(value)
 
 
 def validate_secret(value: str | None) -> str:

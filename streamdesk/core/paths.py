@@ -15,13 +15,15 @@ keeps other users out.
 from __future__ import annotations
 
 import errno
+import ipaddress
 import os
 import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.errors import InvalidInput, StreamdeskError
 
 HOME_ENV = "STREAMDESK_HOME"
 API_BASE_ENV = "STREAMDESK_API_BASE"
@@ -179,6 +181,38 @@ def _linux_data_dir() -> str | None:
 
 def get_paths() -> Paths:
     return Paths(default_root()).ensure()
+
+
+def check_api_base(value: str) -> str:
+    """The one rule for a GetStream base URL, wherever it comes from (``STREAMDESK_API_BASE``,
+    ``setup --api-base``, the account form): an http(s) URL without credentials, and ``https://``
+    unless the host is this computer. Every request carries the server token (admin power, no
+    expiry), which must never cross a network in clear. Raises ``InvalidInput`` (exit 2)."""
+    hint = "Use https://chat.stream-io-api.com or leave it empty."
+    url = value.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(f"The API base URL {url[:80]!r} is not an http(s) URL.", hint=hint)
+    if parts.username or parts.password:
+        raise InvalidInput("The API base URL must not contain a user name or password.")
+    if parts.scheme != "https" and not is_loopback_host(parts.hostname):
+        raise InvalidInput(f"The API base URL {url[:80]!r} must use https:// (plain http:// is only "
+                           "allowed on this computer: localhost, 127.0.0.0/8, ::1).", hint=hint)
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise InvalidInput(f"The API base URL {url[:80]!r} has an invalid port.", hint=hint) from None
+    return url
+
+
+def is_loopback_host(host: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1: the only hosts a GetStream token may be sent to in clear."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def api_base_from_env() -> str | None:
