@@ -1,10 +1,10 @@
 """GetStream server-side REST client (httpx + PyJWT, no Qt).
 
 A thin, explicit client for the dozen endpoints a livestream needs (see
-``docs``/``getstream-api.md`` §1). Chosen over the official SDK for start-up time and install size,
+``docs/getstream.md``). Chosen over the official SDK for start-up time and install size,
 and because explicit parsing makes contract drift visible instead of silently ``None``.
 
-Wire rules this module follows (reference §2-§3):
+Wire rules this module follows (docs/getstream.md "Wire" and "Authentication"):
 - every request carries ``?api_key=``, the raw JWT in ``Authorization`` (no ``Bearer``) and
   ``stream-auth-type: jwt``;
 - the server token is HS256 over ``{"server": true}``, the documented form (GetStream's docs, the
@@ -66,7 +66,7 @@ class GetStreamError(StreamdeskError):
     """GetStream answered with an error (or could not be reached).
 
     ``status`` is the HTTP status (0 when there was no response), ``code`` GetStream's own error
-    code (reference §7; -1 when unknown) and ``api_message`` its message, with anything
+    code (docs/getstream.md "Errors"; -1 when unknown) and ``api_message`` its message, with anything
     token-shaped removed."""
 
     hint = "Check the GetStream status page and try again."
@@ -152,17 +152,29 @@ class CallState:
     recording: bool = False
     transcribing: bool = False
     captioning: bool = False
+    created_by_id: str = ""
+    #: user id of every participation in the current session (a user joined twice appears twice)
+    participant_user_ids: tuple[str, ...] = ()
 
     @property
     def is_live(self) -> bool:
-        """Out of backstage with a live start the server confirmed, and not ended."""
-        return not self.backstage and self.live_started_at is not None and self.ended_at is None
+        """Out of backstage on a call not ended (docs/getstream.md "Live"): GoLive's own answer
+        says so; ``session.live_started_at`` is not relied on."""
+        return not self.backstage and self.ended_at is None
 
-    def viewers(self, exclude_roles: tuple[str, ...] = ("host",)) -> int:
-        """People watching: every participant not in ``exclude_roles`` plus anonymous viewers.
-        (An app-level derivation: GetStream only reports counts per role.)"""
-        named = sum(n for role, n in self.participants_by_role.items() if role not in exclude_roles)
-        return named + self.anonymous_count
+    def has_participant(self, user_id: str) -> bool:
+        """Is ``user_id`` in the call's session right now? For the broadcaster this is "GetStream
+        receives your stream": the RTMP publisher joins as that user (docs/getstream.md "Ingest")."""
+        return bool(user_id) and user_id in self.participant_user_ids
+
+    def viewers(self, broadcaster_id: str | None = None) -> int:
+        """People watching as GetStream counts them: every participant by role plus anonymous ones,
+        minus the broadcaster's own participation(s) (``created_by_id`` unless given). HLS viewers
+        never join the call and are not in this count (docs/getstream.md "Viewers")."""
+        me = self.created_by_id if broadcaster_id is None else broadcaster_id
+        total = sum(self.participants_by_role.values()) + self.anonymous_count
+        own = sum(1 for uid in self.participant_user_ids if uid == me) if me else 0
+        return max(0, total - own)
 
 
 @dataclass(frozen=True)
@@ -171,6 +183,16 @@ class CallTypeState:
     backstage_enabled: bool
     join_ahead_time_seconds: int | None
     grants: dict[str, list[str]]
+    backstage: dict[str, Any] = field(default_factory=dict)  # settings.backstage as GetStream sent it
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """A GetStream user as QueryUsers returns it (only what provisioning compares)."""
+
+    id: str
+    name: str | None
+    role: str
 
 
 @dataclass(frozen=True)
@@ -179,6 +201,53 @@ class ChatMessage:
     text: str
     user_id: str
     created_at: datetime | None
+    type: str = "regular"  # GetStream's message type: regular, system, deleted, error, ephemeral, reply
+    deleted: bool = False
+
+    @property
+    def is_chat(self) -> bool:
+        """A message a viewer wrote and that still stands: ``type == "regular"``, not deleted
+        (docs/getstream.md "Chat")."""
+        return self.type == "regular" and not self.deleted
+
+
+@dataclass(frozen=True)
+class CallFile:
+    """One recording or transcription of a call (ListRecordings / ListTranscriptions).
+
+    ``url`` is signed and expires (kept out of ``repr``, so it never lands in a log by accident)."""
+
+    kind: str  # "recording" | "transcription"
+    filename: str
+    url: str = field(repr=False)
+    start_time: datetime | None
+    end_time: datetime | None
+    session_id: str
+    recording_type: str = ""  # composite, individual, raw … (recordings only)
+
+    def as_json(self) -> dict[str, object]:
+        return {"kind": self.kind, "filename": self.filename, "url": self.url,
+                "start_time": self.start_time.isoformat() if self.start_time else None,
+                "end_time": self.end_time.isoformat() if self.end_time else None,
+                "session_id": self.session_id, "recording_type": self.recording_type or None}
+
+
+@dataclass(frozen=True)
+class CallReport:
+    """GetStream's figures for one call session (GetCallReport), as far as it reported them."""
+
+    session_id: str
+    unique_participants: int | None
+    max_concurrent: int | None
+    countries: tuple[tuple[str, int], ...] = ()  # (name, unique participants), largest first
+    devices: tuple[tuple[str, int], ...] = ()
+    operating_systems: tuple[tuple[str, int], ...] = ()
+
+    def as_json(self) -> dict[str, object]:
+        return {"session_id": self.session_id, "unique_participants": self.unique_participants,
+                "max_concurrent": self.max_concurrent,
+                "countries": dict(self.countries), "devices": dict(self.devices),
+                "operating_systems": dict(self.operating_systems)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,6 +330,18 @@ def parse_call(data: Any, where: str = "call") -> CallState:
     call_type = _str(data, "type", where) or ""
     call_id = _str(data, "id", where) or ""
     session_id = session.get("id") or data.get("current_session_id") or None
+    participants_raw = session.get("participants") or []
+    if not isinstance(participants_raw, list):
+        raise ProtocolError(f"GetStream's reply has no readable {where}.session.participants.")
+    participant_ids: list[str] = []
+    for p in participants_raw:
+        user = p.get("user") if isinstance(p, dict) else None
+        uid = (user.get("id") if isinstance(user, dict) else None) or (
+            p.get("user_id") if isinstance(p, dict) else None)
+        if isinstance(uid, str) and uid:
+            participant_ids.append(uid)
+    created_by = data.get("created_by")
+    created_by_id = created_by.get("id") if isinstance(created_by, dict) else None
     return CallState(
         type=call_type,
         id=call_id,
@@ -280,18 +361,25 @@ def parse_call(data: Any, where: str = "call") -> CallState:
         recording=_bool(data, "recording"),
         transcribing=_bool(data, "transcribing"),
         captioning=_bool(data, "captioning"),
+        created_by_id=created_by_id if isinstance(created_by_id, str) else "",
+        participant_user_ids=tuple(participant_ids),
     )
 
 
 def parse_message(data: Any) -> ChatMessage:
     if not isinstance(data, dict):
         raise ProtocolError("GetStream's reply has an unreadable chat message.")
-    user = data.get("user") if isinstance(data.get("user"), dict) else {}
+    raw_user = data.get("user")
+    user: dict[str, Any] = raw_user if isinstance(raw_user, dict) else {}
+    text = data.get("text")
+    kind = data.get("type")
     return ChatMessage(
         id=_str(data, "id", "message") or "",
-        text=data.get("text") if isinstance(data.get("text"), str) else "",
+        text=text if isinstance(text, str) else "",
         user_id=str(user.get("id") or data.get("user_id") or ""),
         created_at=parse_timestamp(data.get("created_at"), "message.created_at"),
+        type=kind if isinstance(kind, str) else "regular",  # GetStream: every message has a type
+        deleted=data.get("deleted_at") is not None,
     )
 
 
@@ -397,27 +485,50 @@ class GetStreamClient:
         return jwt.encode(claims, self._secret, algorithm="HS256"), exp
 
     # -- operations -------------------------------------------------------------------------
-    def upsert_user(self, user_id: str, name: str | None = None) -> None:
+    def query_user(self, user_id: str) -> UserInfo | None:
+        """The user with this id, or None (QueryUsers: a read, creates nothing)."""
+        import json as _json
+
+        payload = {"filter_conditions": {"id": {"$eq": user_id}}, "limit": 1}
+        data = self._request("QueryUsers", "GET", "/api/v2/users",
+                             params={"payload": _json.dumps(payload, separators=(",", ":"))})
+        users = data.get("users")
+        if not isinstance(users, list):
+            raise ProtocolError("GetStream's reply has no readable response.users.")
+        for u in users:
+            if isinstance(u, dict) and u.get("id") == user_id:
+                name = u.get("name")
+                role = u.get("role")
+                return UserInfo(user_id, name if isinstance(name, str) else None,
+                                role if isinstance(role, str) else "user")
+        return None
+
+    def create_user(self, user_id: str, name: str | None = None) -> None:
+        """UpdateUsers (POST) replaces a whole user: only for a user QueryUsers did not find."""
         user: dict[str, Any] = {"id": user_id}
         if name:
             user["name"] = name
         self._request("UpdateUsers", "POST", "/api/v2/users", json={"users": {user_id: user}})
 
+    def update_user_partial(self, user_id: str, fields: Mapping[str, Any]) -> None:
+        """UpdateUsersPartial (PATCH): sets ``fields`` and leaves the rest of the profile alone."""
+        self._request("UpdateUsersPartial", "PATCH", "/api/v2/users",
+                      json={"users": [{"id": user_id, "set": dict(fields)}]})
+
     def get_call_type(self, name: str = DEFAULT_CALL_TYPE) -> CallTypeState:
         data = self._request("GetCallType", "GET", f"/api/v2/video/calltypes/{_seg(name)}")
         return _parse_call_type(data)
 
-    def update_call_type(self, name: str = DEFAULT_CALL_TYPE, *, backstage: bool = True,
-                         join_ahead_seconds: int | None = None,
-                         grant_join_backstage_to_host: bool = True) -> CallTypeState:
-        backstage_settings: dict[str, Any] = {"enabled": backstage}
-        if join_ahead_seconds is not None:
-            backstage_settings["join_ahead_time_seconds"] = join_ahead_seconds
-        body: dict[str, Any] = {"settings": {"backstage": backstage_settings}}
-        if grant_join_backstage_to_host:
-            # GetStream replaces a role's grant list with what is sent; streamdesk only needs
-            # the host to be able to join while backstage (reference §4.2).
-            body["grants"] = {"host": ["join-backstage"]}
+    def update_call_type(self, name: str, *, backstage: Mapping[str, Any] | None = None,
+                         grants: Mapping[str, list[str]] | None = None) -> CallTypeState:
+        """UpdateCallType: app-wide, so only ever called on the streamer's explicit opt-in.
+        A role named in ``grants`` gets exactly the list sent (GetStream replaces it): callers
+        send the existing list merged with what they add (``core.call_type_settings``)."""
+        body: dict[str, Any] = {}
+        if backstage:
+            body["settings"] = {"backstage": dict(backstage)}
+        if grants:
+            body["grants"] = {role: list(caps) for role, caps in grants.items()}
         data = self._request("UpdateCallType", "PUT", f"/api/v2/video/calltypes/{_seg(name)}", json=body)
         return _parse_call_type(data)
 
@@ -483,6 +594,44 @@ class GetStreamClient:
         """``mark_ended``: the call ends for everyone (EndCall has no request body)."""
         self._request("EndCall", "POST", _call_path(call_type, call_id, "mark_ended"))
 
+    # -- after the show (aftershow): recordings, transcriptions, the call report, HLS ------------
+    def list_recordings(self, call_type: str, call_id: str) -> list[CallFile]:
+        """The call's recordings, with signed links that expire: use them now, never store them."""
+        data = self._request("ListRecordings", "GET", _call_path(call_type, call_id, "recordings"))
+        return _parse_files(data, "recordings", "recording")
+
+    def list_transcriptions(self, call_type: str, call_id: str) -> list[CallFile]:
+        data = self._request("ListTranscriptions", "GET", _call_path(call_type, call_id, "transcriptions"))
+        return _parse_files(data, "transcriptions", "transcription")
+
+    def call_report(self, call_type: str, call_id: str, session_id: str | None = None) -> CallReport:
+        """GetStream's own figures for one call session (the latest when ``session_id`` is None)."""
+        params = {"session_id": session_id} if session_id else None
+        data = self._request("GetCallReport", "GET", _call_path(call_type, call_id, "report"), params=params)
+        return _parse_report(data)
+
+    def start_hls(self, call_type: str, call_id: str) -> str:
+        """Start HLS on the call; returns the playlist URL viewers open in a plain player."""
+        path = _call_path(call_type, call_id, "start_broadcasting")
+        data = self._request("StartHLSBroadcasting", "POST", path)
+        url = data.get("playlist_url")
+        if not isinstance(url, str) or not _is_web_url(url):
+            raise ProtocolError("GetStream's reply has no readable response.playlist_url.")
+        return url
+
+    def stop_hls(self, call_type: str, call_id: str) -> None:
+        self._request("StopHLSBroadcasting", "POST", _call_path(call_type, call_id, "stop_broadcasting"))
+
+    def is_participant(self, call_type: str, call_id: str, user_id: str) -> bool:
+        """QueryCallParticipants filtered to ``user_id``: is that user in the call's session?"""
+        data = self._request("QueryCallParticipants", "POST", _call_path(call_type, call_id, "participants"),
+                             params={"limit": 10}, json={"filter_conditions": {"user_id": user_id}})
+        found = data.get("participants")
+        if not isinstance(found, list):
+            raise ProtocolError("GetStream's reply has no readable response.participants.")
+        return any(isinstance(p, dict) and isinstance(p.get("user"), dict) and p["user"].get("id") == user_id
+                   for p in found)
+
     def participants_total(self, call_type: str, call_id: str) -> int:
         # limit=1: only total_participants is wanted, not the page of participants.
         data = self._request("QueryCallParticipants", "POST", _call_path(call_type, call_id, "participants"),
@@ -497,11 +646,13 @@ class GetStreamClient:
         data = self._request("GetOrCreateChannel", "POST", _channel_path(channel_type, channel_id, "query"),
                              json=body)
         channel = _obj(data, "channel", "response", required=False) or {}
-        return channel.get("cid") if isinstance(channel.get("cid"), str) else f"{channel_type}:{channel_id}"
+        cid = channel.get("cid")
+        return cid if isinstance(cid, str) else f"{channel_type}:{channel_id}"
 
     def messages_since(self, channel_type: str, channel_id: str, last_id: str | None,
                        limit: int = 100) -> list[ChatMessage]:
-        """Chat messages newer than ``last_id`` (all recent ones when None), oldest first.
+        """Messages newer than ``last_id`` (all recent ones when None), oldest first, of every
+        type: the cursor must move past system and deleted ones too; count only ``is_chat``.
 
         Uses the read-only GetChannel form, so a poll never creates anything. When more than
         ``limit`` messages arrived, the next poll picks up after the last one returned."""
@@ -695,16 +846,91 @@ def _shutdown(response: Any) -> None:
 
 def _parse_call_type(data: dict[str, Any]) -> CallTypeState:
     settings = _obj(data, "settings", "response")
-    backstage = _obj(settings, "backstage", "response.settings") or {}
+    backstage = _obj(settings, "backstage", "response.settings", required=False) or {}
     grants_raw = data.get("grants") or {}
     if not isinstance(grants_raw, dict):
         raise ProtocolError("GetStream's reply has no readable response.grants.")
     return CallTypeState(
         name=_str(data, "name", "response") or "",
         backstage_enabled=_bool(backstage, "enabled"),
+        backstage=dict(backstage),
         join_ahead_time_seconds=_int(backstage, "join_ahead_time_seconds", "response.settings.backstage",
                                      default=None),
         grants={str(k): [str(c) for c in v] for k, v in grants_raw.items() if isinstance(v, list)},
+    )
+
+
+_MAX_COUNT = 10_000_000  # a participant count beyond this is a broken reply, not a show
+_FILENAME_RE = re.compile(r"^[^/\\\x00-\x1f]{1,255}$")
+
+
+def _is_web_url(url: str) -> bool:
+    return url.startswith(("https://", "http://")) and len(url) <= 8192 and not any(c.isspace() for c in url)
+
+
+def _count(data: dict[str, Any], key: str, where: str) -> int | None:
+    raw = data.get(key)
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise ProtocolError(f"GetStream's reply has an impossible {where}.{key}.")
+    value = _int(data, key, where, default=None)
+    if value is None:
+        return None
+    if not 0 <= value <= _MAX_COUNT:
+        raise ProtocolError(f"GetStream's reply has an impossible {where}.{key} ({value}).")
+    return value
+
+
+def _parse_files(data: dict[str, Any], key: str, kind: str) -> list[CallFile]:
+    items = data.get(key)
+    if not isinstance(items, list):
+        raise ProtocolError(f"GetStream's reply has no readable response.{key}.")
+    out: list[CallFile] = []
+    for i, item in enumerate(items):
+        where = f"response.{key}[{i}]"
+        if not isinstance(item, dict):
+            raise ProtocolError(f"GetStream's reply has an unreadable {where}.")
+        filename = _str(item, "filename", where) or ""
+        url = _str(item, "url", where) or ""
+        if not _FILENAME_RE.match(filename) or filename in (".", ".."):
+            raise ProtocolError(f"GetStream's reply has an unusable file name in {where}.")
+        if not _is_web_url(url):
+            raise ProtocolError(f"GetStream's reply has no usable link in {where}.")
+        out.append(CallFile(
+            kind=kind, filename=filename, url=url,
+            start_time=parse_timestamp(item.get("start_time"), f"{where}.start_time"),
+            end_time=parse_timestamp(item.get("end_time"), f"{where}.end_time"),
+            session_id=_str(item, "session_id", where, required=False) or "",
+            recording_type=_str(item, "recording_type", where, required=False) or "",
+        ))
+    return out
+
+
+def _groups(data: dict[str, Any], key: str, where: str) -> tuple[tuple[str, int], ...]:
+    items = data.get(key) or []
+    if not isinstance(items, list):
+        raise ProtocolError(f"GetStream's reply has no readable {where}.{key}.")
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue  # GetStream sends null entries in these lists (nullable items)
+        name = item.get("name")
+        n = _count(item, "unique", f"{where}.{key}[]")
+        if isinstance(name, str) and n is not None:
+            out.append((name[:80], n))
+    return tuple(sorted(out, key=lambda g: (-g[1], g[0])))
+
+
+def _parse_report(data: dict[str, Any]) -> CallReport:
+    report = _obj(data, "report", "response") or {}
+    participants = _obj(report, "participants", "response.report", required=False) or {}
+    where = "response.report.participants"
+    return CallReport(
+        session_id=_str(data, "session_id", "response", required=False) or "",
+        unique_participants=_count(participants, "unique", where),
+        max_concurrent=_count(participants, "max_concurrent", where),
+        countries=_groups(participants, "by_country", where),
+        devices=_groups(participants, "by_device", where),
+        operating_systems=_groups(participants, "by_operating_system", where),
     )
 
 

@@ -23,7 +23,7 @@ import fcntl
 import logging
 import os
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -156,8 +156,12 @@ class LiveRecorder:
         bitrate: Callable[[], float | None] | None = None,
         clock: Callable[[], float] = time.time,
         interval: float | None = None,
+        frames: Callable[[], tuple[int, int] | None] | None = None,
     ) -> None:
         self.ctx = ctx
+        # aftershow: OBS's cumulative (dropped, total) frames, for the summary's dropped %
+        self.frames = frames
+        self._authors: Counter[str] = Counter()  # who wrote the messages counted since the last sample
         self.store = ctx.store
         self.session_id = session_id
         self.clock = clock
@@ -177,6 +181,7 @@ class LiveRecorder:
         # shows the same rate the crashed one did.
         now = clock()
         self._recent: deque[Sample] = deque(s for s in self.store.samples(session_id) if s.t > now - 60)
+        self._counted_ids: dict[str, None] = {}  # chat ids already counted (insertion-ordered, bounded)
         # Last, so nothing after it can fail and leave the lock held.
         self._lock = _SessionLock(ctx.paths.lock_dir / f"recorder-{session_id}.lock", session_id)
         self._owns_client = client is None
@@ -233,7 +238,9 @@ class LiveRecorder:
         try:
             for _ in range(MAX_CHAT_PAGES):
                 page = self.client.messages_since(self.chat_type, self.chat_id, cursor, limit=CHAT_PAGE)
-                counted += sum(1 for m in page if self._counts(m, until))
+                kept = [m for m in page if self._counts(m, until)]
+                counted += len(kept)
+                self._authors.update(m.user_id for m in kept if m.user_id)  # aftershow: unique chatters
                 if page:
                     cursor = page[-1].id
                 if len(page) < CHAT_PAGE:
@@ -244,6 +251,13 @@ class LiveRecorder:
         return counted, cursor, None
 
     def _counts(self, m: ChatMessage, until: float | None) -> bool:
+        # Only what GetStream calls chat: type "regular", not deleted; and each message once, even
+        # if a page repeats it (a cursor message deleted since pages from the start again).
+        if not m.is_chat or m.id in self._counted_ids:
+            return False
+        self._counted_ids[m.id] = None
+        while len(self._counted_ids) > 5000:
+            del self._counted_ids[next(iter(self._counted_ids))]
         t = _ts(m.created_at)
         if t is None:
             return True
@@ -258,10 +272,27 @@ class LiveRecorder:
             log.info("bitrate unavailable: %s", type(e).__name__)
             return None
 
+    def _frames(self) -> tuple[int | None, int | None]:
+        if self.frames is None:
+            return None, None
+        try:
+            pair = self.frames()
+        except Exception as e:  # OBS trouble must not stop the viewer/chat record
+            log.info("OBS frame counts unavailable: %s", type(e).__name__)
+            return None, None
+        return (None, None) if pair is None else pair
+
+    def _take_authors(self) -> dict[str, int]:
+        authors, self._authors = dict(self._authors), Counter()
+        return authors
+
     def _record(self, now: float, viewers: int | None, chat_new: int, cursor: str | None,
                 error: str | None = None) -> LiveSnapshot:
-        sample = Sample(t=now, viewers=viewers, chat=chat_new, bitrate_kbps=self._bitrate())
-        self.session = self.store.add_sample(self.session_id, sample, cursor)
+        bitrate = self._bitrate()
+        dropped, total = self._frames()  # after the bitrate: both from the same OBS reading
+        sample = Sample(t=now, viewers=viewers, chat=chat_new, bitrate_kbps=bitrate,
+                        dropped_frames=dropped, total_frames=total)
+        self.session = self.store.add_sample(self.session_id, sample, cursor, self._take_authors())
         if self.session.ended_at is not None and now > self.session.ended_at:
             # the row was closed while this poll was out (`stop` elsewhere): the store kept the
             # sample out; count the chat up to the end from the stored cursor and finish
@@ -295,7 +326,7 @@ class LiveRecorder:
         chat_new, cursor, error = self._fetch_chat(until=ended_at)
         if chat_new:  # the last seconds' chat still belongs to this session
             sample = Sample(t=min(now, max(ended_at, self.session.started_at)), viewers=None, chat=chat_new)
-            self.session = self.store.add_sample(self.session_id, sample, cursor)
+            self.session = self.store.add_sample(self.session_id, sample, cursor, self._take_authors())
         if reason is not None:
             self.session = self.store.end_session(self.session_id, ended_at, reason)
         self.ended = True

@@ -37,6 +37,8 @@ from streamdesk.sim.clock import SimClock
 from streamdesk.sim.decode import ApiError
 from streamdesk.sim.faults import FaultKind, Faults
 from streamdesk.sim.getstream_api import Result, SimulatedApp, Truth, check_rtmp_template
+from streamdesk.sim.recordings import FILES_PREFIX, AfterShow
+from streamdesk.sim.recordings import for_app as after_show
 
 log = logging.getLogger("streamdesk.sim.getstream")
 
@@ -66,6 +68,10 @@ def _route(method: str, path: str, operation: str, run: Operation) -> Route:
 ROUTES = (
     _route("POST", "/api/v2/users", "UpdateUsers",
            lambda app, p, q, b: app.update_users(b)),
+    _route("PATCH", "/api/v2/users", "UpdateUsersPartial",
+           lambda app, p, q, b: app.update_users_partial(b)),
+    _route("GET", "/api/v2/users", "QueryUsers",
+           lambda app, p, q, b: app.query_users(q)),
     _route("GET", "/api/v2/video/calltypes/" + _SEG.format("name"), "GetCallType",
            lambda app, p, q, b: app.get_call_type(p["name"])),
     _route("PUT", "/api/v2/video/calltypes/" + _SEG.format("name"), "UpdateCallType",
@@ -94,6 +100,17 @@ ROUTES = (
            lambda app, p, q, b: app.send_message(p["type"], p["id"], b)),
     _route("GET", _CHANNEL + "/messages", "GetManyMessages",
            lambda app, p, q, b: app.get_many_messages(p["type"], p["id"], q)),
+    # -- after the show (aftershow): recordings, transcriptions, the call report, HLS (sim/recordings.py)
+    _route("GET", _CALL + "/recordings", "ListRecordings",
+           lambda app, p, q, b: after_show(app).list_files(p["type"], p["id"], "recording")),
+    _route("GET", _CALL + "/transcriptions", "ListTranscriptions",
+           lambda app, p, q, b: after_show(app).list_files(p["type"], p["id"], "transcription")),
+    _route("GET", _CALL + "/report", "GetCallReport",
+           lambda app, p, q, b: after_show(app).report(p["type"], p["id"], q)),
+    _route("POST", _CALL + "/start_broadcasting", "StartHLSBroadcasting",
+           lambda app, p, q, b: after_show(app).start_hls(p["type"], p["id"])),
+    _route("POST", _CALL + "/stop_broadcasting", "StopHLSBroadcasting",
+           lambda app, p, q, b: after_show(app).stop_hls(p["type"], p["id"])),
 )
 
 
@@ -150,6 +167,7 @@ class GetStreamSimulator:
         server.sim = self
         self._server = server
         self._port = server.server_address[1]  # a restart comes back on the same port, like a real outage
+        self.after_show.base_url = self.url  # the simulator serves the recordings' signed links itself
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="getstream-sim", daemon=True)
         self._thread.start()
@@ -216,10 +234,44 @@ class GetStreamSimulator:
         """Move simulated time forward (the audience lives in simulated time; tokens are judged in real)."""
         self.clock.advance(seconds)
 
+    @property
+    def after_show(self) -> AfterShow:
+        """Recordings, transcriptions and their links (knobs: ``rate_bps``, ``cut_after``, ``url_ttl``)."""
+        return after_show(self.app)
+
     def truth(self, call_cid: str) -> Truth:
         """What the simulated audience of ``call_cid`` did so far (KeyError if there is no such call)."""
         with self._lock:
             return self.app.truth(call_cid)
+
+    # -- the RTMP ingest: what OBS's stream does to the call ---------------------------------------
+    def rtmp_publish(self, server: str, key: str) -> str | None:
+        """An RTMP publisher connected to ``server`` with stream key ``key`` (OBS's settings).
+
+        The key must be a user token signed with this app's secret and not expired; ``server``
+        must be a call's ingress address. Then the key's user joins that call as a participant
+        (see ``SimulatedApp.rtmp_publish``). Returns the call cid, or None when GetStream would
+        refuse the stream (OBS's connection then just fails). Wired to the OBS simulator by
+        ``streamdesk.sim.ingest_link``; a harness with real OBS and nginx-rtmp may call it from an
+        ingest watcher."""
+        try:
+            claims = jwt.decode(key, self._secret, algorithms=["HS256"],
+                                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False})
+        except jwt.PyJWTError:
+            return None
+        user_id = claims.get("user_id")
+        exp = claims.get("exp")
+        if not isinstance(user_id, str) or not user_id:
+            return None
+        if isinstance(exp, int | float) and not isinstance(exp, bool) and exp <= self.clock.base():
+            return None
+        with self._lock:
+            return self.app.rtmp_publish(server, key, user_id)
+
+    def rtmp_unpublish(self) -> None:
+        """The publisher's stream stopped: it leaves the call."""
+        with self._lock:
+            self.app.rtmp_unpublish()
 
     def requests(self, operation: str | None = None) -> list[Received]:
         with self._lock:
@@ -250,7 +302,8 @@ class GetStreamSimulator:
         return None, {}
 
     def _authenticate(self, query: dict[str, str], headers: dict[str, str]) -> None:
-        """GetStream's server-side auth (reference §2): api_key, stream-auth-type, and an HS256 server JWT.
+        """GetStream's server-side auth (docs/getstream.md "Authentication"): api_key,
+        stream-auth-type, and an HS256 server JWT.
 
         Server tokens carry no ``user_id``: the SDK sends ``{}``, the docs ``{"server": true}``; both pass.
         ``exp``/``iat``/``nbf`` are judged against the base clock, the one clients mint tokens with.
@@ -366,6 +419,8 @@ class GetStreamSimulator:
                 raise ApiError(400, 4, "the request body must be a JSON object")
             with self._lock:
                 status, payload = route.run(self.app, params, query, body)
+                if "type" in params and "id" in params:  # a recording may have started or stopped
+                    self.after_show.observe(params["type"], params["id"])
         except ApiError as e:
             return _Reply.json(e.status, e.body(operation), rate_headers)
         payload["duration"] = f"{(time.perf_counter() - started) * 1000:.2f}ms"
@@ -448,6 +503,9 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # the request line carries the api_key query; `_handle` logs without it
 
     def _serve(self) -> None:
+        if self.command in ("GET", "HEAD") and self.path.startswith(FILES_PREFIX):
+            self.server.sim.after_show.serve(self)  # a recording's signed link, as a CDN would serve it
+            return
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length > 0 else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
@@ -465,4 +523,4 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(reply.body)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _serve

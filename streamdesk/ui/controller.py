@@ -145,6 +145,10 @@ class Controller(QObject):
         self.refresh_retry.setSingleShot(True)
         self.refresh_retry.timeout.connect(lambda: self.refresh(settle=self._retry_settle))
         self._retry_settle = False
+        # issue 12: "GetStream receives your stream" and OBS's server/key, each from its source
+        from streamdesk.ui.ingest_watch import IngestWatch
+
+        self.ingest = IngestWatch(self)
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def live_interval_s(self) -> float:
@@ -422,7 +426,13 @@ class Controller(QObject):
             self.channel = channel
             self.channel_changed.emit(channel)
             self._fire(Event.PROVISIONED)
-            self.message.emit("provision", "ok", "Provisioned: the RTMPS server and stream key are ready.")
+            notice = getattr(result, "call_type_notice", None)
+            if notice:  # the call type is only read by provisioning; the fix is the streamer's choice
+                self.message.emit("provision", "warning", f"{notice} To allow it, tick \"Apply to the whole "
+                                  "livestream call type\" under Advanced and provision again.")
+            else:
+                self.message.emit("provision", "ok",
+                                  "Provisioned: the RTMPS server and stream key are ready.")
             call = getattr(result, "call", None)
             if call is not None:
                 self.call = call
@@ -460,7 +470,7 @@ class Controller(QObject):
             self.key_loaded.emit(key or "", self.channel.key_expires_at)
             self._check_key_expiry()
 
-        self._run("load_key", "provision", op, done)
+        self._run("load_key", "provision", op, done, clear=False)  # keep what provisioning said
 
     def _check_key_expiry(self) -> bool:
         expires = self.channel.key_expires_at
@@ -736,7 +746,8 @@ class Controller(QObject):
             if recorder is None:
                 from streamdesk.core.live import LiveRecorder
 
-                recorder = LiveRecorder(self.ctx, session_id, bitrate=self._bitrate, clock=self.clock)
+                recorder = LiveRecorder(self.ctx, session_id, bitrate=self._bitrate, clock=self.clock,
+                                          frames=self._frames)  # aftershow: dropped % in the summary
             try:
                 return recorder, recorder.poll_once()
             except BaseException:
@@ -809,6 +820,13 @@ class Controller(QObject):
         if health is None or getattr(health, "measuring", False):
             return None  # unknown, not 0: a chart gap instead of a false drop to zero
         return getattr(health, "bitrate_kbps", None)
+
+    def _frames(self) -> tuple[int, int] | None:
+        """aftershow: OBS's cumulative (network-dropped, output) frames, for the summary's dropped %."""
+        health = self.last_health
+        if health is None or not getattr(health, "active", False):
+            return None
+        return int(getattr(health, "dropped_frames", 0)), int(getattr(health, "total_frames", 0))
 
     def stop_live(self, choice: StopChoice) -> None:
         if not self._fire(Event.STOP):
@@ -952,6 +970,7 @@ class Controller(QObject):
         self.live_timer.stop()
         self.health_timer.stop()
         self.refresh_retry.stop()
+        self.ingest.timer.stop()
         self.tasks.close()
         for recorder in (self._recorder, self._retired):
             if recorder is not None:

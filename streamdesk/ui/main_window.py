@@ -231,7 +231,7 @@ class MainWindow(QMainWindow):
         def provision() -> StageCard:
             from streamdesk.ui.stages.provision import ProvisionCard
 
-            return ProvisionCard(controller, stack)
+            return ProvisionCard(controller, stack, confirm=ask)
 
         def obs() -> StageCard:
             from streamdesk.ui.stages.obs import ObsCard
@@ -325,7 +325,8 @@ class MainWindow(QMainWindow):
         if self.history is None:
             from streamdesk.ui.history_page import HistoryPage
 
-            self.history = HistoryPage(self.controller.ctx.store, self.stack)
+            self.history = HistoryPage(self.controller.ctx.store, self.stack, ctx=self.controller.ctx,
+                                       tasks=self.controller.tasks)  # aftershow: GetStream + background reads
             plain(*self.history.findChildren(QLabel))
             self.stack.addWidget(self.history)
         else:

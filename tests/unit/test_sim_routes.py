@@ -41,6 +41,8 @@ CALL = "/api/v2/video/call/livestream/show-1"
 CHANNEL = "/api/v2/chat/channels/livestream/show-1"
 REQUESTS = {  # operationId → (path, body, query): one valid request each, in an order that works
     "UpdateUsers": ("/api/v2/users", {"users": {"host-1": {"id": "host-1"}}}, None),
+    "UpdateUsersPartial": ("/api/v2/users", {"users": [{"id": "host-1", "set": {"name": "H"}}]}, None),
+    "QueryUsers": ("/api/v2/users", None, {"payload": '{"filter_conditions":{"id":{"$eq":"host-1"}}}'}),
     "GetCallType": ("/api/v2/video/calltypes/livestream", None, None),
     "UpdateCallType": ("/api/v2/video/calltypes/livestream", {"grants": {"host": ["join-backstage"]}}, None),
     "GetOrCreateCall": (CALL, {"data": {"created_by_id": "host-1"}}, None),
@@ -49,6 +51,12 @@ REQUESTS = {  # operationId → (path, body, query): one valid request each, in 
     "GoLive": (f"{CALL}/go_live", {}, None),
     "QueryCallParticipants": (f"{CALL}/participants", {}, {"limit": "10"}),
     "StopLive": (f"{CALL}/stop_live", {}, None),
+    # after the show (aftershow)
+    "StartHLSBroadcasting": (f"{CALL}/start_broadcasting", None, None),
+    "StopHLSBroadcasting": (f"{CALL}/stop_broadcasting", None, None),
+    "ListRecordings": (f"{CALL}/recordings", None, None),
+    "ListTranscriptions": (f"{CALL}/transcriptions", None, None),
+    "GetCallReport": (f"{CALL}/report", None, None),
     "GetOrCreateChannel": (f"{CHANNEL}/query", {"data": {"created_by_id": "host-1"}}, None),
     "SendMessage": (f"{CHANNEL}/message", {"message": {"id": "m-1", "text": "hi", "user_id": "u"}}, None),
     "GetChannel": (CHANNEL, None, {"state": "true"}),
