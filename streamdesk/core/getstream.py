@@ -293,10 +293,10 @@ def _int(data: dict[str, Any], key: str, where: str, default: int | None = 0) ->
     value = data.get(key)
     if value is None:
         return default
-    return _count(value, f"{where}.{key}")
+    return _checked_count(value, f"{where}.{key}")
 
 
-def _count(value: Any, what: str) -> int:
+def _checked_count(value: Any, what: str) -> int:
     """A count from GetStream, checked finite and within 0..10^7 (``core.remote_values``)."""
     try:
         return remote_values.count(value)
@@ -321,7 +321,7 @@ def parse_call(data: Any, where: str = "call") -> CallState:
         raise ProtocolError(f"GetStream's reply has no readable {where}.session.participants_count_by_role.")
     by_role: dict[str, int] = {}
     for role, n in by_role_raw.items():
-        by_role[str(role)] = _count(n, f"participant count for role {str(role)[:40]!r}")
+        by_role[str(role)] = _checked_count(n, f"participant count for role {str(role)[:40]!r}")
     egress = _obj(data, "egress", where, required=False) or {}
     hls = _obj(egress, "hls", f"{where}.egress", required=False) or {}
     backstage = data.get("backstage")
