@@ -107,13 +107,16 @@ def _start_obs(port: int) -> Any:
 
 
 def _serve_until_stopped() -> None:
-    """Block until Ctrl-C or SIGTERM (how tests and service managers stop it)."""
+    """Block until Ctrl-C or SIGTERM (how tests and service managers stop it); on Windows, where no
+    other process can deliver SIGTERM, also Ctrl-Break (SIGBREAK, which a process group can be sent)."""
     stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signals = [signal.SIGTERM, *filter(None, [getattr(signal, "SIGBREAK", None)])]
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in signals}
     try:
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
