@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.plugins.hostile_obs",
     "tests.plugins.processes",
     "tests.plugins.getstream_sim",
+    "tests.plugins.hostile_getstream",
     "tests.plugins.obs",
     "tests.plugins.obs_sim",
     "tests.plugins.keyrings",

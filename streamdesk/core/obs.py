@@ -568,9 +568,12 @@ class ObsController:
         Refuses while the stream output is active."""
         return self.configure_planned(server, key, output_settings=output_settings)[0]
 
-    def configure_planned(self, server: str, key: str, *,
-                          output_settings: bool = True) -> tuple[ObsBackup, list[ConfigChange]]:
-        """``configure``, also returning the rows it changed (the plan, from the same snapshot)."""
+    def configure_planned(self, server: str, key: str, *, output_settings: bool = True,
+                          before_write: Callable[[ObsBackup], None] | None = None,
+                          ) -> tuple[ObsBackup, list[ConfigChange]]:
+        """``configure``, also returning the rows it changed (the plan, from the same snapshot).
+        ``before_write`` gets the backup before anything in OBS changes (to keep the undo first:
+        if keeping it fails, OBS is left as it was)."""
         register_secrets(key)
         snap = self._snapshot()
         register_secrets(*(str(v) for k, v in snap.service.items() if k in SECRET_SERVICE_FIELDS and v))
@@ -592,6 +595,8 @@ class ObsController:
             }))
         writes += [("SetProfileParameter", {"parameterCategory": c, "parameterName": n, "parameterValue": v})
                    for c, n, v, _note in sets if snap.params[(c, n)] != v]
+        if before_write is not None:
+            before_write(backup)
         self._write_all(writes)
         log.info("configured OBS at %s: server %s, %d change(s) written", self.target, server, len(writes))
         return backup, self._plan_rows(snap, server, key, output_settings)

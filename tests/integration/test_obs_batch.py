@@ -49,3 +49,39 @@ def test_configure_while_live_changes_nothing(obs_sim: ObsSimulator) -> None:
             obs.configure(SERVER, "key-1")
         assert sets(obs_sim, mark) == []
         obs.stop_stream(timeout=5)
+
+
+def test_the_undo_is_kept_before_obs_changes_and_an_unkeepable_one_changes_nothing(
+        obs_sim: ObsSimulator, obsws_client) -> None:
+    """obs_ops.configure keeps the backup before the write batch: an old key too long for the
+    keyring (Windows Credential Manager's 2560 bytes) stops it with OBS as it was."""
+    import time
+
+    from streamdesk.core import obs_ops
+    from streamdesk.core.context import AppContext
+    from streamdesk.core.secrets import SecretKind, SecretTooLong
+    from streamdesk.core.store import ChannelConfig
+
+    ctx = AppContext()
+    now = time.time()
+    ctx.store.save_channel(ChannelConfig(api_key="test-key", user_id="host-1", call_id="show-1",
+                                         rtmps_url=SERVER, provisioned_at=now, key_expires_at=now + 3600))
+    ctx.secrets.set(SecretKind.STREAM_KEY, "new-stream-key-0123456789", "livestream:show-1")
+    target = ObsTarget("127.0.0.1", obs_sim.port, obs_sim.password)
+    old = {"streamServiceType": "rtmp_custom",
+           "streamServiceSettings": {"server": "rtmp://elsewhere.example/app", "key": "o" * 1400}}
+    client = obsws_client(obs_sim)
+    client.send("SetStreamServiceSettings", old)
+    mark = len(obs_sim.received)
+    with pytest.raises(SecretTooLong):
+        obs_ops.configure(ctx, t=target)
+    assert sets(obs_sim, mark) == [] and obs_sim.stream_service == old
+    assert ctx.store.get_setting(obs_ops.SETTING_BACKUP) is None
+
+    client.send("SetStreamServiceSettings", {
+        "streamServiceType": "rtmp_custom",
+        "streamServiceSettings": {"server": "rtmp://elsewhere.example/app", "key": "old"}})
+    obs_ops.configure(ctx, t=target)
+    assert ctx.store.get_setting(obs_ops.SETTING_BACKUP)["obs"] == target.scope
+    obs_ops.restore(ctx, t=target)
+    assert obs_sim.stream_service["streamServiceSettings"]["key"] == "old"
