@@ -53,6 +53,13 @@ REQUESTS = {  # operationId → (path, body, query): one valid request each, in 
     "SendMessage": (f"{CHANNEL}/message", {"message": {"id": "m-1", "text": "hi", "user_id": "u"}}, None),
     "GetChannel": (CHANNEL, None, {"state": "true"}),
     "GetManyMessages": (f"{CHANNEL}/messages", None, {"ids": "m-1"}),
+    "UpdateMessagePartial": ("/api/v2/chat/messages/m-1", {"set": {"pinned": True}, "user_id": "host-1"}, None),
+    "GetPinnedMessages": (f"{CHANNEL}/pinned_messages", None, {"limit": "10"}),
+    "ban": ("/api/v2/moderation/ban", {"target_user_id": "troll", "channel_cid": "livestream:show-1",
+                                       "timeout": 5}, None),
+    "QueryBannedUsers": ("/api/v2/chat/query_banned_users", None, {"payload": '{"filter_conditions": {}}'}),
+    "unban": ("/api/v2/moderation/unban", {}, {"target_user_id": "troll", "channel_cid": "livestream:show-1"}),
+    "DeleteMessage": ("/api/v2/chat/messages/m-1", None, {"hard": "false"}),
     "EndCall": (f"{CALL}/mark_ended", None, None),
     "DeleteCall": (f"{CALL}/delete", {"hard": False}, None),
 }
