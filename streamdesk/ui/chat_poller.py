@@ -60,8 +60,10 @@ class ChatPoller(QObject):
 
         if self._client is None:
             self._where = moderation.target(self.ctx)
-            factory = self._client_factory or (lambda: channel_ops.client(self.ctx, timeout=5.0, max_retries=1))
-            self._client = factory()
+            if self._client_factory is not None:
+                self._client = self._client_factory()
+            else:
+                self._client = channel_ops.client(self.ctx, timeout=5.0, max_retries=1)
         return self._client, self._where
 
     def _fetch(self, after: str | None) -> list[Any]:

@@ -194,7 +194,7 @@ def test_each_moderation_action_from_the_gui_reaches_getstream(wired, qtbot, liv
 
 
 def test_a_refused_action_says_why_in_one_line(wired, qtbot, gs_sim) -> None:
-    feed, poller, _, failures = wired
+    _feed, poller, _, failures = wired
     poller.act("delete", ("no-such-message",))
     qtbot.waitUntil(lambda: bool(failures), timeout=10_000)
     kind, text = failures[0]

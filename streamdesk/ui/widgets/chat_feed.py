@@ -178,7 +178,8 @@ class ChatFeed(QWidget):
         self.minutes.setSuffix(" min")
         self.minutes.setToolTip("How long a time-out lasts")
         self.timeout_button = self._tool("Time out", "chat_timeout",
-                                         "Keep the author from posting for the minutes shown", self.timeout_selected)
+                                         "Keep the author from posting for the minutes shown",
+                                         self.timeout_selected)
         self.ban_button = self._tool("Ban", "chat_ban", "Ban or unban the author of the selected message",
                                      self.toggle_ban)
         for w in (self.delete_button, self.pin_button, self.timeout_button, self.minutes, self.ban_button):

@@ -27,7 +27,8 @@ class CockpitStatus(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 10, 4)
         layout.setSpacing(14)
-        self.state = self._label("status_state", "OFFLINE", "Where the show is: offline, in backstage, or live")
+        self.state = self._label("status_state", "OFFLINE",
+                                 "Where the show is: offline, in backstage, or live")
         self.state.setObjectName("Badge")
         self.state.setProperty("statusName", "status_state")
         self.clock = self._label("status_clock", f"on air {DASH}", "Time on air in this show")
@@ -66,7 +67,8 @@ class CockpitStatus(QFrame):
     def set_chat_rate(self, per_minute: float | None) -> None:
         self.chat.setText(f"chat/min {DASH if per_minute is None else f'{per_minute:,.0f}'}")
 
-    def set_obs(self, kbps: float | None, dropped_pct: float | None, *, streaming: bool | None = None) -> None:
+    def set_obs(self, kbps: float | None, dropped_pct: float | None, *,
+                streaming: bool | None = None) -> None:
         if streaming is False:
             self.obs.setText("OBS not streaming")
             return
