@@ -708,7 +708,8 @@ class Controller(QObject):
             if recorder is None:
                 from streamdesk.core.live import LiveRecorder
 
-                recorder = LiveRecorder(self.ctx, session_id, bitrate=self._bitrate, clock=self.clock)
+                recorder = LiveRecorder(self.ctx, session_id, bitrate=self._bitrate, clock=self.clock,
+                                          frames=self._frames)  # aftershow: dropped % in the summary
             try:
                 return recorder, recorder.poll_once()
             except BaseException:
@@ -781,6 +782,13 @@ class Controller(QObject):
         if health is None or getattr(health, "measuring", False):
             return None  # unknown, not 0: a chart gap instead of a false drop to zero
         return getattr(health, "bitrate_kbps", None)
+
+    def _frames(self) -> tuple[int, int] | None:
+        """aftershow: OBS's cumulative (network-dropped, output) frames, for the summary's dropped %."""
+        health = self.last_health
+        if health is None or not getattr(health, "active", False):
+            return None
+        return int(getattr(health, "dropped_frames", 0)), int(getattr(health, "total_frames", 0))
 
     def stop_live(self, choice: StopChoice) -> None:
         if not self._fire(Event.STOP):
