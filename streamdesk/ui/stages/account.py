@@ -113,7 +113,9 @@ class AccountCard(StageCard):
         layout.addWidget(field)
         error = hint_label(self.widget(), role="fieldError")
         error.setObjectName(f"error_{name}")
-        error.hide()
+        # the line is always there, empty when all is well: an error appearing must not push the
+        # fields below it down under the pointer
+        error.setMinimumHeight(error.fontMetrics().height() + 2)
         layout.addWidget(error)
         self.errors[name] = error
         return layout
@@ -155,7 +157,6 @@ class AccountCard(StageCard):
             # only nag about fields the streamer has started on (or when every field is filled)
             text = problems.get(name, "") if touched.get(name) or self.api_key.text() else ""
             label.setText(text)
-            label.setVisible(bool(text))
         reason = self.controller.reason(Event.ACCOUNT_SAVED)
         if reason is None and problems:
             reason = next(iter(problems.values()))
