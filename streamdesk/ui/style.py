@@ -120,6 +120,7 @@ QFrame#CockpitStatus {{ border-top: 1px solid {border}; background: palette(alte
 QFrame#Separator {{ background: {border}; }}
 QLabel#status_ingest[level="ok"] {{ color: {text_colour(OK_GREEN)}; }}
 QLabel#status_ingest[level="warning"] {{ color: {text_colour(WARN_AMBER)}; }}
+QWidget#ChatFeed QPushButton {{ padding: 4px 8px; }}
 QPushButton#chat_jump {{ background: {INFO_BLUE}; color: white; border: none; border-radius: 6px;
     padding: 4px 10px; font-weight: 600; }}
 QLabel#DemoNotice {{ background: {tint(WARN_AMBER, 40)}; border: 1px solid {tint(WARN_AMBER, 140)};

@@ -154,8 +154,9 @@ class CountAxis(pg.AxisItem):
     """A y axis for counts: whole numbers only (no "0.5 viewers")."""
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
+        # the major level only: minor ticks would draw a grid line per unit
         levels = [(spacing, [v for v in values if float(v).is_integer()])
-                  for spacing, values in super().tickValues(minVal, maxVal, size) if spacing >= 1]
+                  for spacing, values in super().tickValues(minVal, maxVal, size)[:1] if spacing >= 1]
         whole = range(max(0, math.ceil(minVal)), math.floor(maxVal) + 1)
         return levels or [(1.0, [float(v) for v in whole])]
 

@@ -46,7 +46,7 @@ class ChatModel(QStandardItemModel):
         self.limit = limit
         self._rows: list[ChatEntry] = []  # aligned with the model's rows
         self._ids: set[str] = set()
-        self.banned: set[str] = set()  # authors this app banned or timed out (for the menu's wording)
+        self.banned: dict[str, str] = {}  # author → "banned" / "timed out" (by this app, this show)
 
     def _item(self, entry: ChatEntry) -> QStandardItem:
         item = QStandardItem()
@@ -55,7 +55,7 @@ class ChatModel(QStandardItemModel):
         return item
 
     def _style(self, item: QStandardItem, entry: ChatEntry) -> None:
-        item.setText(display_text(entry, entry.user_id in self.banned))
+        item.setText(display_text(entry, self.banned.get(entry.user_id, "")))
         item.setToolTip(f"{display_text(entry)}\n{entry.author} ({entry.user_id}) · message {entry.id}")
         if entry.deleted or entry.type != "regular":
             item.setForeground(QPalette().color(QPalette.ColorRole.PlaceholderText))
@@ -94,8 +94,12 @@ class ChatModel(QStandardItemModel):
                 self._style(self.item(row), entry)
                 return
 
-    def set_banned(self, user_id: str, banned: bool) -> None:
-        (self.banned.add if banned else self.banned.discard)(user_id)
+    def set_banned(self, user_id: str, how: str) -> None:
+        """``how``: "banned", "timed out", or "" (unbanned)."""
+        if how:
+            self.banned[user_id] = how
+        else:
+            self.banned.pop(user_id, None)
         for row, entry in enumerate(self._rows):
             if entry.user_id == user_id:
                 self._style(self.item(row), entry)
@@ -106,9 +110,9 @@ class ChatModel(QStandardItemModel):
         self.removeRows(0, self.rowCount())
 
 
-def display_text(entry: ChatEntry, author_banned: bool = False) -> str:
+def display_text(entry: ChatEntry, author_state: str = "") -> str:
     when = entry.created_at.astimezone().strftime("%H:%M") if entry.created_at else "--:--"
-    author = entry.author + (" (banned)" if author_banned else "")
+    author = entry.author + (f" ({author_state})" if author_state else "")
     if entry.deleted:
         return f"{when}  {author}: message deleted"
     pin = "📌 " if entry.pinned else ""
@@ -207,6 +211,10 @@ class ChatFeed(QWidget):
         b.clicked.connect(lambda _=False: slot())
         return b
 
+    def set_compact(self, compact: bool) -> None:
+        """A narrow window: the time-out length comes from the menu (or the last one chosen)."""
+        self.minutes.setVisible(not compact)
+
     # -- data in ----------------------------------------------------------------------------------
     def add(self, entries: list[ChatEntry]) -> None:
         bar = self.view.verticalScrollBar()
@@ -228,9 +236,9 @@ class ChatFeed(QWidget):
         if isinstance(result, ChatEntry):
             self.model.replace(result)
         if kind in ("timeout", "ban"):
-            self.model.set_banned(args[0], True)
+            self.model.set_banned(args[0], "timed out" if kind == "timeout" else "banned")
         elif kind == "unban":
-            self.model.set_banned(args[0], False)
+            self.model.set_banned(args[0], "")
         elif kind == "send":
             self.input.clear()
             if isinstance(result, ChatEntry):

@@ -3,12 +3,16 @@
 On-air clock · OFFLINE / BACKSTAGE / LIVE · viewers · chat/min · OBS kbps and dropped % · whether
 GetStream receives the stream. Every value has a setter; a value nobody reported yet shows "—"
 (never a made-up 0). No I/O here: the window feeds it from the controller's signals.
+
+Built before the window's first paint, so it stays off ``QtCore.Qt`` and ``style()`` (both cost
+start-up time, see main_window): its texts are our own, and re-styling goes through repolish.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
+
+from streamdesk.ui.style import repolish
 
 DASH = "—"
 STATES = {"OFFLINE": "", "BACKSTAGE": "warning", "LIVE": "live", "ENDED": ""}
@@ -46,8 +50,12 @@ class CockpitStatus(QFrame):
         label = QLabel(text, self)
         label.setObjectName(name)
         label.setToolTip(tip)
-        label.setTextFormat(Qt.TextFormat.PlainText)
         return label
+
+    def set_compact(self, compact: bool) -> None:
+        """A narrow window: tighter, and chat/min left to the page's own numbers."""
+        self.layout().setSpacing(8 if compact else 14)
+        self.chat.setVisible(not compact)
 
     # -- setters ------------------------------------------------------------------------------------
     def set_state(self, state: str) -> None:
@@ -55,8 +63,7 @@ class CockpitStatus(QFrame):
         state = state if state in STATES else "OFFLINE"
         self.state.setText("● LIVE" if state == "LIVE" else state)
         self.state.setProperty("level", STATES[state])
-        self.state.style().unpolish(self.state)
-        self.state.style().polish(self.state)
+        repolish(self.state)
 
     def set_on_air(self, seconds: float | None) -> None:
         self.clock.setText(f"on air {DASH if seconds is None else clock_text(seconds)}")
@@ -83,5 +90,4 @@ class CockpitStatus(QFrame):
         text = {None: DASH, True: "receiving", False: "no stream"}[receiving]
         self.ingest.setText(f"GetStream {text}")
         self.ingest.setProperty("level", {None: "", True: "ok", False: "warning"}[receiving])
-        self.ingest.style().unpolish(self.ingest)
-        self.ingest.style().polish(self.ingest)
+        repolish(self.ingest)

@@ -1,0 +1,103 @@
+"""The live cockpit fills the window from a narrow 480 px beside OBS to 1920x1080: the numbers,
+the viewer chart and the chat on screen without scrolling; the status strip on every page; the
+show's chat in the live view, moderated against the simulator; --demo says what it is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint, QRect
+
+from streamdesk.core.flow import State
+
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+WAIT_MS = 15_000
+
+
+def on_screen(widget: Any, window: Any) -> bool:
+    """Visible and wholly inside the window's visible area (not scrolled away, not clipped)."""
+    if not widget.isVisible() or widget.width() <= 0 or widget.height() <= 0:
+        return False
+    top_left = widget.mapTo(window, QPoint(0, 0))
+    return window.rect().contains(QRect(top_left, widget.size()))
+
+
+@pytest.fixture
+def live_window(make_window, wizard, qtbot):
+    window = make_window(clock=wizard.gs.now)
+    wizard.to_live(window)
+    wizard.gs.advance(180)
+    window.controller.poll_live_now()
+    card = window.cards["live"]
+    qtbot.waitUntil(lambda: card.charts is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: card.chat_feed.model.rowCount() > 0, timeout=WAIT_MS)
+    return window
+
+
+@pytest.mark.parametrize(("width", "height"), [(480, 800), (520, 900), (1024, 600), (1920, 1080)])
+def test_the_cockpit_fills_the_window_without_scrolling(live_window, qtbot, width, height) -> None:
+    window = live_window
+    window.resize(width, height)
+    card = window.cards["live"]
+    qtbot.waitUntil(lambda: card.width() > 0 and abs(window.width() - width) <= 1, timeout=WAIT_MS)
+    # layouts settle over a few passes; then nothing may be scrolled away, in either direction
+    qtbot.waitUntil(lambda: card.verticalScrollBar().maximum() == 0
+                    and card.horizontalScrollBar().maximum() == 0, timeout=3000)
+    for widget in (card.viewers.value, card.duration.value, card.charts.viewers_plot, card.chat_feed.view,
+                   card.chat_feed.input, card.end_button, window.status):
+        assert on_screen(widget, window), widget.objectName() or type(widget).__name__
+    assert card.charts.viewers_plot.height() >= 120
+    assert card.chat_feed.view.height() >= 80
+    assert card.compact is (width < 640)
+    assert window.sidebar.isVisible() is (width >= 760)
+    if height == 600:  # 1024x600: the charts are above the fold, side by side with the chat
+        assert on_screen(card.charts.chat_plot, window)
+        charts = card.charts.mapTo(window, QPoint(0, 0))
+        chat = card.chat_feed.mapTo(window, QPoint(0, 0))
+        assert chat.x() > charts.x() and abs(chat.y() - charts.y()) < 60
+
+
+def test_the_status_strip_is_on_every_page_and_follows_the_show(live_window, qtbot) -> None:
+    window = live_window
+    status = window.status
+    assert status.state.text() == "● LIVE"
+    qtbot.waitUntil(lambda: "0:0" in status.clock.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: status.viewers.text() != "viewers —", timeout=WAIT_MS)
+    assert status.ingest.text() == "GetStream —"  # unknown until someone reports it
+    status.set_ingest(True)
+    assert status.ingest.text() == "GetStream receiving"
+    for stage in ("account", "provision", "obs", "golive", "live"):
+        window.show_stage(stage)
+        assert on_screen(status, window)
+    window.show_history()
+    assert on_screen(status, window)
+
+
+def test_moderating_from_the_live_view_reaches_getstream(live_window, qtbot, wizard) -> None:
+    from streamdesk.core import channel_ops, moderation
+
+    card = live_window.cards["live"]
+    feed = card.chat_feed
+    feed.view.setCurrentIndex(feed.model.index(0, 0))
+    author = feed.selected().user_id
+    feed.ban_button.click()
+    qtbot.waitUntil(lambda: "banned" in feed.status.text(), timeout=WAIT_MS)
+    ctx = live_window.controller.ctx
+    with channel_ops.client(ctx) as gs:
+        assert [b.user_id for b in moderation.banned(gs, moderation.target(ctx))] == [author]
+
+
+def test_demo_says_it_is_a_demo(qtbot) -> None:
+    from streamdesk.core.context import AppContext
+    from streamdesk.ui.controller import Controller
+    from streamdesk.ui.main_window import MainWindow
+
+    window = MainWindow(Controller(AppContext()), demo=True, warm_up=False)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.demo_notice is not None and window.demo_notice.isVisible()
+    assert "thrown away when you quit" in window.demo_notice.text()
+    window.demo = True
+    window.close()
+    assert State.LIVE  # the import is used by the fixtures' flow
