@@ -46,6 +46,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("streamdesk.ui")
 
+# confirmations whose Enter must not cut the show: they default to No
+RISKY_CONFIRMATIONS = {"Force end the stream?", "Quit while live?", "Stop streaming in OBS?",
+                       "End the stream?"}
+SHORTCUTS = (
+    ("Ctrl+Enter", "Press the current page's main button"),
+    ("Ctrl+1 … Ctrl+5", "Go to a step: Account, Provision, Connect OBS, Go live, Live & end"),
+    ("Ctrl+H", "History"),
+    ("Ctrl+,", "Settings"),
+    ("Ctrl+L", "Log"),
+    ("F5", "Ask GetStream for the current state again"),
+    ("Ctrl+Shift+E", "Force end (while live)"),
+    ("Enter", "In a form: submit it; in a question: the highlighted answer"),
+    ("F1", "This list"),
+)
 COMPACT_WINDOW = 760  # narrower than this, the sidebar folds away
 WINDOW_SETTING = "ui.window"  # {"geometry": hex, "stage": name}
 BADGES = {
@@ -175,7 +189,7 @@ class MainWindow(QMainWindow):
         self.settings_button.clicked.connect(self.show_settings)
         self.about_button = QPushButton("About", sidebar)
         self.about_button.setObjectName("show_about")
-        self.about_button.setToolTip("About streamdesk: version and licences")
+        self.about_button.setToolTip("About streamdesk: version and licences. Keyboard shortcuts: F1")
         self.about_button.clicked.connect(self.show_about)
         tools = QHBoxLayout()
         tools.setSpacing(6)
@@ -253,7 +267,7 @@ class MainWindow(QMainWindow):
         def obs() -> StageCard:
             from streamdesk.ui.stages.obs import ObsCard
 
-            return ObsCard(controller, stack)
+            return ObsCard(controller, stack, confirm=ask)
 
         def golive() -> StageCard:
             from streamdesk.ui.stages.golive import GoLiveCard
@@ -421,9 +435,11 @@ class MainWindow(QMainWindow):
     # -- actions --------------------------------------------------------------------------------
     def force_end(self) -> None:
         mark = self.mark_ended.isChecked()
-        text = "Stops live on GetStream and stops OBS right now."
+        text = ("For when End does not work or this app is out of step with GetStream: stops live on "
+                "GetStream and stops OBS right now, whatever state this app shows, without the usual "
+                "checks. End (on the Live page) is the normal way.")
         if mark:
-            text += " The call will be marked ended: you will need to provision again."
+            text += " The call will also be marked ended: you will need to provision again to stream."
         if self.confirm("Force end the stream?", text):
             self.controller.force_end(mark_ended=mark)
 
@@ -443,10 +459,21 @@ class MainWindow(QMainWindow):
             target.click()
 
     def _ask(self, title: str, text: str) -> bool:
+        """A modal Yes/No. Enter presses the default button (or the one Tab moved the focus to):
+        Yes for what the streamer just asked for, No where a slip would cut the show."""
         box = QMessageBox(QMessageBox.Icon.Question, title, text,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setDefaultButton(QMessageBox.StandardButton.No)
+        risky = title in RISKY_CONFIRMATIONS
+        box.setDefaultButton(QMessageBox.StandardButton.No if risky else QMessageBox.StandardButton.Yes)
         return box.exec() == QMessageBox.StandardButton.Yes
+
+    def show_shortcuts(self) -> None:
+        """Help → Keyboard shortcuts."""
+        text = "\n".join(f"{keys}\t{what}" for keys, what in SHORTCUTS)
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", text,
+                          QMessageBox.StandardButton.Close, self)
+        box.setObjectName("shortcuts")
+        box.exec()
 
     def _shortcuts(self) -> None:
         def add(keys: str | QKeySequence, slot: Callable[[], None]) -> None:
@@ -459,6 +486,7 @@ class MainWindow(QMainWindow):
         add("Ctrl+,", self.show_settings)
         add("Ctrl+Shift+E", lambda: self.force_end() if self.emergency.isVisible() else None)
         add(QKeySequence.StandardKey.Refresh, self.controller.refresh)
+        add("F1", self.show_shortcuts)
         for i, stage in enumerate(STAGES, start=1):
             add(f"Ctrl+{i}", lambda s=stage: self.show_stage(s))
 

@@ -101,3 +101,47 @@ def test_demo_says_it_is_a_demo(qtbot) -> None:
     window.demo = True
     window.close()
     assert State.LIVE  # the import is used by the fixtures' flow
+
+
+# -- safe controls ---------------------------------------------------------------------------------
+def test_stopping_obs_while_live_asks_first_and_no_keeps_streaming(make_window, wizard, qtbot) -> None:
+    window = make_window(clock=wizard.gs.now)
+    wizard.to_live(window)
+    window.confirm = lambda title, text: (window.asked.append((title, text)), False)[1]  # say No
+    obs = window.cards["obs"]
+    window.show_stage("obs")
+    obs.refresh()
+    assert obs.stop.isEnabled(), obs.stop.toolTip()
+    obs.stop.click()
+    title, text = window.asked[-1]
+    assert title == "Stop streaming in OBS?" and "viewers lose the picture" in text
+    assert window.controller.flow.obs_streaming and window.controller.state is State.LIVE
+
+
+def test_configure_and_undo_are_disabled_while_live_saying_why(make_window, wizard, qtbot) -> None:
+    window = make_window(clock=wizard.gs.now)
+    wizard.to_live(window)
+    obs = window.cards["obs"]
+    obs.refresh()
+    for b in (obs.review, obs.apply, obs.undo):
+        assert not b.isEnabled() and "Not while you are live" in b.toolTip()
+
+
+def test_end_and_force_end_say_what_they_do_and_how_they_differ(make_window, wizard, qtbot) -> None:
+    window = make_window(clock=wizard.gs.now)
+    asked: list[tuple[str, str]] = []
+    wizard.to_live(window)
+    window.confirm = lambda title, text: (asked.append((title, text)), False)[1]
+    window.cards["live"].end_button.click()
+    window.force_end_button.click()  # one click, then its confirmation
+    (end_title, end_text), (force_title, force_text) = asked
+    assert end_title == "End the stream?" and "back to backstage" in end_text and "Force end" in end_text
+    assert force_title == "Force end the stream?" and "End does not work" in force_text
+    assert "whatever state this app shows" in force_text
+
+
+def test_risky_questions_default_to_no_others_to_yes(make_window) -> None:
+    from streamdesk.ui.main_window import RISKY_CONFIRMATIONS
+
+    assert {"Stop streaming in OBS?", "Force end the stream?", "Quit while live?"} <= RISKY_CONFIRMATIONS
+    assert "Go live now?" not in RISKY_CONFIRMATIONS  # Enter confirms the step the streamer chose

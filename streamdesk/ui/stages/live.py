@@ -373,9 +373,11 @@ class LiveCard(StageCard):
     def _end(self) -> None:
         if self.controller.reason(Event.STOP):
             return
-        text = "Viewers will see the stream end."
+        text = ("Stops live on GetStream: viewers see the stream end, the call goes back to backstage "
+                "and the session summary is saved. You can go live again later.")
         if self.stop_obs.isChecked():
             text += " OBS stops streaming too."
+        text += " (Force end, in the sidebar, is for when this does not work.)"
         if self.confirm("End the stream?", text):
             self.controller.stop_live(self.stop_choice())
 
