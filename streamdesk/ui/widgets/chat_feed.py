@@ -213,7 +213,18 @@ class ChatFeed(QWidget):
 
     def set_compact(self, compact: bool) -> None:
         """A narrow window: the time-out length comes from the menu (or the last one chosen)."""
-        self.minutes.setVisible(not compact)
+        self._compact = compact
+        self._fit_tools()
+
+    def _fit_tools(self) -> None:
+        # the minutes box only where the buttons still fit whole beside it
+        self.minutes.setVisible(not getattr(self, "_compact", False) and self.width() >= 400)
+        self.timeout_button.setToolTip(f"Keep the author from posting for {self.minutes.value()} min "
+                                       "(right-click a message for other lengths)")
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit_tools()
 
     # -- data in ----------------------------------------------------------------------------------
     def add(self, entries: list[ChatEntry]) -> None:
