@@ -68,6 +68,13 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         print("                     then: streamdesk provision, streamdesk golive, streamdesk watch")
         if not args.no_obs:
             obs = _start_obs(args.obs_port)
+            if obs is not None:
+                # the OBS simulator's stream joins the call only with the provisioned server and key
+                from streamdesk.sim.ingest_link import link
+
+                link(obs, gs)
+                print("  ingest             OBS simulator -> this GetStream simulator (when server and "
+                      "key match)")
         print("Press Ctrl-C to stop.", flush=True)
         _serve_until_stopped()
     finally:
@@ -100,13 +107,16 @@ def _start_obs(port: int) -> Any:
 
 
 def _serve_until_stopped() -> None:
-    """Block until Ctrl-C or SIGTERM (how tests and service managers stop it)."""
+    """Block until Ctrl-C or SIGTERM (how tests and service managers stop it); on Windows, where no
+    other process can deliver SIGTERM, also Ctrl-Break (SIGBREAK, which a process group can be sent)."""
     stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signals = [signal.SIGTERM, *filter(None, [getattr(signal, "SIGBREAK", None)])]
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in signals}
     try:
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -11,15 +11,14 @@ the terminal, a QTimer in the GUI). Failed polls are recorded as gaps (viewers N
 zeros, and never raise. When the call goes back to backstage or is ended, the recorder finishes
 the session row (``ended_at``, total minutes from live start to end).
 
-Only one recorder per session at a time, across processes: an exclusive ``flock`` on a lock
-file under ``paths.lock_dir``; a second recorder (the GUI and ``watch`` at once) gets
+Only one recorder per session at a time, across processes: an exclusive OS file lock
+(``core/session_lock.py``) under ``paths.lock_dir``; a second recorder (the GUI and ``watch`` at once) gets
 ``RecorderBusy`` instead of double counting.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import time
@@ -27,7 +26,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from streamdesk.core import stats
 from streamdesk.core.errors import StreamdeskError
@@ -37,6 +36,7 @@ from streamdesk.core.getstream import (
     GetStreamError,
     RateLimitedError,
 )
+from streamdesk.core.session_lock import LockHeld, SessionLock
 from streamdesk.core.store import Sample, Session
 
 if TYPE_CHECKING:
@@ -89,34 +89,18 @@ class LiveSnapshot:
         }
 
 
-class _SessionLock:
-    """An exclusive, non-blocking ``flock`` held for the recorder's lifetime. The kernel drops it
-    when the process dies, so a crashed recorder never leaves a stale lock behind."""
+class _SessionLock(SessionLock):
+    """The recorder's cross-process lock (core/session_lock.py): a second recorder gets ``RecorderBusy``."""
 
     def __init__(self, path: os.PathLike[str] | str, session_id: int) -> None:
-        self._file: IO[str] | None = open(path, "a+")  # noqa: SIM115 (held open on purpose)
         try:
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._file.seek(0)
-            holder = self._file.read().strip()
-            self._file.close()
-            self._file = None
-            who = f" (process {holder})" if holder.isdigit() else ""
+            super().__init__(path)
+        except LockHeld as held:
+            who = f" (process {held.pid})" if held.pid else ""
             raise RecorderBusy(
                 f"Session {session_id} is already being recorded by another streamdesk{who}.",
                 hint="Close the other window or `streamdesk watch` first; two recorders would count twice.",
             ) from None
-        self._file.seek(0)
-        self._file.truncate()
-        self._file.write(str(os.getpid()))
-        self._file.flush()
-
-    def release(self) -> None:
-        if self._file is not None:
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
 
 
 def poll_interval(ctx: AppContext) -> float:
@@ -178,6 +162,7 @@ class LiveRecorder:
         # shows the same rate the crashed one did.
         now = clock()
         self._recent: deque[Sample] = deque(s for s in self.store.samples(session_id) if s.t > now - 60)
+        self._counted_ids: dict[str, None] = {}  # chat ids already counted (insertion-ordered, bounded)
         # Last, so nothing after it can fail and leave the lock held.
         self._lock = _SessionLock(ctx.paths.lock_dir / f"recorder-{session_id}.lock", session_id)
         self._owns_client = client is None
@@ -246,6 +231,13 @@ class LiveRecorder:
         return counted, cursor, None
 
     def _counts(self, m: ChatMessage, until: float | None) -> bool:
+        # Only what GetStream calls chat: type "regular", not deleted; and each message once, even
+        # if a page repeats it (a cursor message deleted since pages from the start again).
+        if not m.is_chat or m.id in self._counted_ids:
+            return False
+        self._counted_ids[m.id] = None
+        while len(self._counted_ids) > 5000:
+            del self._counted_ids[next(iter(self._counted_ids))]
         t = _ts(m.created_at)
         if t is None:
             return True

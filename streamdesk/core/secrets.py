@@ -45,6 +45,11 @@ SERVICE = "streamdesk"
 #: how long a Secret Service lock probe may take before we call the keyring unresponsive
 PROBE_TIMEOUT_S = 5.0
 
+#: Windows Credential Manager holds at most 2560 bytes per credential (CRED_MAX_CREDENTIAL_BLOB_SIZE),
+#: and keyring's WinVault backend stores text as UTF-16. Every OS gets the same ceiling, so a secret
+#: saved on one desktop can be saved on the others (docs/platforms.md).
+MAX_ENTRY_BYTES = 2560
+
 
 class SecretKind(enum.StrEnum):
     API_SECRET = "api_secret"  # scope: the GetStream API key
@@ -241,6 +246,19 @@ def memory_keyring() -> KeyringBackend:
     return _memory_keyring_class()()
 
 
+def entry_bytes(value: str) -> int:
+    """The size of ``value`` as Windows Credential Manager stores it: UTF-16 code units, 2 bytes each."""
+    return len(value.encode("utf-16-le", "surrogatepass"))
+
+
+class SecretTooLong(StreamdeskError):
+    """A secret bigger than ``MAX_ENTRY_BYTES``: refused before anything is stored."""
+
+
+#: the secrets a streamer pastes in (the others are minted or read by streamdesk)
+_TYPED = {SecretKind.API_SECRET, SecretKind.OBS_PASSWORD, SecretKind.DISCORD_WEBHOOK}
+
+
 def entry_name(kind: SecretKind, scope: str = "") -> str:
     """The keyring user name of one secret: ``stream_key:livestream:show-1``."""
     return f"{SecretKind(kind).value}:{scope}" if scope else SecretKind(kind).value
@@ -288,6 +306,12 @@ class SecretStore:
     def set(self, kind: SecretKind, value: str, scope: str = "") -> None:
         if not value or not value.strip():
             raise StreamdeskError(f"The {SecretKind(kind).label} is empty: enter it again.")
+        if (size := entry_bytes(value)) > MAX_ENTRY_BYTES:
+            raise SecretTooLong(
+                f"The {SecretKind(kind).label} is too long to keep in the system keyring: {size} bytes, "
+                f"and streamdesk keeps every secret within {MAX_ENTRY_BYTES} (what Windows Credential "
+                "Manager holds).",
+                hint=f"Check that you pasted only the {SecretKind(kind).label}." if kind in _TYPED else "")
         register_secret(value)  # before anything can log it
         backend = self._resolve()
         with _keyring_errors():

@@ -21,7 +21,8 @@ MORE_INFO = "https://getstream.io/chat/docs/api_errors_response"
 @cache
 def _skeletons() -> dict[str, Any]:
     text = resources.files("streamdesk.sim").joinpath("data", "getstream-examples.json").read_text("utf-8")
-    return json.loads(text)
+    data: dict[str, Any] = json.loads(text)
+    return data
 
 
 @cache
@@ -32,11 +33,12 @@ def _part_json(name: str, path: tuple[str, ...]) -> str:
     return json.dumps(node)
 
 
-def skeleton(name: str, *path: str) -> Any:
+def skeleton(name: str, *path: str) -> dict[str, Any]:
     """A fresh copy of one skeleton (``GetCallResponse``, ``MessageResponse``, …) or of a part of
     it (``skeleton("GetCallResponse", "call", "created_by")``). Parsing the cached JSON text is
     several times faster than ``copy.deepcopy``, and chat pages build hundreds of these."""
-    return json.loads(_part_json(name, path))
+    part: dict[str, Any] = json.loads(_part_json(name, path))  # every skeleton part is an object
+    return part
 
 
 def call_settings() -> dict[str, Any]:
@@ -46,7 +48,7 @@ def call_settings() -> dict[str, Any]:
     return settings
 
 
-def user(user_id: str, *, name: str | None = None, role: str = "user", custom: dict | None = None,
+def user(user_id: str, *, name: str | None = None, role: str = "user", custom: dict[str, Any] | None = None,
          created_ns: int, updated_ns: int | None = None) -> dict[str, Any]:
     """A ``UserResponse``."""
     body = skeleton("GetCallResponse", "call", "created_by")
@@ -77,11 +79,15 @@ def participant(user_body: dict[str, Any], role: str, session_id: str, joined_ns
     return {"user": user_body, "user_session_id": session_id, "role": role, "joined_at": joined_ns}
 
 
-def message(msg_id: str, text: str, user_body: dict[str, Any], cid: str, created_ns: int) -> dict[str, Any]:
-    """A ``MessageResponse`` of type regular."""
+def message(msg_id: str, text: str, user_body: dict[str, Any], cid: str, created_ns: int,
+            kind: str = "regular") -> dict[str, Any]:
+    """A ``MessageResponse``: ``kind`` regular, system, or deleted (text gone, ``deleted_at`` set,
+    as GetStream returns a soft-deleted message among the others)."""
     body = skeleton("MessageResponse")
     body.update(id=msg_id, text=text, html=f"<p>{html.escape(text)}</p>\n", user=user_body, cid=cid,
-                created_at=created_ns, updated_at=created_ns)
+                created_at=created_ns, updated_at=created_ns, type=kind)
+    if kind == "deleted":
+        body.update(text="", html="", deleted_at=created_ns)
     return body
 
 

@@ -131,6 +131,10 @@ class Controller(QObject):
         self.refresh_retry.setSingleShot(True)
         self.refresh_retry.timeout.connect(lambda: self.refresh(settle=self._retry_settle))
         self._retry_settle = False
+        # issue 12: "GetStream receives your stream" and OBS's server/key, each from its source
+        from streamdesk.ui.ingest_watch import IngestWatch
+
+        self.ingest = IngestWatch(self)
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def live_interval_s(self) -> float:
@@ -394,7 +398,13 @@ class Controller(QObject):
             self.channel = channel
             self.channel_changed.emit(channel)
             self._fire(Event.PROVISIONED)
-            self.message.emit("provision", "ok", "Provisioned: the RTMPS server and stream key are ready.")
+            notice = getattr(result, "call_type_notice", None)
+            if notice:  # the call type is only read by provisioning; the fix is the streamer's choice
+                self.message.emit("provision", "warning", f"{notice} To allow it, tick \"Apply to the whole "
+                                  "livestream call type\" under Advanced and provision again.")
+            else:
+                self.message.emit("provision", "ok",
+                                  "Provisioned: the RTMPS server and stream key are ready.")
             call = getattr(result, "call", None)
             if call is not None:
                 self.call = call
@@ -432,7 +442,7 @@ class Controller(QObject):
             self.key_loaded.emit(key or "", self.channel.key_expires_at)
             self._check_key_expiry()
 
-        self._run("load_key", "provision", op, done)
+        self._run("load_key", "provision", op, done, clear=False)  # keep what provisioning said
 
     def _check_key_expiry(self) -> bool:
         expires = self.channel.key_expires_at
@@ -932,6 +942,7 @@ class Controller(QObject):
         self.live_timer.stop()
         self.health_timer.stop()
         self.refresh_retry.stop()
+        self.ingest.timer.stop()
         self.tasks.close()
         for recorder in (self._recorder, self._retired):
             if recorder is not None:

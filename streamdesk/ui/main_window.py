@@ -262,7 +262,7 @@ class MainWindow(QMainWindow):
         def provision() -> StageCard:
             from streamdesk.ui.stages.provision import ProvisionCard
 
-            return ProvisionCard(controller, stack)
+            return ProvisionCard(controller, stack, confirm=ask)
 
         def obs() -> StageCard:
             from streamdesk.ui.stages.obs import ObsCard
