@@ -153,20 +153,22 @@ def test_the_feed_shows_the_show_chat_read_off_the_gui_thread(wired, qtbot) -> N
 def test_each_moderation_action_from_the_gui_reaches_getstream(wired, qtbot, live_ctx, gs_sim) -> None:
     feed, poller, _, failures = wired
     poller.start()
-    qtbot.waitUntil(lambda: feed.model.rowCount() > 2, timeout=10_000)
+    qtbot.waitUntil(lambda: feed.model.rowCount() > 3, timeout=10_000)
     where = moderation.target(live_ctx)
-    victim = feed.model.entry(0)
-    feed.view.setCurrentIndex(feed.model.index(0, 0))
+    # the regular messages (GetStream also sends system ones, e.g. "The livestream started")
+    first, second = [r for r in range(feed.model.rowCount()) if feed.model.entry(r).type == "regular"][:2]
+    victim = feed.model.entry(first)
+    feed.view.setCurrentIndex(feed.model.index(first, 0))
     qtbot.mouseClick(feed.delete_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: feed.model.entry(0).deleted, timeout=10_000)
-    assert "message deleted" in feed.model.index(0, 0).data()
+    qtbot.waitUntil(lambda: feed.model.entry(first).deleted, timeout=10_000)
+    assert "message deleted" in feed.model.index(first, 0).data()
 
-    feed.view.setCurrentIndex(feed.model.index(1, 0))
-    pinned = feed.model.entry(1)
+    feed.view.setCurrentIndex(feed.model.index(second, 0))
+    pinned = feed.model.entry(second)
     qtbot.mouseClick(feed.pin_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: feed.model.entry(1).pinned, timeout=10_000)
+    qtbot.waitUntil(lambda: feed.model.entry(second).pinned, timeout=10_000)
     qtbot.mouseClick(feed.pin_button, Qt.MouseButton.LeftButton)  # now "Unpin"
-    qtbot.waitUntil(lambda: not feed.model.entry(1).pinned, timeout=10_000)
+    qtbot.waitUntil(lambda: not feed.model.entry(second).pinned, timeout=10_000)
 
     feed.minutes.setValue(3)
     qtbot.mouseClick(feed.timeout_button, Qt.MouseButton.LeftButton)

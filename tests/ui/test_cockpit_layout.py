@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QPoint, QRect
 
 from streamdesk.core.flow import State
+from tests.ui.conftest import close
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 WAIT_MS = 15_000
@@ -31,8 +32,11 @@ def live_window(make_window, wizard, qtbot):
     window.controller.poll_live_now()
     card = window.cards["live"]
     qtbot.waitUntil(lambda: card.charts is not None, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: card.chat_feed.model.rowCount() > 0, timeout=WAIT_MS)
-    return window
+    model = card.chat_feed.model
+    qtbot.waitUntil(lambda: any(model.entry(r).type == "regular" for r in range(model.rowCount())),
+                    timeout=WAIT_MS)
+    yield window
+    close(window)  # before the simulators stop: OBS "quitting" must not reach a closed window
 
 
 @pytest.mark.parametrize(("width", "height"), [(480, 800), (520, 900), (1024, 600), (1920, 1080)])
@@ -79,7 +83,8 @@ def test_moderating_from_the_live_view_reaches_getstream(live_window, qtbot, wiz
 
     card = live_window.cards["live"]
     feed = card.chat_feed
-    feed.view.setCurrentIndex(feed.model.index(0, 0))
+    first = next(r for r in range(feed.model.rowCount()) if feed.model.entry(r).type == "regular")
+    feed.view.setCurrentIndex(feed.model.index(first, 0))
     author = feed.selected().user_id
     feed.ban_button.click()
     qtbot.waitUntil(lambda: "banned" in feed.status.text(), timeout=WAIT_MS)
@@ -116,6 +121,7 @@ def test_stopping_obs_while_live_asks_first_and_no_keeps_streaming(make_window, 
     title, text = window.asked[-1]
     assert title == "Stop streaming in OBS?" and "viewers lose the picture" in text
     assert window.controller.flow.obs_streaming and window.controller.state is State.LIVE
+    close(window)
 
 
 def test_configure_and_undo_are_disabled_while_live_saying_why(make_window, wizard, qtbot) -> None:
@@ -125,6 +131,7 @@ def test_configure_and_undo_are_disabled_while_live_saying_why(make_window, wiza
     obs.refresh()
     for b in (obs.review, obs.apply, obs.undo):
         assert not b.isEnabled() and "Not while you are live" in b.toolTip()
+    close(window)
 
 
 def test_end_and_force_end_say_what_they_do_and_how_they_differ(make_window, wizard, qtbot) -> None:
@@ -138,6 +145,7 @@ def test_end_and_force_end_say_what_they_do_and_how_they_differ(make_window, wiz
     assert end_title == "End the stream?" and "back to backstage" in end_text and "Force end" in end_text
     assert force_title == "Force end the stream?" and "End does not work" in force_text
     assert "whatever state this app shows" in force_text
+    close(window)
 
 
 def test_risky_questions_default_to_no_others_to_yes(make_window) -> None:
