@@ -28,7 +28,7 @@ class CockpitStatus(QFrame):
         super().__init__(parent)
         self.setObjectName("CockpitStatus")
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        layout = QHBoxLayout(self)
+        layout = self._layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 10, 4)
         layout.setSpacing(14)
         self.state = self._label("status_state", "OFFLINE",
@@ -54,7 +54,7 @@ class CockpitStatus(QFrame):
 
     def set_compact(self, compact: bool) -> None:
         """A narrow window: tighter, and chat/min left to the page's own numbers."""
-        self.layout().setSpacing(8 if compact else 14)
+        self._layout.setSpacing(8 if compact else 14)
         self.chat.setVisible(not compact)
 
     # -- setters ------------------------------------------------------------------------------------
