@@ -153,3 +153,39 @@ def test_risky_questions_default_to_no_others_to_yes(make_window) -> None:
 
     assert {"Stop streaming in OBS?", "Force end the stream?", "Quit while live?"} <= RISKY_CONFIRMATIONS
     assert "Go live now?" not in RISKY_CONFIRMATIONS  # Enter confirms the step the streamer chose
+
+
+# -- notices follow the state ------------------------------------------------------------------------
+def test_a_notice_goes_when_its_state_changes(make_window, wizard, qtbot) -> None:
+    window = make_window(clock=wizard.gs.now)
+    wizard.account(window)
+    card = window.cards["provision"]
+    window.controller.message.emit("provision", "ok", "Force end done: the call is off air.")
+    assert card.banner.text
+    wizard.provision(window)  # the state moves on
+    qtbot.waitUntil(lambda: not card.banner.text or "Force end" not in card.banner.text, timeout=WAIT_MS)
+
+
+def test_account_saved_goes_when_the_form_shows_errors(make_window, qtbot) -> None:
+    window = make_window()
+    card = window.cards["account"]
+    window.controller.message.emit("account", "ok", "Account saved.")
+    assert card.banner.text == "Account saved."
+    card.api_key.setText("k")
+    card.user_id.setText("not a valid id!")
+    qtbot.waitUntil(lambda: bool(card.errors["user_id"].text()), timeout=WAIT_MS)
+    assert card.banner.text == ""
+
+
+def test_unreachable_goes_when_getstream_answers_and_gui_text_speaks_gui(make_window) -> None:
+    window = make_window(start=False)
+    card = window.cards["account"] if window.cards.is_built("account") else None
+    window.build_cards()
+    card = window.cards["account"]
+    window.controller.message.emit(
+        "account", "error", "Could not reach GetStream: Could not reach GetStream at http://x (connection "
+        "failed). Run: streamdesk status")
+    text = card.banner.text
+    assert text.count("Could not reach GetStream") == 1 and "streamdesk status" not in text
+    window.controller.reachability.emit("getstream", True)
+    assert card.banner.text == ""

@@ -157,6 +157,8 @@ class AccountCard(StageCard):
             # only nag about fields the streamer has started on (or when every field is filled)
             text = problems.get(name, "") if touched.get(name) or self.api_key.text() else ""
             label.setText(text)
+        if problems and self.banner.level == "ok":
+            self.banner.clear()  # "Account saved" must not stand next to errors in the form
         reason = self.controller.reason(Event.ACCOUNT_SAVED)
         if reason is None and problems:
             reason = next(iter(problems.values()))
