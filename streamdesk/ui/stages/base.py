@@ -96,13 +96,22 @@ class StageCard(QScrollArea):
         return layout
 
 
-_CLI_SENTENCE = re.compile(r"(?:^|(?<=[.;:!?]\s))[^.;]*`?streamdesk [a-z][^.;]*[.;]?\s*", re.IGNORECASE)
+# command-line advice inside a notice: "(`streamdesk obs status`)", "Run: streamdesk provision",
+# "; run `streamdesk obs undo` to retry"
+_CLI_ADVICE = (
+    re.compile(r"\s*\(\s*`?streamdesk [^)]*\)"),
+    re.compile(r"(?:^|(?<=[.!?])\s+)Run:? `?streamdesk [^.]*\.?", re.IGNORECASE),
+    re.compile(r"[;,]\s*run `streamdesk [^`]*`[^.;]*", re.IGNORECASE),
+)
 
 
 def gui_text(text: str) -> str:
     """A notice in GUI terms: no "run `streamdesk …`" advice (it is for the command line), and no
     repeated lead ("Could not reach GetStream: Could not reach GetStream …" said once)."""
-    cleaned = _CLI_SENTENCE.sub("", text).strip().rstrip(";,").strip() or text
+    cleaned = text
+    for pattern in _CLI_ADVICE:
+        cleaned = pattern.sub("", cleaned)
+    cleaned = cleaned.strip() or text
     if cleaned[-1:].isalnum():
         cleaned += "."
     head, sep, tail = cleaned.partition(": ")
