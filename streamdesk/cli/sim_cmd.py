@@ -14,7 +14,7 @@ import signal
 import threading
 from typing import Any
 
-from streamdesk.cli._common import UsageError, secret_from
+from streamdesk.cli._common import UsageError, finite_float, secret_from
 from streamdesk.core.context import AppContext
 from streamdesk.sim.getstream_server import GetStreamSimulator
 
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rtmp-address", metavar="URL",
                    help="ingress address calls report, e.g. rtmp://127.0.0.1:1935/live (default: "
                         "GetStream's rtmps:// form; {api_key}, {call_type}, {call_id} are filled in)")
-    p.add_argument("--time-scale", type=float, default=1.0, metavar="X",
+    p.add_argument("--time-scale", type=finite_float, default=1.0, metavar="X",
                    help="run the simulated audience X times faster than real time (e.g. 60 for demos)")
     p.add_argument("--no-obs", action="store_true", help="do not start the OBS simulator")
     p.set_defaults(func=run)

@@ -112,12 +112,13 @@ def poll_interval(ctx: AppContext) -> float:
         return DEFAULT_POLL_INTERVAL
 
 
-def default_client(ctx: AppContext, timeout: float = 5.0) -> GetStreamClient:
+def default_client(ctx: AppContext, timeout: float = 5.0,
+                   clock: Callable[[], float] = time.time) -> GetStreamClient:
     """A client that never retries on its own: the recorder's next poll is the retry, and a
     poll must not sleep (a 429 backs off through ``LiveSnapshot.next_poll_s`` instead)."""
     from streamdesk.core import channel_ops
 
-    return channel_ops.client(ctx, timeout=timeout, max_retries=0)
+    return channel_ops.client(ctx, timeout=timeout, max_retries=0, clock=clock)
 
 
 def _ts(value: datetime | None) -> float | None:
@@ -167,7 +168,8 @@ class LiveRecorder:
         self._lock = _SessionLock(ctx.paths.lock_dir / f"recorder-{session_id}.lock", session_id)
         self._owns_client = client is None
         try:
-            self.client = client if client is not None else default_client(ctx)
+            # the recorder's clock is "now" for a rate-limit reset too (core/remote_values)
+            self.client = client if client is not None else default_client(ctx, clock=clock)
         except BaseException:
             self._lock.release()
             raise

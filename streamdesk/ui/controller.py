@@ -19,6 +19,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from streamdesk.core.cancel import CancelToken
+from streamdesk.core.cancel import scope as cancel_scope
 from streamdesk.core.context import AppContext
 from streamdesk.core.flow import Event, Flow, Refused, State
 from streamdesk.ui.tasks import ObsWorker, Tasks
@@ -37,6 +39,17 @@ STAGE_OF_STATE = {
     State.LIVE: "live",
     State.ENDING: "live",
 }
+#: long GetStream operations the busy bar offers to cancel (hostile, issue 13)
+CANCELLABLE = {"provision": "Provisioning", "go_live": "Going live", "force_end": "Force ending"}
+
+
+def _in_scope(token: CancelToken, op: Callable[[], Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        with cancel_scope(token):
+            return op()
+    return run
+
+
 FORCE_END_STATES = (State.READY, State.GOING_LIVE, State.LIVE, State.ENDING)
 
 OBS_SETTING = "obs"  # {"host": ..., "port": ...}; the password is in the keyring
@@ -102,6 +115,7 @@ class Controller(QObject):
         self.obs = ObsWorker(self)
         self.obs.event.connect(self._on_obs_event)
         self.busy: set[str] = set()
+        self.cancel_tokens: dict[str, CancelToken] = {}  # hostile (issue 13): see cancel()
         self.channel: Any = ctx.store.channel()
         self.call: Any = None
         self.session: Any = None
@@ -178,6 +192,13 @@ class Controller(QObject):
             return False
         return True
 
+    def cancel(self, action: str) -> None:
+        """Cancel the running ``action`` (one of ``CANCELLABLE``): its GetStream request stops at
+        once; its own cleanup (a force end's closing of the session row) still runs."""
+        token = self.cancel_tokens.get(action)
+        if token is not None:
+            token.cancel()
+
     def _set_busy(self, action: str, busy: bool) -> None:
         if busy:
             self.busy.add(action)
@@ -190,15 +211,22 @@ class Controller(QObject):
         """Run a GetStream/keyring/database op; a failure lands as an inline error on ``stage``.
         ``clear=False`` keeps the stage's current message (a background refresh must not wipe the
         error that triggered it)."""
+        # -- hostile (issue 13): long GetStream operations can be cancelled (busy_bar.py) --
+        if action in CANCELLABLE:
+            token = self.cancel_tokens[action] = CancelToken()
+            op = _in_scope(token, op)
+        # -- end hostile --
         self._set_busy(action, True)
         if clear:
             self.message.emit(stage, "clear", "")
 
         def ok(result: Any) -> None:
+            self.cancel_tokens.pop(action, None)
             self._set_busy(action, False)
             done(result)
 
         def bad(text: str, error: BaseException) -> None:
+            self.cancel_tokens.pop(action, None)
             self._set_busy(action, False)
             self._note_unreachable(error)
             if failed is not None:
@@ -517,10 +545,10 @@ class Controller(QObject):
             return
         ctx = self.ctx
 
-        def op(_controller: Any) -> Any:
+        def op(controller: Any) -> Any:
             from streamdesk.core import obs_ops
 
-            return obs_ops.configure(ctx, dry_run=True, t=self.obs.target).changes
+            return obs_ops.configure(ctx, dry_run=True, obs=controller).changes  # on the open connection
 
         self._run_obs("plan_configure", "obs", op, self.obs_plan.emit)
 
@@ -531,10 +559,10 @@ class Controller(QObject):
             return
         ctx = self.ctx
 
-        def op(_controller: Any) -> Any:
+        def op(controller: Any) -> Any:
             from streamdesk.core import obs_ops
 
-            return obs_ops.configure(ctx, t=self.obs.target)
+            return obs_ops.configure(ctx, obs=controller)  # no second socket: the worker's connection
 
         def done(_result: Any) -> None:
             self.obs_backup_changed.emit(True)
@@ -548,10 +576,10 @@ class Controller(QObject):
     def undo_configure(self) -> None:
         ctx = self.ctx
 
-        def op(_controller: Any) -> Any:
+        def op(controller: Any) -> Any:
             from streamdesk.core import obs_ops
 
-            return obs_ops.restore(ctx, self.obs.target)
+            return obs_ops.restore(ctx, obs=controller)
 
         def done(_r: Any) -> None:
             self.obs_backup_changed.emit(False)

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -37,6 +36,8 @@ from streamdesk.core.flow import State
 from streamdesk.ui import style
 from streamdesk.ui.controller import FORCE_END_STATES, STAGE_OF_STATE, STAGES, Controller
 from streamdesk.ui.history_page import nav_button
+from streamdesk.ui.plain import ask as ask_plain
+from streamdesk.ui.plain import plain
 from streamdesk.ui.widgets.stepper import Stepper
 
 if TYPE_CHECKING:
@@ -219,7 +220,14 @@ class MainWindow(QMainWindow):
         outer.addWidget(sidebar)
 
         self.stack = QStackedWidget(central)
-        outer.addWidget(self.stack, 1)
+        # hostile (issue 13): long GetStream operations show here, with Cancel
+        from streamdesk.ui.busy_bar import BusyBar
+
+        main = QVBoxLayout()
+        self.busy_bar = BusyBar(controller, central)
+        main.addWidget(self.busy_bar)
+        main.addWidget(self.stack, 1)
+        outer.addLayout(main, 1)
         self._ask_late = ask
         self._simulator_url = simulator_url
         self.cards = StageCards(self.stack, self._card_factories(), self._card_built)
@@ -247,6 +255,7 @@ class MainWindow(QMainWindow):
         self._shortcuts()
         self._restore()
         self._on_state(controller.state.value, controller.state.value, polished=False)
+        plain(*self.findChildren(QLabel))  # remote text is text (ui/plain.py); cards: _card_built
 
     # -- stage cards ----------------------------------------------------------------------------
     def _card_factories(self) -> dict[str, Callable[[], StageCard]]:
@@ -283,6 +292,7 @@ class MainWindow(QMainWindow):
 
     def _card_built(self, stage: str, card: StageCard) -> None:
         """Wiring that belongs to one card, done when that card comes to exist."""
+        plain(*card.findChildren(QLabel))  # any label may show GetStream/OBS text: never rich text
         if stage == "provision":
             card.next_button.clicked.connect(lambda: self.show_stage("obs"))  # type: ignore[attr-defined]
         elif stage == "obs":
@@ -298,6 +308,7 @@ class MainWindow(QMainWindow):
 
             # OBS dropping or quitting: one notice, the end-or-wait offer on the Live card, reconnect
             self._obs_watchdog = ObsWatchdog(self.controller, self.cards["live"], confirm=self._ask_late)
+            plain(*self.cards["live"].findChildren(QLabel))  # the watchdog's offer sits on it
 
     @property
     def obs_watchdog(self) -> ObsWatchdog:
@@ -395,6 +406,7 @@ class MainWindow(QMainWindow):
 
             self.history = HistoryPage(self.controller.ctx.store, self.stack, ctx=self.controller.ctx,
                                        tasks=self.controller.tasks)  # aftershow: GetStream + background reads
+            plain(*self.history.findChildren(QLabel))
             self.stack.addWidget(self.history)
         else:
             self.history.refresh()
@@ -459,16 +471,14 @@ class MainWindow(QMainWindow):
             target.click()
 
     def _ask(self, title: str, text: str) -> bool:
-        """A modal Yes/No. Enter presses the default button (or the one Tab moved the focus to):
-        Yes for what the streamer just asked for, No where a slip would cut the show."""
-        box = QMessageBox(QMessageBox.Icon.Question, title, text,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        risky = title in RISKY_CONFIRMATIONS
-        box.setDefaultButton(QMessageBox.StandardButton.No if risky else QMessageBox.StandardButton.Yes)
-        return box.exec() == QMessageBox.StandardButton.Yes
+        """A modal Yes/No in plain text. Enter presses the default button (or the one Tab moved the
+        focus to): Yes for what the streamer just asked for, No where a slip would cut the show."""
+        return ask_plain(self, title, text, default_no=title in RISKY_CONFIRMATIONS)
 
     def show_shortcuts(self) -> None:
         """Help → Keyboard shortcuts."""
+        from PySide6.QtWidgets import QMessageBox
+
         text = "\n".join(f"{keys}\t{what}" for keys, what in SHORTCUTS)
         box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", text,
                           QMessageBox.StandardButton.Close, self)
