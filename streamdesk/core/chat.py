@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from streamdesk.core import remote_values
 from streamdesk.core.errors import InvalidInput
 from streamdesk.core.getstream import ProtocolError, parse_timestamp
 
@@ -31,12 +32,11 @@ _USER_RE = re.compile(r"^[A-Za-z0-9@_.\-]{1,255}$")  # GetStream's user-id alpha
 
 
 def plain(text: str, limit: int = MAX_TEXT) -> str:
-    """Remote text made safe to print or show: control characters (C0/C1, DEL), bidi overrides and
-    other format characters removed, newlines and tabs turned into spaces, length capped.
-
-    (A stop-gap until core/remote_values offers the shared one; same rule.)"""
+    """Remote text made safe to print or show on one line: terminal escape sequences and control
+    characters removed (``remote_values.terminal_safe``), then bidi overrides and other format
+    characters, newlines and tabs turned into spaces, length capped."""
     out = []
-    for ch in text[: limit * 2]:
+    for ch in remote_values.terminal_safe(text[: limit * 2]):
         if ch in "\n\r\t":
             out.append(" ")
             continue

@@ -145,7 +145,7 @@ def test_bad_input_is_refused_before_any_request(ctx, gs, gs_sim, call, args) ->
 def test_remote_text_is_shown_without_control_characters(ctx, gs, gs_sim) -> None:
     gs.send_message("livestream", "show-1", "hi\x1b[2J\u202eevil", user_id="viewer-x")
     entry = regular(gs, moderation.target(ctx))[-1]
-    assert entry.text == "hi[2Jevil"
+    assert entry.text == "hievil"  # the whole escape sequence goes, and the bidi override
 
 
 # -- the same through the CLI process --------------------------------------------------------------
@@ -191,4 +191,4 @@ def test_cli_refuses_bad_input_with_exit_2(ctx, gs_env, gs_sim) -> None:
 def test_cli_tail_strips_control_characters(ctx, gs, gs_env) -> None:
     gs.send_message("livestream", "show-1", "ring\x07 \x1b]0;pwned\x07bell", user_id="viewer-z")
     out = cli(gs_env, "chat", "--for", "0.1").stdout
-    assert "\x1b" not in out and "\x07" not in out and "viewer-z: ring ]0;pwnedbell" in out
+    assert "\x1b" not in out and "\x07" not in out and "viewer-z: ring bell" in out
