@@ -189,3 +189,20 @@ def test_unreachable_goes_when_getstream_answers_and_gui_text_speaks_gui(make_wi
     assert text.count("Could not reach GetStream") == 1 and "streamdesk status" not in text
     window.controller.reachability.emit("getstream", True)
     assert card.banner.text == ""
+
+
+def test_enter_in_the_account_form_submits_it(make_window, wizard, qtbot) -> None:
+    from PySide6.QtCore import Qt as QtNs
+
+    window = make_window(clock=wizard.gs.now)
+    card = window.cards["account"]
+    from streamdesk.ui.stages.base import set_secret_text
+
+    card.api_key.setText(wizard.gs.api_key)
+    set_secret_text(card.secret, wizard.gs.api_secret)
+    card.user_id.setText("host-1")
+    card.call_id.setText("show-1")
+    card.use_sim.setChecked(True)
+    card.base_url.setText(wizard.gs.url)
+    qtbot.keyClick(card.call_id, QtNs.Key.Key_Return)
+    wizard.wait_state(window, State.NEEDS_PROVISION)

@@ -106,6 +106,10 @@ class AccountCard(StageCard):
         box.addLayout(row(self.save, self.stored_hint))
         for field in (self.api_key, self.user_id, self.call_id, self.base_url):
             field.textChanged.connect(self.refresh)
+            field.returnPressed.connect(self._submit)  # Enter in a field submits the form
+        secret_edit = getattr(self.secret, "edit", None)
+        if secret_edit is not None:
+            secret_edit.returnPressed.connect(self._submit)
         signal = getattr(self.secret, "textChanged", None) or getattr(self.secret, "changed", None)
         if signal is not None:
             signal.connect(self.refresh)
@@ -170,6 +174,12 @@ class AccountCard(StageCard):
         if reason is None and problems:
             reason = next(iter(problems.values()))
         gate(self.save, reason, busy="save_account" in self.controller.busy)
+
+    def _submit(self) -> None:
+        if self.save.isEnabled():
+            self.save.click()
+        else:
+            self.refresh()  # the reason shows under the field / on the button
 
     def _save(self) -> None:
         if self.problems():
