@@ -290,6 +290,11 @@ class LiveCard(StageCard):
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         self.set_compact(self.width() < COMPACT_WIDTH)
+        # a short window keeps its height for the charts: the note on what "viewers" counts moves
+        # into the number's tooltip
+        short = self.height() < 700
+        self.viewers_note.setVisible(not short)
+        self.viewers.value.setToolTip(self.viewers_note.text() if short else "")
         if not self.compact and not self._split_set and self.width() > 0:
             # charts get the larger share at first; the streamer can drag the handle
             total = sum(self.cockpit.sizes()) or self.width()
