@@ -245,6 +245,9 @@ class MainWindow(QMainWindow):
         controller.obs_health.connect(self._status_health)
         controller.session_started.connect(lambda _s: self._status_clock.start())
         controller.session_ended.connect(self._status_ended)
+        ingest = getattr(controller, "ingest", None)  # "GetStream receives your stream" (ui/ingest_watch.py)
+        if ingest is not None:
+            ingest.changed.connect(lambda view: self.status.set_ingest(getattr(view, "gs_receives", None)))
         self._status_clock = QTimer(self)
         self._status_clock.setInterval(1000)
         self._status_clock.timeout.connect(self._status_tick)

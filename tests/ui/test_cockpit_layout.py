@@ -68,9 +68,13 @@ def test_the_status_strip_is_on_every_page_and_follows_the_show(live_window, qtb
     assert status.state.text() == "● LIVE"
     qtbot.waitUntil(lambda: "0:0" in status.clock.text(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: status.viewers.text() != "viewers —", timeout=WAIT_MS)
-    assert status.ingest.text() == "GetStream —"  # unknown until someone reports it
-    status.set_ingest(True)
+    # follows what GetStream says about the incoming stream (ui/ingest_watch.py)
+    from streamdesk.ui.ingest_watch import IngestView
+
+    window.controller.ingest.changed.emit(IngestView(gs_receives=True))
     assert status.ingest.text() == "GetStream receiving"
+    window.controller.ingest.changed.emit(IngestView(gs_receives=None))
+    assert status.ingest.text() == "GetStream —"  # unknown reads as unknown, never a guess
     for stage in ("account", "provision", "obs", "golive", "live"):
         window.show_stage(stage)
         assert on_screen(status, window)
