@@ -223,7 +223,8 @@ def annotate() -> None:
         bare = instructions(["-c"], "painted", BARE, keep=bare_out)
         app = instructions(["-m", "streamdesk", "--self-test"], "window painted", keep=app_out)
         b, a = by_object(bare_out), by_object(app_out)
-    print(f"{'shared object':28s} {'streamdesk':>11s} {'bare':>9s} {'extra':>9s}   (M instructions, self cost)")
+    print(f"{'shared object':28s} {'streamdesk':>11s} {'bare':>9s} {'extra':>9s}"
+          "   (M instructions, self cost)")
     for name in sorted(set(a) | set(b), key=lambda n: -(a.get(n, 0) - b.get(n, 0))):
         extra = a.get(name, 0) - b.get(name, 0)
         if abs(extra) >= 1e6 or a.get(name, 0) >= 5e6:
