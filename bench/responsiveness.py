@@ -88,8 +88,11 @@ class GapTracer:
             frame = sys._current_frames().get(self.gui)
             if frame is None:
                 continue
-            stack = tuple(f"{Path(f.filename).name}:{f.lineno} {f.name}"
-                          for f in traceback.extract_stack(frame)[-14:])
+            try:
+                stack = tuple(f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                              for f in traceback.extract_stack(frame)[-14:])
+            except (AttributeError, ValueError):  # the GUI thread moved on while it was walked
+                continue
             self.samples.setdefault(last, []).append(stack)
 
     def report(self, ticks: list[float], worst: int = 5) -> None:
