@@ -121,16 +121,7 @@ def test_demo_runs_the_flow_without_touching_the_users_data(qtbot: Any, isolated
         wizard.configure_and_stream(window)
         wizard.go_live(window)
         demo.gs.advance(90)
-
-        def polled() -> bool:
-            # the poll that LIVE starts may have read GetStream before the advance: poll again
-            # once it is back (poll_live_now does nothing while a poll is in flight)
-            if not (controller.last_snapshot and controller.last_snapshot.viewers):
-                controller.poll_live_now()
-                return False
-            return True
-
-        qtbot.waitUntil(polled, timeout=WAIT_MS)
+        wizard.poll_until(window, lambda: bool(controller.last_snapshot and controller.last_snapshot.viewers))
         window.close()
     finally:
         demo.stop()
