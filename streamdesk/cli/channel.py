@@ -146,11 +146,8 @@ def key(args: argparse.Namespace, ctx: AppContext) -> int:
 def _push_key_to_obs(ctx: AppContext) -> None:
     """Give OBS the new key if streamdesk configured it before. OBS refuses to change the key of a
     running stream (which would cut the show), so while streaming it keeps the old one."""
-    try:
-        from streamdesk.core import obs_ops
-    except ImportError:
-        print("Give OBS the new key with: streamdesk obs configure")
-        return
+    from streamdesk.core import obs_ops
+
     if not ctx.store.get_setting(obs_ops.SETTING_CONFIGURED):
         print("Give OBS the new key with: streamdesk obs configure")
         return

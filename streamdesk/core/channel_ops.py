@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Literal
 from urllib.parse import urlsplit
 
+from streamdesk.core import live
 from streamdesk.core.context import AppContext
 from streamdesk.core.errors import InvalidInput, StreamdeskError
 from streamdesk.core.getstream import (
@@ -28,6 +29,7 @@ from streamdesk.core.getstream import (
     NotFoundError,
     ProtocolError,
 )
+from streamdesk.core.options import GoLiveOptions, StopOptions
 from streamdesk.core.secrets import SecretKind, register_secret  # keyring itself is imported lazily in there
 from streamdesk.core.store import ChannelConfig, Session
 
@@ -78,24 +80,6 @@ class ProvisionResult:
     chat_cid: str
     key_expires_at: float | None  # Unix seconds; the key itself stays in the keyring
     call: CallState | None = None  # None after an offline key rotation
-
-
-@dataclass(frozen=True)
-class GoLiveOptions:
-    hls: bool = False
-    recording: bool = False
-    captions: bool = False
-    transcription: bool = False
-    recording_storage: str | None = None
-    transcription_storage: str | None = None
-
-
-@dataclass(frozen=True)
-class StopOptions:
-    continue_hls: bool = False
-    continue_recording: bool = False
-    continue_captions: bool = False
-    continue_transcription: bool = False
 
 
 @dataclass(frozen=True)
@@ -420,25 +404,10 @@ def go_live(ctx: AppContext, options: GoLiveOptions = GoLiveOptions(), *, timeou
             call = gs.get_call(channel.call_type, channel.call_id)
     assert call.live_started_at is not None
     started = call.live_started_at.timestamp()
-    close_earlier_show(ctx, channel, started)
-    session = ctx.store.start_session(channel.call_cid, started, call.session_id)
+    session = live.open_session(ctx, channel.call_cid, started, call.session_id)
     sent = _announce(ctx, "live", session) if announce else None
     notices = tuple(n for n in (_key_expiry_notice(channel), sent) if n)
     return LiveResult(call, session, clock() - start, notices)
-
-
-def close_earlier_show(ctx: AppContext, channel: ChannelConfig, started: float) -> None:
-    """A row still open from an earlier show (it ended while nothing watched: the app was closed,
-    or stopped from GetStream's dashboard) must not absorb this one: ``start_session`` would
-    return it, and the new show would be recorded under the old start, its minutes and peak
-    merged. Close it at its last sample. (A repeated GoLive keeps the same live start: reused.)"""
-    stale = ctx.store.open_session(channel.call_cid)
-    if stale is None or abs(stale.started_at - started) < 1e-3:
-        return
-    samples = ctx.store.samples(stale.id)
-    last = max([stale.started_at, *(s.t for s in samples)])
-    ctx.store.end_session(stale.id, min(last, started), "stopped")
-    log.info("closed session %d: it was left open by an earlier show", stale.id)
 
 
 #: warn at go-live when the key would expire within this many hours of the show's start
@@ -492,7 +461,7 @@ def stop_live(ctx: AppContext, options: StopOptions = StopOptions(), *,
                             continue_captions=options.continue_captions,
                             continue_transcription=options.continue_transcription)
     ended_at = call.live_ended_at.timestamp() if call.live_ended_at else time.time()
-    return _close_session(ctx, channel, ended_at, "stopped", notices, announce)
+    return _finish_session(ctx, channel, ended_at, "stopped", notices, announce)
 
 
 def end(ctx: AppContext, *, mark_ended: bool = False, stop_obs: bool = True,
@@ -536,7 +505,7 @@ def force_end(ctx: AppContext, *, mark_ended: bool = False, stop_obs: bool = Tru
                     failure = failure or e
     except StreamdeskError as e:  # no secret in the keyring, keyring locked …
         failure = e
-    session = _close_session(ctx, channel, ended_at, "force_end", notices, announce)
+    session = _finish_session(ctx, channel, ended_at, "force_end", notices, announce)
     if stop_obs:
         _stop_obs(ctx, notices)
     if failure is not None:
@@ -548,12 +517,12 @@ def force_end(ctx: AppContext, *, mark_ended: bool = False, stop_obs: bool = Tru
     return session
 
 
-def _close_session(ctx: AppContext, channel: ChannelConfig, ended_at: float, reason: str,
-                   notices: list[str] | None, announce: bool = True) -> Session | None:
-    session = ctx.store.open_session(channel.call_cid) if channel.call_cid else None
+def _finish_session(ctx: AppContext, channel: ChannelConfig, ended_at: float, reason: str,
+                    notices: list[str] | None, announce: bool = True) -> Session | None:
+    """The session API closes the row with its final chat count; then Discord hears the totals."""
+    session = live.finish_session(ctx, channel.call_cid, ended_at=ended_at, reason=reason)
     if session is None:
         return None
-    session = ctx.store.end_session(session.id, max(ended_at, session.started_at), reason)
     notice = _announce(ctx, "ended", session) if announce else None
     if notice and notices is not None:
         notices.append(notice)
@@ -567,23 +536,19 @@ def announce(ctx: AppContext, kind: Literal["live", "ended"], session: Session) 
 
 
 def _announce(ctx: AppContext, kind: Literal["live", "ended"], session: Session) -> str | None:
-    try:
-        from streamdesk.core import discord
-    except ImportError:
-        return None
+    from streamdesk.core import discord  # lazy: only a show that starts or ends needs it
+
     return discord.announce(ctx, kind, session)
 
 
 def _stop_obs(ctx: AppContext, notices: list[str] | None) -> None:
+    from streamdesk.core import obs_ops  # lazy: the OBS client only when OBS is to be stopped
+
+    note: str | None
     try:
-        from streamdesk.core import obs_ops
-    except ImportError:
-        note: str | None = "OBS was not stopped: OBS control is not available in this build."
-    else:
-        try:
-            note = obs_ops.stop_quietly(ctx)
-        except Exception as e:  # stop_quietly promises not to raise; a bug there must not hide the end
-            log.warning("obs stop_quietly raised %s", type(e).__name__)
-            note = f"OBS may still be streaming ({type(e).__name__}); stop it in OBS."
+        note = obs_ops.stop_quietly(ctx)
+    except Exception as e:  # stop_quietly promises not to raise; a bug there must not hide the end
+        log.warning("obs stop_quietly raised %s", type(e).__name__)
+        note = f"OBS may still be streaming ({type(e).__name__}); stop it in OBS."
     if note and notices is not None:
         notices.append(note)

@@ -32,7 +32,7 @@ from urllib.parse import quote
 import httpx
 
 from streamdesk import __version__
-from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.errors import NetworkUnreachable, StreamdeskError
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class ServerError(GetStreamError):
     hint = "GetStream is having trouble; try again in a minute."
 
 
-class NetworkError(GetStreamError):
+class NetworkError(GetStreamError, NetworkUnreachable):
     hint = "Check your internet connection and the API base URL."
 
 

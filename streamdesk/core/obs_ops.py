@@ -250,18 +250,30 @@ def status(ctx: AppContext, *, sample_s: float = 0.0, t: ObsTarget | None = None
             health = obs.health()
         server, key = str(settings.get("server") or ""), settings.get("key")
         notes: list[str] = []
-        configured = False
-        channel = ctx.store.channel()
-        if channel.is_provisioned:
-            configured = server == channel.rtmps_url and key == ctx.secrets.get(
-                SecretKind.STREAM_KEY, channel.call_cid)
-            if not configured:
+        configured = streams_to_channel(ctx, settings)
+        if ctx.store.channel().is_provisioned and not configured:
                 notes.append("OBS does not stream to this channel's server and key: "
                              "run `streamdesk obs configure`.")
         if health.active and health.reconnecting:
             notes.append("OBS is reconnecting to the ingest.")
         info = obs.info or ObsInfo("", "", 1)
         return ObsStatus(obs.target, info, configured, server, mask_key(key), health, notes)
+
+
+def streams_to_channel(ctx: AppContext, settings: dict[str, Any]) -> bool:
+    """"OBS is configured for this channel": its stream service settings (``stream_service()``)
+    send to this channel's RTMPS server with the stream key in the keyring. The CLI's status and
+    the window's connect both ask this."""
+    channel = ctx.store.channel()
+    if not channel.is_provisioned:
+        return False
+    return bool(settings.get("server") == channel.rtmps_url
+                and settings.get("key") == ctx.secrets.get(SecretKind.STREAM_KEY, channel.call_cid))
+
+
+def configured_for_channel(ctx: AppContext, obs: ObsController | None) -> bool:
+    """``streams_to_channel`` for a connected controller (None: not connected, so no)."""
+    return obs is not None and streams_to_channel(ctx, obs.stream_service()[1])
 
 
 def stop_quietly(ctx: AppContext) -> str | None:

@@ -87,10 +87,8 @@ def install_crash_hooks() -> None:
 
 
 def _setup_logging(ctx: Any) -> None:
-    try:
-        from streamdesk.core.secrets import setup_logging
-    except ImportError:  # pragma: no cover - bring-up only
-        return
+    from streamdesk.core.secrets import setup_logging
+
     try:
         setup_logging(ctx.paths.log_file)
     except Exception:

@@ -9,7 +9,8 @@ goes to the (redacted) log only.
 
 ``ObsWorker`` is the same primitive over a single dedicated thread that owns the
 ``ObsController`` (it is not thread-safe), and re-emits the controller's events, which arrive
-on obsws-python's own thread, as queued Qt signals.
+on streamdesk's own event thread (``core.obs_events.EventThread``), as queued Qt signals.
+``RecorderWorker`` (``ui.recorder_worker``) does the same for the live recorder.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ class ObsWorker(_Dispatcher):
     """One thread that owns the ObsController: every OBS call goes through ``submit``.
 
     ``submit(fn)`` runs ``fn(controller)`` on the OBS thread (``controller`` is None until
-    ``connect`` succeeded). The controller's ``on_event`` callback runs on obsws-python's thread;
+    ``connect`` succeeded). The controller's ``on_event`` callback runs on its ``EventThread``;
     ``event`` re-emits it queued on the GUI thread.
     """
 
@@ -189,7 +190,7 @@ class ObsWorker(_Dispatcher):
                 log.info("closing the OBS connection failed", exc_info=True)
 
     def _on_event(self, obs_event: Any) -> None:
-        # obsws-python's thread: only emit, the connection makes it queued
+        # the OBS event thread: only emit, the connection makes it queued
         with self._lock:
             if self.closed:
                 return

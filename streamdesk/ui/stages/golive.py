@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QWidget
 
 from streamdesk.core.flow import Event, State
+from streamdesk.core.options import GoLiveOptions
 from streamdesk.ui import style
-from streamdesk.ui.controller import GoLiveChoice
 from streamdesk.ui.stages.base import StageCard, button, gate, hint_label, row
 
 if TYPE_CHECKING:
@@ -134,13 +134,13 @@ class GoLiveCard(StageCard):
 
         self.controller.tasks.run(op, done, what="check the Discord webhook")
 
-    def choice(self) -> GoLiveChoice:
-        return GoLiveChoice(
+    def choice(self) -> GoLiveOptions:
+        return GoLiveOptions(
             hls=self.hls.isChecked(), recording=self.recording.isChecked(),
             captions=self.captions.isChecked(),
             transcription=self.transcription.isChecked(),
-            recording_storage=self.recording_storage.text().strip(),
-            transcription_storage=self.transcription_storage.text().strip())
+            recording_storage=self.recording_storage.text().strip() or None,
+            transcription_storage=self.transcription_storage.text().strip() or None)
 
     def _go_live(self) -> None:
         if self.controller.reason(Event.GO_LIVE):

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from streamdesk.core.flow import Event, State
-from streamdesk.ui.controller import StopChoice
+from streamdesk.core.options import StopOptions
 from streamdesk.ui.stages.base import StageCard, button, gate, hint_label, row
 
 if TYPE_CHECKING:
@@ -146,9 +146,7 @@ class LiveCard(StageCard):
             self.charts.clear()
             self.charts.set_window(LIVE_WINDOW_S)
             self._loading = []
-            self.controller.tasks.run(lambda: self.controller.ctx.store.samples(session_id),
-                                      self._load_samples, lambda *_: self._load_samples([]),
-                                      what="load the session's samples")
+            self.controller.load_samples(session_id, self._load_samples)
 
     def _load_samples(self, samples: Any) -> None:
         """Stored samples first, then the polls that landed meanwhile and were not stored yet
@@ -186,10 +184,8 @@ class LiveCard(StageCard):
         """pyqtgraph is imported here, after the window is up, never at start-up."""
         if self.charts is not None:
             return
-        try:
-            from streamdesk.ui.widgets.charts import LiveCharts
-        except ImportError:
-            return
+        from streamdesk.ui.widgets.charts import LiveCharts
+
         try:
             self.charts = LiveCharts(self.widget())
         except Exception:  # a chart bug must not take the live view down with it
@@ -217,12 +213,11 @@ class LiveCard(StageCard):
         self.health.setText(f"{mood} OBS: {kbps:,.0f} kbps" + tail)
 
     # -- end ------------------------------------------------------------------------------------
-    def stop_choice(self) -> StopChoice:
-        return StopChoice(continue_hls=self.continue_hls.isChecked(),
-                          continue_recording=self.continue_recording.isChecked(),
-                          continue_captions=self.continue_captions.isChecked(),
-                          continue_transcription=self.continue_transcription.isChecked(),
-                          stop_obs=self.stop_obs.isChecked())
+    def stop_options(self) -> StopOptions:
+        return StopOptions(continue_hls=self.continue_hls.isChecked(),
+                           continue_recording=self.continue_recording.isChecked(),
+                           continue_captions=self.continue_captions.isChecked(),
+                           continue_transcription=self.continue_transcription.isChecked())
 
     def _end(self) -> None:
         if self.controller.reason(Event.STOP):
@@ -231,7 +226,7 @@ class LiveCard(StageCard):
         if self.stop_obs.isChecked():
             text += " OBS stops streaming too."
         if self.confirm("End the stream?", text):
-            self.controller.stop_live(self.stop_choice())
+            self.controller.stop_live(self.stop_options(), stop_obs=self.stop_obs.isChecked())
 
     def _on_session_ended(self, session: Any) -> None:
         self.ticker.stop()

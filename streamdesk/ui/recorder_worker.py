@@ -1,0 +1,126 @@
+"""``RecorderWorker``: one thread that owns the live recorder, as ``ObsWorker`` owns the OBS
+controller.
+
+A ``LiveRecorder`` holds the session's lock, its HTTP client and the chat cursor, and is not
+thread-safe. It is created, polled, finished and closed on this thread only; the GUI thread asks
+for each step and gets the result back queued (``done``/``failed``, as with ``Tasks``). Because
+the steps run one after another, a poll in flight never races the end of the show: the finish
+waits for it, and the final chat count is taken once, by the session API (``core.live``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject
+
+from streamdesk.ui.tasks import Done, Failed, _call, _Dispatcher
+
+if TYPE_CHECKING:
+    from streamdesk.core.context import AppContext
+    from streamdesk.core.live import LiveRecorder, LiveSnapshot
+    from streamdesk.core.store import Session
+
+log = logging.getLogger("streamdesk.ui.recorder")
+
+
+class RecorderWorker(_Dispatcher):
+    def __init__(self, ctx: AppContext, *, clock: Callable[[], float], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.clock = ctx, clock
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="streamdesk-recorder")
+        self._recorder: LiveRecorder | None = None  # the recorder thread only
+
+    def _submit(self, op: Callable[[], Any], done: Done | None, failed: Failed | None, what: str) -> int:
+        token, report = self._register(done, failed, what)
+        self._executor.submit(_call, lambda: None if self.closed else op(), report)
+        return token
+
+    # -- asked from the GUI thread --------------------------------------------------------------
+    def open(self, call_cid: str, started_at: float, gs_session_id: str | None,
+             done: Done | None = None, failed: Failed | None = None) -> int:
+        """Open (or resume) the row of the show that is live since ``started_at``; done(Session)."""
+        def op() -> Session:
+            from streamdesk.core import live
+
+            session = live.open_session(self.ctx, call_cid, started_at, gs_session_id,
+                                        recorder=self._recorder)
+            if self._recorder is not None and self._recorder.session_id != session.id:
+                self._release()
+            return session
+
+        return self._submit(op, done, failed, "open the live session")
+
+    def poll(self, session_id: int, *, interval_s: float, bitrate_kbps: float | None,
+             done: Done | None = None, failed: Failed | None = None) -> int:
+        """One poll of the session (its recorder is made on the first); done(LiveSnapshot)."""
+        def op() -> LiveSnapshot:
+            recorder = self._recorder_for(session_id)
+            recorder.interval = interval_s
+            recorder.bitrate = lambda: bitrate_kbps  # read on the GUI thread when the poll was asked
+            return recorder.poll_once()
+
+        return self._submit(op, done, failed, "live poll")
+
+    def finish(self, session_id: int, *, announce: bool = False, done: Done | None = None,
+               failed: Failed | None = None) -> int:
+        """The show is over (ended here, elsewhere, or on GetStream): the session's last poll counts
+        its chat up to the end, then the recorder is released. done((Session | None, notice))."""
+        def op() -> tuple[Session | None, str | None]:
+            from streamdesk.core import live
+
+            recorder = self._recorder if self._recorder is not None and \
+                self._recorder.session_id == session_id else None
+            try:
+                final = live.close_stale(self.ctx, session_id, recorder=recorder, clock=self.clock)
+            finally:
+                if recorder is not None:
+                    self._release()
+            final = final or self.ctx.store.get_session(session_id)
+            notice = None
+            if announce and final is not None:  # here: quitting right after the end still waits for it
+                from streamdesk.core import channel_ops
+
+                notice = channel_ops.announce(self.ctx, "ended", final)
+            return final, notice
+
+        return self._submit(op, done, failed, "count the last chat of the show")
+
+    def close_stale(self, call_cid: str, done: Done | None = None, failed: Failed | None = None) -> int:
+        """A row open here while GetStream says the call is not live: finish it; done(Session | None)."""
+        def op() -> Session | None:
+            from streamdesk.core import live
+
+            session = self.ctx.store.open_session(call_cid) if call_cid else None
+            if session is None:
+                return None
+            return live.close_stale(self.ctx, session.id, clock=self.clock)
+
+        return self._submit(op, done, failed, "close a session GetStream ended")
+
+    def close(self, wait: bool = True) -> None:
+        """Release the recorder (its session lock) and stop the thread, after the step in flight."""
+        self._close()
+        self._executor.submit(self._release)
+        self._executor.shutdown(wait=wait)
+
+    # -- the recorder thread ---------------------------------------------------------------------
+    def _recorder_for(self, session_id: int) -> LiveRecorder:
+        if self._recorder is not None and self._recorder.session_id != session_id:
+            self._release()
+        if self._recorder is None:
+            from streamdesk.core.live import LiveRecorder
+
+            self._recorder = LiveRecorder(self.ctx, session_id, clock=self.clock)
+        return self._recorder
+
+    def _release(self) -> None:
+        recorder, self._recorder = self._recorder, None
+        if recorder is not None:
+            try:
+                recorder.close()
+            except Exception:
+                log.info("closing the live recorder failed", exc_info=True)
