@@ -10,14 +10,13 @@ carries that row, and the summary, History and the Discord message all show its 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from streamdesk.core.flow import Event, State
 from streamdesk.ui.controller_base import STAGE_OF_STATE, ControllerBase
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from streamdesk.core.options import GoLiveOptions, StopOptions
 
 log = logging.getLogger("streamdesk.ui")
@@ -157,11 +156,13 @@ class LiveOps(ControllerBase):
 
             return channel_ops.stop_live(self.ctx, options, announce=False)
 
-        def done(session: Any) -> None:
-            self._end_session(announce=session is not None)
+        def stopped() -> None:
             self._fire(Event.STOPPED)
             if stop_obs and self.obs_info is not None:
                 self.stop_obs_stream()
+
+        def done(session: Any) -> None:
+            self._end_session(announce=session is not None, then=stopped)
 
         def failed(text: str, _error: BaseException) -> None:
             self._fire(Event.STOP_FAILED)
@@ -178,11 +179,13 @@ class LiveOps(ControllerBase):
 
             return channel_ops.force_end(self.ctx, mark_ended=mark_ended, announce=False)
 
-        def done(session: Any) -> None:
-            self._end_session(announce=session is not None)
+        def ended() -> None:
             self._fire(Event.CALL_ENDED if mark_ended else Event.STOPPED)
             self.message.emit("live", "ok", "Force end done: the call is off air.")
             self.refresh()
+
+        def done(session: Any) -> None:
+            self._end_session(announce=session is not None, then=ended)
 
         def failed(text: str, _error: BaseException) -> None:
             self.message.emit(STAGE_OF_STATE[self.state], "error", f"Force end failed: {text}")
@@ -211,13 +214,16 @@ class LiveOps(ControllerBase):
         self.tasks.run(op, done, lambda text, _e: log.info("Discord message failed: %s", text),
                        what=f"Discord {kind} message")
 
-    def _end_session(self, *, announce: bool = False) -> None:
+    def _end_session(self, *, announce: bool = False, then: Callable[[], None] | None = None) -> None:
         """The show is over, whoever ended it: the recorder thread finishes the session (its last
         poll counts the chat up to the end, once), then ``session_ended`` carries the finished row
-        and Discord hears the same totals."""
+        and Discord hears the same totals. ``then`` runs after that (the flow leaves ENDING only
+        when the summary has its final figures, so the window never shows an earlier count)."""
         self.live_timer.stop()
         session, self.session = self.session, None
         if session is None:
+            if then is not None:
+                then()
             return
 
         def done(result: Any) -> None:
@@ -225,10 +231,14 @@ class LiveOps(ControllerBase):
             self.session_ended.emit(final or session)
             if notice:
                 self.message.emit("live", "warning", str(notice))
+            if then is not None:
+                then()
 
         def failed(text: str, _error: BaseException) -> None:
             log.info("finishing the session failed: %s", text)
             self.session_ended.emit(session)
+            if then is not None:
+                then()
 
         self.recorder.finish(session.id, announce=announce, done=done, failed=failed)
 
