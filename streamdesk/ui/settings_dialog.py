@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from streamdesk.core.cadence import USER_POLL_RANGE_S
 from streamdesk.core.errors import InvalidInput
 from streamdesk.ui.stages.base import hint_label, row, secret_field, secret_text
 from streamdesk.ui.widgets.banner import Banner
@@ -32,11 +33,10 @@ from streamdesk.ui.widgets.banner import Banner
 if TYPE_CHECKING:
     from streamdesk.ui.controller import Controller
 
-# the store keys (core.discord.TITLE_SETTING/LINK_SETTING, core.live.POLL_INTERVAL_SETTING): named
-# here so opening the dialog does not import httpx; tests check they match
+# the store keys (core.discord.TITLE_SETTING/LINK_SETTING): named here so opening the dialog does
+# not import httpx; tests check they match
 TITLE_SETTING = "discord_title"
 LINK_SETTING = "discord_link"
-MIN_POLL_S, MAX_POLL_S = 2, 60
 
 
 def check_link(link: str) -> str:
@@ -100,7 +100,7 @@ class SettingsDialog(QDialog):
         live_form = QFormLayout(live_box)
         self.poll = QSpinBox(live_box)
         self.poll.setObjectName("poll_interval")
-        self.poll.setRange(MIN_POLL_S, MAX_POLL_S)
+        self.poll.setRange(*USER_POLL_RANGE_S)
         self.poll.setSuffix(" s")
         self.poll.setValue(round(controller.live_interval_s()))
         self.poll.setToolTip("How often viewers and chat are read from GetStream (also used by "

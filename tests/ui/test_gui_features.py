@@ -234,12 +234,8 @@ def test_about_opens_from_the_sidebar(make_window: Any, qtbot: Any) -> None:
 
 # -- Settings -------------------------------------------------------------------------------------
 def test_settings_keys_match_core() -> None:
-    from streamdesk.core import live
-    from streamdesk.ui import controller
-
     assert settings_dialog.TITLE_SETTING == discord.TITLE_SETTING
     assert settings_dialog.LINK_SETTING == discord.LINK_SETTING
-    assert controller.POLL_INTERVAL_SETTING == live.POLL_INTERVAL_SETTING
 
 
 def _dialog(window: Any, qtbot: Any) -> SettingsDialog:
