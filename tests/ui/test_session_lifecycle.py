@@ -77,6 +77,7 @@ def test_ended_here_with_a_poll_in_flight_counts_the_last_chat_once(
     session = live_with_one_poll(c, sim, qtbot)
     seen = ended(c, qtbot)
     sim.advance(45)  # chat the last poll has not seen
+    sim.faults.latency("GetCall", 1.0)  # the next poll is still out when StopLive returns
     c.poll_live_now()  # a poll in flight when the streamer ends the show
     c.stop_live(StopOptions(), stop_obs=False)
     qtbot.waitUntil(lambda: bool(seen) and c.state is not State.ENDING and not c.busy, timeout=WAIT_MS)
@@ -122,3 +123,28 @@ def test_a_row_left_open_while_nothing_watched_is_closed_with_its_chat_at_start(
     assert row is not None and row.ended_at == pytest.approx(T0 + 60)
     assert row.total_chat == chat_between(sim, T0, T0 + 60) > 0
     assert c.session is None
+
+
+def test_the_ended_page_shows_the_chat_total_of_the_row_and_history(make_window: Any, wizard: Any,
+                                                                      qtbot: Any) -> None:
+    """The user-visible bug this API fixes: the ended page said 43 chat messages while the session
+    row and History said 44 (the last poll's chat counted after the summary was drawn)."""
+    window = make_window(clock=wizard.gs.now)
+    wizard.to_live(window)
+    c, live_card = window.controller, window.cards["live"]
+    qtbot.waitUntil(lambda: c.last_snapshot is not None and not c._polling, timeout=WAIT_MS)
+    wizard.gs.advance(45)
+    wizard.gs.faults.latency("GetCall", 1.0)
+    c.poll_live_now()  # still out when the end returns
+    live_card.end_button.click()
+    qtbot.waitUntil(lambda: live_card.summary.isVisible() and not c.busy, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not c._polling, timeout=WAIT_MS)
+
+    (row,) = AppContext().store.list_sessions()
+    assert row.total_chat > 0
+    assert f"{row.total_chat:,} chat messages" in live_card.summary.text()
+    assert live_card.total_chat.value.text() == f"{row.total_chat:,}"
+    window.show_history()
+    table = window.history.view.table
+    qtbot.waitUntil(lambda: table.rowCount() == 1 and table.item(0, 4) is not None, timeout=WAIT_MS)
+    assert table.item(0, 4).text() == f"{row.total_chat}"

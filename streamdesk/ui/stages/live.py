@@ -245,7 +245,9 @@ class LiveCard(StageCard):
         self.summary_box.parentWidget().show()
         self.end_panel.hide()
         self.reconnecting.hide()
-        # the live-only numbers say they are over; the totals stay
+        # the live-only numbers say they are over; the totals are the finished row's, as in History
+        self.peak.set(f"{getattr(session, 'peak_viewers', 0):,}")
+        self.total_chat.set(f"{getattr(session, 'total_chat', 0):,}")
         self.viewers.set("—", "viewers (ended)")
         self.chat_rate.set("—", "chat / min (ended)")
         on_air = self.duration.value.text() if None in (started, ended) else clock_text(ended - started)
