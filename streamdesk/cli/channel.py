@@ -18,6 +18,7 @@ from streamdesk.core import channel_ops as ops
 from streamdesk.core.context import AppContext
 from streamdesk.core.errors import StreamdeskError
 from streamdesk.core.getstream import NetworkError
+from streamdesk.core.options import GoLiveOptions, StopOptions
 from streamdesk.core.store import Session
 
 #: how long `key --copy` keeps the key on an X11/Wayland clipboard before clearing it
@@ -203,7 +204,7 @@ def _copy_to_clipboard(secret: str) -> None:
 def golive(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds.")
-    options = ops.GoLiveOptions(hls=args.hls, recording=args.record, captions=args.captions,
+    options = GoLiveOptions(hls=args.hls, recording=args.record, captions=args.captions,
                                 transcription=args.transcribe, recording_storage=args.recording_storage,
                                 transcription_storage=args.transcription_storage)
     result = ops.go_live(ctx, options, timeout=args.timeout)
@@ -217,7 +218,7 @@ def golive(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def stop(args: argparse.Namespace, ctx: AppContext) -> int:
-    options = ops.StopOptions(continue_hls=args.continue_hls, continue_recording=args.continue_recording,
+    options = StopOptions(continue_hls=args.continue_hls, continue_recording=args.continue_recording,
                               continue_captions=args.continue_captions,
                               continue_transcription=args.continue_transcription)
     notices: list[str] = []

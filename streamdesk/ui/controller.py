@@ -35,8 +35,8 @@ class Controller(LiveOps, ObsOps, GetStreamOps):
         # try again by itself, backing off, so a live show resumes recording without an F5.
         self.refresh_retry = QTimer(self)
         self.refresh_retry.setSingleShot(True)
+        self._retry_settle: bool = False
         self.refresh_retry.timeout.connect(lambda: self.refresh(settle=self._retry_settle))
-        self._retry_settle = False
 
     # -- start-up: reconcile with GetStream ---------------------------------------------------
     def start(self) -> None:

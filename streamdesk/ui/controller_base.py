@@ -77,7 +77,7 @@ class ControllerBase(QObject):
         self.flow.listeners.append(self._on_flow)
         self.tasks = Tasks(self)
         self.obs = ObsWorker(self)
-        self.obs.event.connect(self._on_obs_event)
+        self.obs.obs_event.connect(self._on_obs_event)
         self.recorder = RecorderWorker(ctx, clock=clock, parent=self)
         self.busy: set[str] = set()
         self.channel: ChannelConfig = ctx.store.channel()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore
@@ -383,8 +384,8 @@ class MainWindow(QMainWindow):
         return box.exec() == QMessageBox.StandardButton.Yes
 
     def _shortcuts(self) -> None:
-        def add(keys: str | QKeySequence, slot: Callable[[], None]) -> None:
-            QShortcut(QKeySequence(keys), self, activated=slot)
+        def add(keys: str | QKeySequence | QKeySequence.StandardKey, slot: Callable[[], None]) -> None:
+            QShortcut(QKeySequence(keys), self, slot)
 
         add("Ctrl+Return", self.press_primary)
         add("Ctrl+Enter", self.press_primary)
@@ -394,7 +395,7 @@ class MainWindow(QMainWindow):
         add("Ctrl+Shift+E", lambda: self.force_end() if self.emergency.isVisible() else None)
         add(QKeySequence.StandardKey.Refresh, self.controller.refresh)
         for i, stage in enumerate(STAGES, start=1):
-            add(f"Ctrl+{i}", lambda s=stage: self.show_stage(s))
+            add(f"Ctrl+{i}", partial(self.show_stage, stage))
 
     # -- after the first paint ------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -441,8 +442,13 @@ class MainWindow(QMainWindow):
             return
         self.tray = QSystemTrayIcon(self.windowIcon(), self)
         self.tray.setToolTip(f"streamdesk — {self.controller.state.description}")
-        self.tray.activated.connect(lambda _r: (self.showNormal(), self.raise_(), self.activateWindow()))
+        self.tray.activated.connect(lambda _r: self._bring_to_front())
         self.tray.show()
+
+    def _bring_to_front(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
 
     # -- persistence ----------------------------------------------------------------------------
     def _restore(self) -> None:
@@ -458,7 +464,7 @@ class MainWindow(QMainWindow):
             self.show_stage(self.saved_stage)
 
     def save_state(self) -> None:
-        geometry = bytes(self.saveGeometry().toHex()).decode()
+        geometry = bytes(self.saveGeometry().toHex().data()).decode()
         self.controller.ctx.store.put_setting(WINDOW_SETTING, {"geometry": geometry, "stage": self.viewed})
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -151,10 +151,11 @@ class ObsWorker(_Dispatcher):
 
     ``submit(fn)`` runs ``fn(controller)`` on the OBS thread (``controller`` is None until
     ``connect`` succeeded). The controller's ``on_event`` callback runs on its ``EventThread``;
-    ``event`` re-emits it queued on the GUI thread.
+    ``obs_event`` re-emits it queued on the GUI thread.
     """
 
-    event = Signal(object)  # the ObsEvent (kind, state, detail, final), frozen
+    # not ``event``: that name is QObject's event handler
+    obs_event = Signal(object)  # the ObsEvent (kind, state, detail, final), frozen
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -178,9 +179,6 @@ class ObsWorker(_Dispatcher):
         self.controller, self.target = controller, controller.target
         return controller.info, bool(controller.is_streaming())
 
-    def disconnect(self) -> int:
-        return self.submit(lambda _c: self._drop_controller(), what="disconnect from OBS")
-
     def _drop_controller(self) -> None:
         controller, self.controller = self.controller, None
         if controller is not None:
@@ -194,7 +192,7 @@ class ObsWorker(_Dispatcher):
         with self._lock:
             if self.closed:
                 return
-            self.event.emit(obs_event)
+            self.obs_event.emit(obs_event)
 
     def close(self, wait: bool = True) -> None:
         self._close()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QPushButton, QVBox
 
 from streamdesk.core.flow import Event, State
 from streamdesk.core.options import StopOptions
-from streamdesk.ui.stages.base import StageCard, button, gate, hint_label, row
+from streamdesk.ui.stages.base import StageCard, button, frame_of, gate, hint_label, row
 
 if TYPE_CHECKING:
     from streamdesk.ui.controller import Controller
@@ -94,9 +94,10 @@ class LiveCard(StageCard):
         self.end_button = button("End stream", w, "danger", self._end, name="end_stream")
         self.end_hint = hint_label(w)
         end.addLayout(row(self.end_button, self.stop_obs, self.end_hint))
-        self.end_panel = end.parentWidget()
+        self.end_panel = frame_of(end)
 
         self.summary_box = self.panel("Session summary")
+        self.summary_frame = frame_of(self.summary_box)
         self.summary = QLabel("", w)
         self.summary.setObjectName("session_summary")
         self.summary.setWordWrap(True)
@@ -105,7 +106,7 @@ class LiveCard(StageCard):
         self.again = button("Stream again", w, "primary", name="go_live_again")
         self.again.setToolTip("Back to the wizard: the call is in backstage and can go live again.")
         self.summary_box.addLayout(row(self.again))
-        self.summary_box.parentWidget().hide()
+        self.summary_frame.hide()
 
         charts_box = self.panel("Viewers and chat")
         self.charts_layout = charts_box
@@ -131,7 +132,7 @@ class LiveCard(StageCard):
         self.subtitle_label.setText(f"Your call is on air. Viewers and chat refresh every {every:g} s "
                                     "(Settings to change).")
         self.summary_shown = False
-        self.summary_box.parentWidget().hide()
+        self.summary_frame.hide()
         self.end_panel.show()
         self.peak.set(f"{getattr(session, 'peak_viewers', 0):,}")
         self.total_chat.set(f"{getattr(session, 'total_chat', 0):,}")
@@ -233,16 +234,17 @@ class LiveCard(StageCard):
         self.summary_shown = True
         self.title_label.setText("Stream ended")
         self.subtitle_label.setText("Viewers no longer see the stream. Here is how the show went.")
-        started, ended = getattr(session, "started_at", None), getattr(session, "ended_at", None)
+        started: float | None = getattr(session, "started_at", None)
+        ended: float | None = getattr(session, "ended_at", None)
+        on_air_s = ended - started if started is not None and ended is not None else None
         # the same duration as the clock above (the row's total_minutes rounds up a started minute)
-        minutes = round((ended - started) / 60) if None not in (started, ended) else getattr(
-            session, "total_minutes", None)
+        minutes = round(on_air_s / 60) if on_air_s is not None else getattr(session, "total_minutes", None)
         self.summary.setText(
             f"On air {minutes if minutes is not None else '–'} min · "
             f"peak {getattr(session, 'peak_viewers', 0):,} viewers · "
             f"{getattr(session, 'total_chat', 0):,} chat messages. "
             "The call is back in backstage: you can go live again.")
-        self.summary_box.parentWidget().show()
+        self.summary_frame.show()
         self.end_panel.hide()
         self.reconnecting.hide()
         # the live-only numbers say they are over; the totals are the finished row's, as in History
@@ -250,7 +252,7 @@ class LiveCard(StageCard):
         self.total_chat.set(f"{getattr(session, 'total_chat', 0):,}")
         self.viewers.set("—", "viewers (ended)")
         self.chat_rate.set("—", "chat / min (ended)")
-        on_air = self.duration.value.text() if None in (started, ended) else clock_text(ended - started)
+        on_air = self.duration.value.text() if on_air_s is None else clock_text(on_air_s)
         self.duration.set(on_air, "on air in total")
         if self.charts is not None:
             self.charts.set_window(None)  # the whole show

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from PySide6 import QtCore
 from PySide6.QtCore import QCoreApplication, QEvent, QMimeData, QObject, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import QGuiApplication, QHideEvent, QKeyEvent, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -301,7 +301,7 @@ class SecretField(QWidget):
             return
         self._show()
 
-    def mask(self) -> None:
+    def mask(self) -> None:  # type: ignore[override]  # masks the value; QWidget.mask (a region) is unused here
         self.remask_timer.stop()
         if self._confirm is not None:
             self._confirm.reject()
@@ -390,7 +390,7 @@ class SecretField(QWidget):
             self.mask()
         super().changeEvent(event)
 
-    def hideEvent(self, event: QEvent) -> None:
+    def hideEvent(self, event: QHideEvent) -> None:
         self.mask()
         super().hideEvent(event)
 
@@ -401,7 +401,7 @@ class SecretField(QWidget):
         something does, PySide6 cannot hand a ``Qt`` enum from C++ to a Python slot (the signal
         fails with a TypeError). Looking it up here registers the converter the signal needs."""
         app = QGuiApplication.instance()
-        if self._watching_app_state or app is None:
+        if self._watching_app_state or not isinstance(app, QGuiApplication):
             return
         QtCore.Qt  # noqa: B018 - the lookup is the point (docstring)
         app.applicationStateChanged.connect(self._on_app_state)
