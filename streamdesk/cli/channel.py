@@ -18,6 +18,7 @@ from streamdesk.core import channel_ops as ops
 from streamdesk.core.context import AppContext
 from streamdesk.core.errors import StreamdeskError
 from streamdesk.core.getstream import NetworkError
+from streamdesk.core.keys import key_expired, mask_key
 from streamdesk.core.options import GoLiveOptions, StopOptions
 from streamdesk.core.store import Session
 
@@ -97,14 +98,9 @@ def provision(args: argparse.Namespace, ctx: AppContext) -> int:
     print(f"Provisioned {result.call_cid} (in backstage until you go live).")
     print(f"Chat channel: {result.chat_cid}")
     print(f"RTMPS server: {result.rtmps_url}")
-    print(f"Stream key:   {mask(ops.stream_key(ctx))} (in the keyring; {_expiry(result.key_expires_at)})")
+    print(f"Stream key:   {mask_key(ops.stream_key(ctx))} (in the keyring; {_expiry(result.key_expires_at)})")
     print("Next: streamdesk obs configure")
     return EXIT_OK
-
-
-def mask(secret: str) -> str:
-    """Only the last 4 characters, so the streamer can tell keys apart on screen without leaking one."""
-    return "•" * 8 + secret[-4:] if len(secret) > 8 else "•" * 8
 
 
 def _expiry(expires_at: float | None) -> str:
@@ -112,7 +108,7 @@ def _expiry(expires_at: float | None) -> str:
         return "never expires"
     when = datetime.fromtimestamp(expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
     left = expires_at - time.time()
-    if left <= 0:
+    if key_expired(expires_at):
         return f"EXPIRED at {when}: rotate it with streamdesk key --rotate"
     return f"expires {when}, in {_duration(left)}"
 
@@ -136,7 +132,7 @@ def key(args: argparse.Namespace, ctx: AppContext) -> int:
         print(secret)
     elif not args.rotate or args.copy:
         print(f"Server: {channel.rtmps_url}")
-        print(f"Key:    {mask(secret)} ({_expiry(channel.key_expires_at)})")
+        print(f"Key:    {mask_key(secret)} ({_expiry(channel.key_expires_at)})")
     if args.copy:
         _copy_to_clipboard(secret)
     elif not args.reveal and not args.rotate:

@@ -29,6 +29,7 @@ from streamdesk.core.getstream import (
     NotFoundError,
     ProtocolError,
 )
+from streamdesk.core.keys import JWT, key_expired
 from streamdesk.core.options import GoLiveOptions, StopOptions
 from streamdesk.core.secrets import SecretKind, register_secret  # keyring itself is imported lazily in there
 from streamdesk.core.store import ChannelConfig, Session
@@ -53,9 +54,6 @@ _ID = re.compile(r"[A-Za-z0-9_-]+")
 _MAX_ID = 255
 # Storage names are the app's own labels for its external storages; dots are common there.
 _STORAGE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
-# A JWT (the stream key, a user or server token) pasted into the wrong field. Such a value is a
-# secret: it is refused without being echoed into the message, the terminal or the log.
-_TOKEN = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.")
 
 
 class NotSetUp(StreamdeskError):
@@ -102,7 +100,7 @@ def _validate_name(value: str | None, what: str, alphabet: re.Pattern[str], allo
     text = (value or "").strip()
     if not text:
         raise InvalidInput(f"The {what} is empty.", hint=f"Enter the {what}.")
-    if _TOKEN.match(text):
+    if JWT.match(text):
         raise InvalidInput(f"The {what} looks like a token (a JWT), which is a secret and never goes in "
                            "this field.", hint=f"Enter the {what} itself ({allowed}).")
     if len(text) > _MAX_ID:
@@ -145,7 +143,7 @@ def validate_secret(value: str | None) -> str:
     if any(c.isspace() for c in text):
         raise InvalidInput("The API secret contains spaces; it was probably pasted incompletely.",
                            hint="Copy it again from the GetStream dashboard.")
-    if _TOKEN.match(text):
+    if JWT.match(text):
         raise InvalidInput("The API secret looks like a token (a JWT, such as the stream key), not the "
                            "API secret.", hint="Copy the secret from the GetStream dashboard's API keys.")
     return text
@@ -245,7 +243,7 @@ def client(ctx: AppContext, *, timeout: float = 10.0, max_retries: int = 4,
     """A client for the saved account (the caller closes it; use it as a context manager)."""
     channel = require_account(ctx)
     # A script's STREAMDESK_API_SECRET wins (CI machines may have no keyring); else the keyring.
-    secret = os.environ.get(API_SECRET_ENV, "").strip()
+    secret: str | None = os.environ.get(API_SECRET_ENV, "").strip()
     if secret:
         register_secret(secret)  # the keyring path registers on read; this one must do it itself
     else:
@@ -422,7 +420,7 @@ def _key_expiry_notice(channel: ChannelConfig, now: float | None = None) -> str 
     left = channel.key_expires_at - (time.time() if now is None else now)
     if left > KEY_EXPIRY_WARNING_HOURS * 3600:
         return None
-    if left <= 0:
+    if key_expired(channel.key_expires_at, now):
         return ("The stream key has expired: if OBS reconnects it will be refused. After the show, run "
                 "streamdesk key --rotate and streamdesk obs configure.")
     return (f"The stream key expires in {int(left // 60)} min: a reconnect after that is refused. "
@@ -440,7 +438,7 @@ def _stuck(channel: ChannelConfig, call: CallState, timeout: float) -> GoLiveStu
                            hint="Choose a new call id with streamdesk setup --call-id, then provision.")
     checks = ["that OBS is streaming (streamdesk obs status)",
               f"that OBS's server is {channel.rtmps_url}"]
-    if channel.key_expires_at is not None and channel.key_expires_at <= time.time():
+    if channel.key_expires_at is not None and key_expired(channel.key_expires_at):
         expired = datetime.fromtimestamp(channel.key_expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
         checks.append(f"the stream key, which expired at {expired} (streamdesk key --rotate, then "
                       "streamdesk obs configure)")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -33,6 +32,7 @@ import httpx
 
 from streamdesk import __version__
 from streamdesk.core.errors import NetworkUnreachable, StreamdeskError
+from streamdesk.core.keys import JWT
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,6 @@ BACKOFF_CAP = 8.0
 MAX_RETRY_WAIT = 30.0
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-_JWTISH = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,7 +282,7 @@ def _clean_api_message(text: Any) -> str:
     proxy could echo the Authorization header, and these strings reach the screen and the log."""
     if not isinstance(text, str):
         return ""
-    return _JWTISH.sub("[redacted]", text.strip())[:300]
+    return JWT.sub("[redacted]", text.strip())[:300]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -298,7 +298,7 @@ class LiveRecorder:
         """The cadence, doubled per consecutive failed poll (capped), so an outage is not hammered."""
         if self._failures <= 1:
             return self.interval
-        return min(MAX_BACKOFF, self.interval * 2 ** (self._failures - 1))
+        return min(MAX_BACKOFF, self.interval * 2.0 ** (self._failures - 1))
 
     def _finish(self, now: float, *, ended_at: float, reason: str | None) -> LiveSnapshot:
         """The call left live: count the chat up to the end, then close the row (if nobody did)."""

@@ -23,6 +23,7 @@ from typing import Any
 
 from streamdesk.core.context import AppContext
 from streamdesk.core.errors import InvalidInput, StreamdeskError
+from streamdesk.core.keys import JWT, key_expired
 from streamdesk.core.obs import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -46,7 +47,6 @@ SETTING_CONFIGURED = "obs.configured"
 
 # a host name, IPv4 or IPv6 address: what obs-websocket's "Server IP" shows, never a URL
 _HOST = re.compile(r"[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+\]?")
-_TOKEN = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.")  # a JWT (the stream key) in the wrong field
 
 
 class NothingToRestore(StreamdeskError):
@@ -107,7 +107,7 @@ def validate_host(value: str) -> str:
     hint = "Enter the computer's name or IP address only, e.g. 127.0.0.1 (the port is separate)."
     if not host:
         raise InvalidInput("The OBS host is empty.", hint=hint)
-    if _TOKEN.match(host):  # never echoed: it is a secret
+    if JWT.match(host):  # never echoed: it is a secret
         raise InvalidInput("The OBS host looks like a token (a JWT), which is a secret and never goes in "
                            "this field.", hint=hint)
     if "://" in host:
@@ -156,7 +156,7 @@ def _server_and_key(ctx: AppContext) -> tuple[str, str]:
 
     channel = channel_ops.require_provisioned(ctx)
     key = channel_ops.stream_key(ctx)
-    if channel.key_expires_at is not None and channel.key_expires_at <= time.time():
+    if key_expired(channel.key_expires_at):
         raise StreamdeskError("The stream key has expired, so the ingest would reject it.",
                               hint="Mint a new one with `streamdesk key --rotate`, then configure OBS again.")
     return channel.rtmps_url, key

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.keys import JWT
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -334,7 +335,6 @@ REDACTED = "[REDACTED]"
 MIN_SECRET_LEN = 4
 # Belt and braces: anything shaped like a JWT (the stream key, server tokens) is hidden even if
 # it was never registered (a key minted by another process, a token in a third-party record).
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*")
 _DISCORD_WEBHOOK = re.compile(r"(discord(?:app)?\.com/api/webhooks/\d+/)[A-Za-z0-9_.-]+", re.I)
 
 _lock = threading.Lock()
@@ -389,7 +389,7 @@ def redact(text: str) -> str:
     pattern = _pattern
     if pattern is not None:
         text = pattern.sub(REDACTED, text)
-    text = _JWT.sub(REDACTED, text)
+    text = JWT.sub(REDACTED, text)
     return _DISCORD_WEBHOOK.sub(lambda m: m.group(1) + REDACTED, text)
 
 

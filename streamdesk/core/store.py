@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.keys import JWT
 
 SCHEMA_VERSION = 1
 
@@ -59,7 +60,7 @@ MIGRATIONS: list[str] = [
 ]
 
 _SECRETISH = [
-    re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\."),  # a JWT (stream key / server token)
+    JWT,  # the stream key, a server token
     re.compile(r"discord(?:app)?\.com/api/webhooks/", re.I),
 ]
 

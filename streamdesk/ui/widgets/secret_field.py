@@ -34,6 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from streamdesk.core.keys import key_expired
+
 REVEAL_TIMEOUT_MS = 30_000
 CLIPBOARD_TIMEOUT_MS = 30_000
 REVEAL_SHORTCUT = "Ctrl+Shift+R"
@@ -453,7 +455,7 @@ class SecretField(QWidget):
         """True when the key has expired or will expire before the planned end."""
         if self._expires_at is None:
             return False
-        if self._expires_at <= self._clock():
+        if key_expired(self._expires_at, self._clock()):
             return True
         return self._planned_end is not None and self._expires_at < self._planned_end
 
@@ -464,7 +466,7 @@ class SecretField(QWidget):
             self.expiry_timer.stop()
             return
         now = self._clock()
-        if expires <= now:
+        if key_expired(expires, now):
             text = (f"⚠ Expired {_when(expires)} ({_span(now - expires)} ago): "
                     "rotate the key before going live.")
         elif self._planned_end is not None and expires < self._planned_end:
