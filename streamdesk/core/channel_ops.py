@@ -263,7 +263,7 @@ def provision(ctx: AppContext, *, join_ahead: int | None = None, starts_at: date
               key_ttl_hours: float | None = None) -> ProvisionResult:
     """Create (or find) everything the livestream needs, then mint the stream key.
 
-    Order matters: the user must exist before it can create and host a call (reference §12), and
+    Order matters: the user must exist before it can create and host a call (docs/getstream.md), and
     the call type must allow hosts backstage before the host tries to stream there. Every step is
     a get-or-create or an absolute update, so provisioning again is safe and repairs a partial run."""
     channel = require_account(ctx)
@@ -280,7 +280,7 @@ def provision(ctx: AppContext, *, join_ahead: int | None = None, starts_at: date
         if call.ended_at is not None:
             raise StreamdeskError(f"The call {call.cid} was ended for everyone and cannot go live again.",
                                   hint="Choose a new call id: streamdesk setup --call-id NEW_ID …")
-        # GetOrCreateCall ignores `data` for a call that already exists (reference §12): apply a
+        # GetOrCreateCall ignores `data` for a call that already exists (docs/getstream.md): apply a
         # changed schedule with UpdateCall instead of silently keeping the old one.
         if (start is not None and call.starts_at != start) or (
             join_ahead is not None and call.join_ahead_time_seconds != join_ahead

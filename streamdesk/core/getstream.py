@@ -1,10 +1,10 @@
 """GetStream server-side REST client (httpx + PyJWT, no Qt).
 
-A thin, explicit client for the dozen endpoints a livestream needs (see
-``docs``/``getstream-api.md`` §1). Chosen over the official SDK for start-up time and install size,
+A thin, explicit client for the dozen endpoints a livestream needs (``docs/getstream.md`` lists
+them). Chosen over the official SDK for start-up time and install size,
 and because explicit parsing makes contract drift visible instead of silently ``None``.
 
-Wire rules this module follows (reference §2-§3):
+Wire rules this module follows (GetStream's authentication and wire conventions, ``docs/getstream.md``):
 - every request carries ``?api_key=``, the raw JWT in ``Authorization`` (no ``Bearer``) and
   ``stream-auth-type: jwt``;
 - the server token is HS256 over ``{"server": true}``, the documented form (GetStream's docs, the
@@ -56,7 +56,7 @@ class GetStreamError(StreamdeskError):
     """GetStream answered with an error (or could not be reached).
 
     ``status`` is the HTTP status (0 when there was no response), ``code`` GetStream's own error
-    code (reference §7; -1 when unknown) and ``api_message`` its message, with anything
+    code (``docs/getstream.md``; -1 when unknown) and ``api_message`` its message, with anything
     token-shaped removed."""
 
     hint = "Check the GetStream status page and try again."
@@ -380,7 +380,7 @@ class GetStreamClient:
         body: dict[str, Any] = {"settings": {"backstage": backstage_settings}}
         if grant_join_backstage_to_host:
             # GetStream replaces a role's grant list with what is sent; streamdesk only needs
-            # the host to be able to join while backstage (reference §4.2).
+            # the host to be able to join while backstage (call types: docs/getstream.md).
             body["grants"] = {"host": ["join-backstage"]}
         data = self._request("UpdateCallType", "PUT", f"/api/v2/video/calltypes/{_seg(name)}", json=body)
         return _parse_call_type(data)

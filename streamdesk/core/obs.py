@@ -97,7 +97,7 @@ CODE_OUTPUT_RUNNING = 500
 CODE_OUTPUT_NOT_RUNNING = 501
 CODE_RESOURCE_NOT_FOUND = 600
 
-# Recommended output settings (the seed's "common issues" advice)
+# Recommended output settings for a GetStream RTMPS ingest (docs/obs.md, "Output settings")
 BITRATE_1080P_KBPS = 4500
 BITRATE_720P_KBPS = 2500
 KEYFRAME_INTERVAL_S = 2

@@ -417,7 +417,7 @@ class RedactingFilter(logging.Filter):
 
 
 _FILTER = RedactingFilter()
-#: how scripts hand secrets in (DESIGN.md public seams)
+#: how scripts hand secrets in (a stable interface: README "Configuration")
 SECRET_ENV_VARS = ("STREAMDESK_API_SECRET", "STREAMDESK_OBS_PASSWORD")
 _HANDLER_MARK = "_streamdesk_log_file"
 

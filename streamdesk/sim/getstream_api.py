@@ -3,8 +3,8 @@
 No HTTP here: ``getstream_server`` authenticates a request, picks the operation and calls one of
 ``SimulatedApp``'s methods with the path parameters, query and body (fields read with ``decode``).
 Each method returns ``(status, body)`` or raises ``ApiError``; bodies are built in ``payloads``
-from GetStream's own skeletons, so shapes stay exact while the values follow the state machine
-of the reference (§6):
+from GetStream's own skeletons, so shapes stay exact while the values follow this state machine
+(what GetStream does, ``docs/getstream.md``):
 
     GetOrCreateCall → backstage (per settings) · GoLive → live, audience arrives ·
     StopLive → backstage, viewers leave · EndCall (mark_ended) → ended, everyone leaves

@@ -250,7 +250,8 @@ class GetStreamSimulator:
         return None, {}
 
     def _authenticate(self, query: dict[str, str], headers: dict[str, str]) -> None:
-        """GetStream's server-side auth (reference §2): api_key, stream-auth-type, and an HS256 server JWT.
+        """GetStream's server-side auth (``docs/getstream.md``): api_key, stream-auth-type, and an
+        HS256 server JWT.
 
         Server tokens carry no ``user_id``: the SDK sends ``{}``, the docs ``{"server": true}``; both pass.
         ``exp``/``iat``/``nbf`` are judged against the base clock, the one clients mint tokens with.
