@@ -44,6 +44,7 @@ STAGE_OF_STATE = {
     State.ENDING: "live",
 }
 FORCE_END_STATES = (State.READY, State.GOING_LIVE, State.LIVE, State.ENDING)
+WINDOW_SETTING = "ui.window"  # {"geometry": hex, "stage": name}
 
 
 class ControllerBase(QObject):
@@ -86,6 +87,8 @@ class ControllerBase(QObject):
         self.obs_info: Any = None  # ObsInfo
         self.last_health: Any = None  # StreamHealth
         self.last_snapshot: Any = None  # LiveSnapshot
+        # the streamer's setting, read once here; changed only through set_live_interval
+        self._live_interval_s = poll_interval(ctx.store.get_setting(POLL_INTERVAL_SETTING, None))
         # Polling timers: tests drive them with poll_live_now()/poll_health_now() or short intervals.
         if live_interval_ms is None:  # the streamer's setting
             live_interval_ms = int(self.live_interval_s() * 1000)
@@ -125,16 +128,28 @@ class ControllerBase(QObject):
     # -- bookkeeping ---------------------------------------------------------------------------
     def live_interval_s(self) -> float:
         """The streamer's live poll interval in seconds (``core.cadence``)."""
-        return poll_interval(self.ctx.store.get_setting(POLL_INTERVAL_SETTING, None))
+        return self._live_interval_s
 
     def set_live_interval(self, seconds: float) -> None:
-        """Save the live poll interval and use it from the next poll on."""
-        self.ctx.store.put_setting(POLL_INTERVAL_SETTING, float(seconds))
+        """Save the live poll interval (in the background) and use it from the next poll on."""
+        self._live_interval_s = poll_interval(seconds)
+        store = self.ctx.store
+        self.tasks.run(lambda: store.put_setting(POLL_INTERVAL_SETTING, float(seconds)),
+                       what="save the live poll interval")
         self._live_interval_ms = int(seconds * 1000)
         if self.live_timer.isActive():
             self.live_timer.start(self._live_interval_ms)
         else:
             self.live_timer.setInterval(self._live_interval_ms)
+
+    def window_state(self) -> dict[str, Any]:
+        """The window's saved geometry and stage (read as it is built, before its first paint)."""
+        saved = self.ctx.store.get_setting(WINDOW_SETTING, {})
+        return saved if isinstance(saved, dict) else {}
+
+    def save_window_state(self, state: dict[str, Any]) -> None:
+        """Written as the window closes, when the workers may be gone: a direct, local write."""
+        self.ctx.store.put_setting(WINDOW_SETTING, state)
 
     @property
     def state(self) -> State:

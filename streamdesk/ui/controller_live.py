@@ -217,7 +217,8 @@ class LiveOps(ControllerBase):
     def _end_session(self, *, announce: bool = False, then: Callable[[], None] | None = None) -> None:
         """The show is over, whoever ended it: the recorder thread finishes the session (its last
         poll counts the chat up to the end, once), then ``session_ended`` carries the finished row
-        and Discord hears the same totals. ``then`` runs after that (the flow leaves ENDING only
+        and Discord hears the same totals (in its own task: the summary never waits on Discord;
+        a started task is waited for when the app quits). ``then`` runs after that (the flow leaves ENDING only
         when the summary has its final figures, so the window never shows an earlier count)."""
         self.live_timer.stop()
         session, self.session = self.session, None
@@ -226,11 +227,10 @@ class LiveOps(ControllerBase):
                 then()
             return
 
-        def done(result: Any) -> None:
-            final, notice = result
+        def done(final: Any) -> None:
             self.session_ended.emit(final or session)
-            if notice:
-                self.message.emit("live", "warning", str(notice))
+            if announce:
+                self.announce("ended", final or session)
             if then is not None:
                 then()
 
@@ -240,7 +240,7 @@ class LiveOps(ControllerBase):
             if then is not None:
                 then()
 
-        self.recorder.finish(session.id, announce=announce, done=done, failed=failed)
+        self.recorder.finish(session.id, done, failed)
 
     def _close_stale_session(self) -> None:
         """A session row open here while GetStream says the call is not live: the stream ended

@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("streamdesk.ui")
 
-WINDOW_SETTING = "ui.window"  # {"geometry": hex, "stage": name}
 BADGES = {
     State.NEEDS_ACCOUNT: ("SETUP", ""),
     State.NEEDS_PROVISION: ("SETUP", ""),
@@ -452,11 +451,11 @@ class MainWindow(QMainWindow):
 
     # -- persistence ----------------------------------------------------------------------------
     def _restore(self) -> None:
-        saved = self.controller.ctx.store.get_setting(WINDOW_SETTING, {}) or {}
-        geometry = saved.get("geometry") if isinstance(saved, dict) else None
+        saved = self.controller.window_state()
+        geometry = saved.get("geometry")
         if not (geometry and self.restoreGeometry(QByteArray.fromHex(geometry.encode()))):
             self.resize(1040, 720)
-        self.saved_stage = saved.get("stage") if isinstance(saved, dict) else None
+        self.saved_stage = saved.get("stage")
 
     def restore_stage(self) -> None:
         """Open the card the streamer last looked at, if the flow allows it now."""
@@ -465,7 +464,7 @@ class MainWindow(QMainWindow):
 
     def save_state(self) -> None:
         geometry = bytes(self.saveGeometry().toHex().data()).decode()
-        self.controller.ctx.store.put_setting(WINDOW_SETTING, {"geometry": geometry, "stage": self.viewed})
+        self.controller.save_window_state({"geometry": geometry, "stage": self.viewed})
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.controller.state in (State.LIVE, State.GOING_LIVE) and not self.demo and not self.confirm(

@@ -65,11 +65,10 @@ class RecorderWorker(_Dispatcher):
 
         return self._submit(op, done, failed, "live poll")
 
-    def finish(self, session_id: int, *, announce: bool = False, done: Done | None = None,
-               failed: Failed | None = None) -> int:
+    def finish(self, session_id: int, done: Done | None = None, failed: Failed | None = None) -> int:
         """The show is over (ended here, elsewhere, or on GetStream): the session's last poll counts
-        its chat up to the end, then the recorder is released. done((Session | None, notice))."""
-        def op() -> tuple[Session | None, str | None]:
+        its chat up to the end, then the recorder is released. done(Session | None)."""
+        def op() -> Session | None:
             from streamdesk.core import live
 
             recorder = self._recorder if self._recorder is not None and \
@@ -79,13 +78,7 @@ class RecorderWorker(_Dispatcher):
             finally:
                 if recorder is not None:
                     self._release()
-            final = final or self.ctx.store.get_session(session_id)
-            notice = None
-            if announce and final is not None:  # here: quitting right after the end still waits for it
-                from streamdesk.core import channel_ops
-
-                notice = channel_ops.announce(self.ctx, "ended", final)
-            return final, notice
+            return final or self.ctx.store.get_session(session_id)
 
         return self._submit(op, done, failed, "count the last chat of the show")
 

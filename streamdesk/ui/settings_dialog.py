@@ -33,10 +33,6 @@ from streamdesk.ui.widgets.banner import Banner
 if TYPE_CHECKING:
     from streamdesk.ui.controller import Controller
 
-# the store keys (core.discord.TITLE_SETTING/LINK_SETTING): named here so opening the dialog does
-# not import httpx; tests check they match
-TITLE_SETTING = "discord_title"
-LINK_SETTING = "discord_link"
 
 
 def check_link(link: str) -> str:
@@ -122,19 +118,25 @@ class SettingsDialog(QDialog):
 
     # -- loading -------------------------------------------------------------------------------
     def _load(self) -> None:
-        store = self.ctx.store
-        self.title_edit.setText(str(store.get_setting(TITLE_SETTING, "") or ""))
-        self.link_edit.setText(str(store.get_setting(LINK_SETTING, "") or ""))
+        """The saved Discord settings, read off the GUI thread (keyring and store)."""
         ctx = self.ctx
 
-        def op() -> bool:
+        def op() -> tuple[bool, str, str]:
+            from streamdesk.core import discord
             from streamdesk.core.secrets import SecretKind
 
-            return bool(ctx.secrets.get(SecretKind.DISCORD_WEBHOOK, ""))  # only whether: not the value
+            present = bool(ctx.secrets.get(SecretKind.DISCORD_WEBHOOK, ""))  # only whether: not the value
+            return (present, str(ctx.store.get_setting(discord.TITLE_SETTING, "") or ""),
+                    str(ctx.store.get_setting(discord.LINK_SETTING, "") or ""))
 
-        self._run(op, self._on_has_webhook, what="check the Discord webhook")
+        self._run(op, self._on_loaded, what="read the Discord settings")
 
-    def _on_has_webhook(self, present: Any) -> None:
+    def _on_loaded(self, loaded: Any) -> None:
+        present, title, link = loaded
+        if not self.title_edit.text():  # typed meanwhile: keep what the streamer typed
+            self.title_edit.setText(title)
+        if not self.link_edit.text():
+            self.link_edit.setText(link)
         self._has_webhook = bool(present)
         self.remove_button.setEnabled(self._has_webhook)
         self.webhook.edit.setPlaceholderText(  # type: ignore[attr-defined]
