@@ -217,9 +217,10 @@ class LiveOps(ControllerBase):
     def _end_session(self, *, announce: bool = False, then: Callable[[], None] | None = None) -> None:
         """The show is over, whoever ended it: the recorder thread finishes the session (its last
         poll counts the chat up to the end, once), then ``session_ended`` carries the finished row
-        and Discord hears the same totals (in its own task: the summary never waits on Discord;
-        a started task is waited for when the app quits). ``then`` runs after that (the flow leaves ENDING only
-        when the summary has its final figures, so the window never shows an earlier count)."""
+        and Discord hears the same totals (in its own task: the summary never waits on Discord; a
+        started task is waited for when the app quits). ``then`` runs after that: the flow leaves
+        ENDING only when the summary has its final figures, so the window never shows an earlier
+        count."""
         self.live_timer.stop()
         session, self.session = self.session, None
         if session is None:
