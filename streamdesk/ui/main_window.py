@@ -13,7 +13,7 @@ and the clickable cursors are set after the paint; ``QtCore.Qt`` is only looked 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,7 @@ from streamdesk.core.flow import State
 from streamdesk.ui import style
 from streamdesk.ui.controller import FORCE_END_STATES, STAGE_OF_STATE, STAGES, Controller
 from streamdesk.ui.history_page import nav_button
+from streamdesk.ui.stage_cards import StageCards, card_factories
 from streamdesk.ui.widgets.stepper import Stepper
 
 if TYPE_CHECKING:
@@ -58,46 +59,6 @@ BADGES = {
     State.ENDING: ("ENDING…", "warning"),
     State.ENDED: ("ENDED", ""),
 }
-
-
-class StageCards(Mapping[str, "StageCard"]):
-    """The stage cards by name, each built the first time it is asked for.
-
-    Start-up (bench/startup.py) only pays for the card on screen: the window builds the others on
-    the event-loop turn after its first paint, or at once when the controller starts (cards must exist
-    before the controller reports anything to them). Iterating gives the names in ``STAGES``
-    order; ``values()`` builds every card."""
-
-    def __init__(self, stack: QStackedWidget, factories: dict[str, Callable[[], StageCard]],
-                 on_built: Callable[[str, StageCard], None]) -> None:
-        self._stack = stack
-        self._factories = factories
-        self._on_built = on_built
-        self._cards: dict[str, StageCard] = {}
-
-    def __getitem__(self, stage: str) -> StageCard:
-        card = self._cards.get(stage)
-        if card is None:
-            card = self._factories[stage]()  # KeyError for an unknown stage, like a dict
-            self._cards[stage] = card
-            # keep the stack in stage order whatever order the cards were built in
-            before = list(self._factories)[: list(self._factories).index(stage)]
-            self._stack.insertWidget(sum(1 for s in before if s in self._cards), card)
-            self._on_built(stage, card)
-        return card
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._factories)
-
-    def __len__(self) -> int:
-        return len(self._factories)
-
-    def is_built(self, stage: str) -> bool:
-        return stage in self._cards
-
-    def build_all(self) -> None:
-        for stage in self._factories:
-            self[stage]
 
 
 class MainWindow(QMainWindow):
@@ -188,8 +149,8 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(central)
         outer.addWidget(self.stack, 1)
         self._ask_late = ask
-        self._simulator_url = simulator_url
-        self.cards = StageCards(self.stack, self._card_factories(), self._card_built)
+        factories = card_factories(controller, self.stack, confirm=ask, simulator_url=simulator_url)
+        self.cards = StageCards(self.stack, factories, self._card_built)
         self.viewed = "account"
         self.history: Any = None  # the History page, built when first opened
         self.history_shown = False
@@ -209,38 +170,6 @@ class MainWindow(QMainWindow):
         self._on_state(controller.state.value, controller.state.value, polished=False)
 
     # -- stage cards ----------------------------------------------------------------------------
-    def _card_factories(self) -> dict[str, Callable[[], StageCard]]:
-        """One builder per stage; the stage modules are imported by their builder, so the ones
-        not on screen cost nothing before the first paint."""
-        controller, stack, ask = self.controller, self.stack, self._ask_late
-
-        def account() -> StageCard:
-            from streamdesk.ui.stages.account import AccountCard
-
-            return AccountCard(controller, stack, simulator_url=self._simulator_url)
-
-        def provision() -> StageCard:
-            from streamdesk.ui.stages.provision import ProvisionCard
-
-            return ProvisionCard(controller, stack)
-
-        def obs() -> StageCard:
-            from streamdesk.ui.stages.obs import ObsCard
-
-            return ObsCard(controller, stack)
-
-        def golive() -> StageCard:
-            from streamdesk.ui.stages.golive import GoLiveCard
-
-            return GoLiveCard(controller, stack, confirm=ask)
-
-        def live() -> StageCard:
-            from streamdesk.ui.stages.live import LiveCard
-
-            return LiveCard(controller, stack, confirm=ask)
-
-        return {"account": account, "provision": provision, "obs": obs, "golive": golive, "live": live}
-
     def _card_built(self, stage: str, card: StageCard) -> None:
         """Wiring that belongs to one card, done when that card comes to exist."""
         if stage == "provision":
