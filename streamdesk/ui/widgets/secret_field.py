@@ -264,9 +264,6 @@ class SecretField(QWidget):
         )
         self._update_texts()
 
-    def is_read_only(self) -> bool:
-        return self.edit.isReadOnly()
-
     def __repr__(self) -> str:
         shown = "shown" if self.is_revealed() else "masked"
         return f"<SecretField {self._what!r} {shown} {'empty' if self.is_empty() else 'set'}>"
