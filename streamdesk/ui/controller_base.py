@@ -27,6 +27,7 @@ from streamdesk.ui.tasks import ObsWorker, Tasks
 
 if TYPE_CHECKING:
     from streamdesk.core.context import AppContext
+    from streamdesk.core.obs_events import ObsEvent
     from streamdesk.core.store import ChannelConfig, Session
 
 log = logging.getLogger("streamdesk.ui")
@@ -110,7 +111,7 @@ class ControllerBase(QObject):
     def poll_health_now(self) -> None:
         raise NotImplementedError
 
-    def _on_obs_event(self, obs_event: Any) -> None:
+    def _on_obs_event(self, obs_event: ObsEvent) -> None:
         raise NotImplementedError
 
     def _obs_lost(self) -> None:

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from streamdesk.core.flow import Event, State
 from streamdesk.ui.controller_base import STAGE_OF_STATE, ControllerBase
 
 if TYPE_CHECKING:
+    from streamdesk.core.channel_ops import LiveResult
+    from streamdesk.core.getstream import CallState
+    from streamdesk.core.live import LiveSnapshot
     from streamdesk.core.options import GoLiveOptions, StopOptions
+    from streamdesk.core.store import Session
 
 log = logging.getLogger("streamdesk.ui")
 
@@ -36,13 +40,13 @@ class LiveOps(ControllerBase):
             return
         timeout = self.go_live_timeout
 
-        def op() -> Any:
+        def op() -> LiveResult:
             from streamdesk.core import channel_ops
 
             # Discord is told afterwards, in its own task: "you're live" must not wait on Discord
             return channel_ops.go_live(self.ctx, options, timeout=timeout, announce=False)
 
-        def done(result: Any) -> None:
+        def done(result: LiveResult) -> None:
             self.call = result.call
             self.call_changed.emit(result.call)
             if not self._fire(Event.LIVE_CONFIRMED):
@@ -63,12 +67,12 @@ class LiveOps(ControllerBase):
 
         self._run("go_live", "golive", op, done, failed)
 
-    def _resume_session(self, call: Any) -> None:
+    def _resume_session(self, call: CallState) -> None:
         """LIVE on the server: reuse the open session row (or open one) and start recording."""
         started = call.live_started_at.timestamp() if call.live_started_at else self.clock()
         self._set_busy("resume", True)
 
-        def done(session: Any) -> None:
+        def done(session: Session) -> None:
             self._set_busy("resume", False)
             self._on_session(session)
 
@@ -77,9 +81,9 @@ class LiveOps(ControllerBase):
             self._note_unreachable(error)
             self.message.emit("live", "error", text)
 
-        self.recorder.open(self.channel.call_cid, started, getattr(call, "session_id", None), done, failed)
+        self.recorder.open(self.channel.call_cid, started, call.session_id, done, failed)
 
-    def _on_session(self, session: Any) -> None:
+    def _on_session(self, session: Session) -> None:
         self.session = session
         self.session_started.emit(session)
         self.poll_live_now()
@@ -96,7 +100,7 @@ class LiveOps(ControllerBase):
         self._polling = True
         session_id = self.session.id
 
-        def done(snapshot: Any) -> None:
+        def done(snapshot: LiveSnapshot) -> None:
             self._polling = False
             self.last_snapshot = snapshot
             self.snapshot.emit(snapshot)
@@ -151,7 +155,7 @@ class LiveOps(ControllerBase):
             self.message.emit("live", "warning", self.reason(Event.STOP) or "")
             return
 
-        def op() -> Any:
+        def op() -> Session | None:
             from streamdesk.core import channel_ops
 
             return channel_ops.stop_live(self.ctx, options, announce=False)
@@ -161,7 +165,7 @@ class LiveOps(ControllerBase):
             if stop_obs and self.obs_info is not None:
                 self.stop_obs_stream()
 
-        def done(session: Any) -> None:
+        def done(session: Session | None) -> None:
             self._end_session(announce=session is not None, then=stopped)
 
         def failed(text: str, _error: BaseException) -> None:
@@ -174,7 +178,7 @@ class LiveOps(ControllerBase):
         """Stop live (and optionally end the call) and stop OBS, whatever the flow believes."""
         self._fire(Event.FORCE_END)  # refused is fine: we act anyway, then reconcile from the server
 
-        def op() -> Any:
+        def op() -> Session | None:
             from streamdesk.core import channel_ops
 
             return channel_ops.force_end(self.ctx, mark_ended=mark_ended, announce=False)
@@ -184,7 +188,7 @@ class LiveOps(ControllerBase):
             self.message.emit("live", "ok", "Force end done: the call is off air.")
             self.refresh()
 
-        def done(session: Any) -> None:
+        def done(session: Session | None) -> None:
             self._end_session(announce=session is not None, then=ended)
 
         def failed(text: str, _error: BaseException) -> None:
@@ -195,19 +199,19 @@ class LiveOps(ControllerBase):
         # our OBS worker is stuck or disconnected
         self._run("force_end", "live", op, done, failed)
 
-    def announce(self, kind: str, session: Any) -> None:
+    def announce(self, kind: Literal["live", "ended"], session: Session | None) -> None:
         """Tell Discord (if a webhook is set) in the background, after the state has flipped: a
         dead Discord costs its retry budget (up to 15 s) there, never the go-live or end."""
         if session is None:
             return
         ctx = self.ctx
 
-        def op() -> Any:
+        def op() -> str | None:
             from streamdesk.core import channel_ops
 
-            return channel_ops.announce(ctx, kind, session)  # type: ignore[arg-type]
+            return channel_ops.announce(ctx, kind, session)
 
-        def done(notice: Any) -> None:
+        def done(notice: str | None) -> None:
             if notice:
                 self.message.emit("live", "warning", str(notice))
 
@@ -228,7 +232,7 @@ class LiveOps(ControllerBase):
                 then()
             return
 
-        def done(final: Any) -> None:
+        def done(final: Session | None) -> None:
             self.session_ended.emit(final or session)
             if announce:
                 self.announce("ended", final or session)
@@ -246,7 +250,7 @@ class LiveOps(ControllerBase):
     def _close_stale_session(self) -> None:
         """A session row open here while GetStream says the call is not live: the stream ended
         while the app was closed (or it was killed between stop_live and closing the row)."""
-        def done(session: Any) -> None:
+        def done(session: Session | None) -> None:
             if session is not None and not session.is_open:
                 self.message.emit(STAGE_OF_STATE[self.state], "info",
                                   f"Closed session {session.id}: the stream had ended on GetStream "

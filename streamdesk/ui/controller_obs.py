@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from streamdesk.core.flow import Event, State
 from streamdesk.ui.controller_base import STAGE_OF_STATE, ControllerBase, LocalCall, is_obs_gone
+
+if TYPE_CHECKING:
+    from streamdesk.core.obs_events import ObsEvent
+    from streamdesk.core.obs_health import StreamHealth
 
 log = logging.getLogger("streamdesk.ui")
 
@@ -174,7 +178,7 @@ class ObsOps(ControllerBase):
             return
         self._health_in_flight = True
 
-        def done(health: Any) -> None:
+        def done(health: StreamHealth | None) -> None:
             self._health_in_flight = False
             if health is not None:
                 self._on_health(health)
@@ -188,7 +192,7 @@ class ObsOps(ControllerBase):
 
         self.obs.submit(lambda c: c.health() if c is not None else None, done, failed, what="OBS health")
 
-    def _on_health(self, health: Any) -> None:
+    def _on_health(self, health: StreamHealth) -> None:
         self.last_health = health
         self.obs_health.emit(health)
         active = bool(health.active)
@@ -209,7 +213,7 @@ class ObsOps(ControllerBase):
             self._silent_since = None
             self._silent_warned = False
 
-    def _on_obs_event(self, obs_event: Any) -> None:
+    def _on_obs_event(self, obs_event: ObsEvent) -> None:
         kind, state = obs_event.kind, obs_event.state or ""
         if kind == "stream_state":
             if state.endswith("_STARTED") or state.endswith("_RECONNECTED"):
