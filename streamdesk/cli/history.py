@@ -54,11 +54,12 @@ def watch(args: argparse.Namespace, ctx: AppContext) -> int:
         raise UsageError("--for needs a positive number of seconds")
     session = _live_session(ctx)
     bitrate, close_obs = _obs_bitrate(ctx)
+    frames = getattr(bitrate, "frames", None)  # aftershow: OBS frame counters for the summary's dropped %
     show = _print_json_line if args.json else _print_text_line
     source: live.LiveRecorder | live.RecordingTail
     try:
         try:
-            source = live.LiveRecorder(ctx, session.id, bitrate=bitrate)
+            source = live.LiveRecorder(ctx, session.id, bitrate=bitrate, frames=frames)
         except live.RecorderBusy as e:  # the app records it: show its samples, count nothing twice
             print(f"streamdesk: {e.message} Showing what it records.", file=sys.stderr, flush=True)
             source = live.RecordingTail(ctx, session.id)
@@ -109,10 +110,21 @@ def _obs_bitrate(ctx: AppContext) -> tuple[Callable[[], float | None] | None, Ca
     except Exception:  # no OBS, wrong password, no keyring …: viewers and chat still work
         return None, None
 
+    last: list[object] = [None]
+
     def read() -> float | None:
         health = controller.health(with_stats=False)
+        last[0] = health
         return health.bitrate_kbps if health.active else None
 
+    def frames() -> tuple[int, int] | None:
+        # the health read a moment ago by ``read`` (the recorder asks for both in one poll)
+        health = last[0]
+        if health is None or not getattr(health, "active", False):
+            return None
+        return int(getattr(health, "dropped_frames", 0)), int(getattr(health, "total_frames", 0))
+
+    read.frames = frames  # type: ignore[attr-defined]
     return read, controller.close
 
 

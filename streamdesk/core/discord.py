@@ -240,12 +240,23 @@ def announce(ctx: AppContext, kind: Kind, session: Session, **send_options: Any)
         title = _title(ctx, session)
         link = str(ctx.store.get_setting(LINK_SETTING, "") or "").strip() or None
         build = live_payload if kind == "live" else ended_payload
-        return send(url, build(session, title=title, link=link), **send_options)
+        notice = send(url, build(session, title=title, link=link), **send_options)
+        _remember(ctx, kind, session, notice)
+        return notice
     except StreamdeskError as e:
+        _remember(ctx, kind, session, "failed")
         return f"The Discord notification was not sent: {e.one_line()}"
     except Exception as e:
         log.warning("discord: unexpected %s preparing the %s notification", type(e).__name__, kind)
         return f"The Discord notification was not sent because of an unexpected {type(e).__name__}."
+
+
+def _remember(ctx: AppContext, kind: Kind, session: Session, notice: str | None) -> None:
+    """Note on the session row whether the post went out, for the after-show summary."""
+    try:
+        ctx.store.set_discord_status(session.id, kind, "sent" if notice is None else "failed")
+    except Exception as e:  # the summary losing this fact must not break the go-live/end flow
+        log.info("discord: could not record the %s post's status: %s", kind, type(e).__name__)
 
 
 def send_test(ctx: AppContext, **send_options: Any) -> str | None:

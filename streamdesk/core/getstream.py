@@ -19,6 +19,7 @@ Every method is blocking: the GUI calls it from a worker thread. Errors are type
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 import uuid
@@ -156,6 +157,45 @@ class ChatMessage:
     text: str
     user_id: str
     created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CallFile:
+    """One recording or transcription of a call (ListRecordings / ListTranscriptions).
+
+    ``url`` is signed and expires (kept out of ``repr``, so it never lands in a log by accident)."""
+
+    kind: str  # "recording" | "transcription"
+    filename: str
+    url: str = field(repr=False)
+    start_time: datetime | None
+    end_time: datetime | None
+    session_id: str
+    recording_type: str = ""  # composite, individual, raw … (recordings only)
+
+    def as_json(self) -> dict[str, object]:
+        return {"kind": self.kind, "filename": self.filename, "url": self.url,
+                "start_time": self.start_time.isoformat() if self.start_time else None,
+                "end_time": self.end_time.isoformat() if self.end_time else None,
+                "session_id": self.session_id, "recording_type": self.recording_type or None}
+
+
+@dataclass(frozen=True)
+class CallReport:
+    """GetStream's figures for one call session (GetCallReport), as far as it reported them."""
+
+    session_id: str
+    unique_participants: int | None
+    max_concurrent: int | None
+    countries: tuple[tuple[str, int], ...] = ()  # (name, unique participants), largest first
+    devices: tuple[tuple[str, int], ...] = ()
+    operating_systems: tuple[tuple[str, int], ...] = ()
+
+    def as_json(self) -> dict[str, object]:
+        return {"session_id": self.session_id, "unique_participants": self.unique_participants,
+                "max_concurrent": self.max_concurrent,
+                "countries": dict(self.countries), "devices": dict(self.devices),
+                "operating_systems": dict(self.operating_systems)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -447,6 +487,34 @@ class GetStreamClient:
         """``mark_ended``: the call ends for everyone (EndCall has no request body)."""
         self._request("EndCall", "POST", _call_path(call_type, call_id, "mark_ended"))
 
+    # -- after the show (aftershow): recordings, transcriptions, the call report, HLS ------------
+    def list_recordings(self, call_type: str, call_id: str) -> list[CallFile]:
+        """The call's recordings, with signed links that expire: use them now, never store them."""
+        data = self._request("ListRecordings", "GET", _call_path(call_type, call_id, "recordings"))
+        return _parse_files(data, "recordings", "recording")
+
+    def list_transcriptions(self, call_type: str, call_id: str) -> list[CallFile]:
+        data = self._request("ListTranscriptions", "GET", _call_path(call_type, call_id, "transcriptions"))
+        return _parse_files(data, "transcriptions", "transcription")
+
+    def call_report(self, call_type: str, call_id: str, session_id: str | None = None) -> CallReport:
+        """GetStream's own figures for one call session (the latest when ``session_id`` is None)."""
+        params = {"session_id": session_id} if session_id else None
+        data = self._request("GetCallReport", "GET", _call_path(call_type, call_id, "report"), params=params)
+        return _parse_report(data)
+
+    def start_hls(self, call_type: str, call_id: str) -> str:
+        """Start HLS on the call; returns the playlist URL viewers open in a plain player."""
+        path = _call_path(call_type, call_id, "start_broadcasting")
+        data = self._request("StartHLSBroadcasting", "POST", path)
+        url = data.get("playlist_url")
+        if not isinstance(url, str) or not _is_web_url(url):
+            raise ProtocolError("GetStream's reply has no readable response.playlist_url.")
+        return url
+
+    def stop_hls(self, call_type: str, call_id: str) -> None:
+        self._request("StopHLSBroadcasting", "POST", _call_path(call_type, call_id, "stop_broadcasting"))
+
     def participants_total(self, call_type: str, call_id: str) -> int:
         # limit=1: only total_participants is wanted, not the page of participants.
         data = self._request("QueryCallParticipants", "POST", _call_path(call_type, call_id, "participants"),
@@ -550,6 +618,80 @@ def _parse_call_type(data: dict[str, Any]) -> CallTypeState:
         join_ahead_time_seconds=_int(backstage, "join_ahead_time_seconds", "response.settings.backstage",
                                      default=None),
         grants={str(k): [str(c) for c in v] for k, v in grants_raw.items() if isinstance(v, list)},
+    )
+
+
+_MAX_COUNT = 10_000_000  # a participant count beyond this is a broken reply, not a show
+_FILENAME_RE = re.compile(r"^[^/\\\x00-\x1f]{1,255}$")
+
+
+def _is_web_url(url: str) -> bool:
+    return url.startswith(("https://", "http://")) and len(url) <= 8192 and not any(c.isspace() for c in url)
+
+
+def _count(data: dict[str, Any], key: str, where: str) -> int | None:
+    raw = data.get(key)
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise ProtocolError(f"GetStream's reply has an impossible {where}.{key}.")
+    value = _int(data, key, where, default=None)
+    if value is None:
+        return None
+    if not 0 <= value <= _MAX_COUNT:
+        raise ProtocolError(f"GetStream's reply has an impossible {where}.{key} ({value}).")
+    return value
+
+
+def _parse_files(data: dict[str, Any], key: str, kind: str) -> list[CallFile]:
+    items = data.get(key)
+    if not isinstance(items, list):
+        raise ProtocolError(f"GetStream's reply has no readable response.{key}.")
+    out: list[CallFile] = []
+    for i, item in enumerate(items):
+        where = f"response.{key}[{i}]"
+        if not isinstance(item, dict):
+            raise ProtocolError(f"GetStream's reply has an unreadable {where}.")
+        filename = _str(item, "filename", where) or ""
+        url = _str(item, "url", where) or ""
+        if not _FILENAME_RE.match(filename) or filename in (".", ".."):
+            raise ProtocolError(f"GetStream's reply has an unusable file name in {where}.")
+        if not _is_web_url(url):
+            raise ProtocolError(f"GetStream's reply has no usable link in {where}.")
+        out.append(CallFile(
+            kind=kind, filename=filename, url=url,
+            start_time=parse_timestamp(item.get("start_time"), f"{where}.start_time"),
+            end_time=parse_timestamp(item.get("end_time"), f"{where}.end_time"),
+            session_id=_str(item, "session_id", where, required=False) or "",
+            recording_type=_str(item, "recording_type", where, required=False) or "",
+        ))
+    return out
+
+
+def _groups(data: dict[str, Any], key: str, where: str) -> tuple[tuple[str, int], ...]:
+    items = data.get(key) or []
+    if not isinstance(items, list):
+        raise ProtocolError(f"GetStream's reply has no readable {where}.{key}.")
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue  # GetStream sends null entries in these lists (nullable items)
+        name = item.get("name")
+        n = _count(item, "unique", f"{where}.{key}[]")
+        if isinstance(name, str) and n is not None:
+            out.append((name[:80], n))
+    return tuple(sorted(out, key=lambda g: (-g[1], g[0])))
+
+
+def _parse_report(data: dict[str, Any]) -> CallReport:
+    report = _obj(data, "report", "response") or {}
+    participants = _obj(report, "participants", "response.report", required=False) or {}
+    where = "response.report.participants"
+    return CallReport(
+        session_id=_str(data, "session_id", "response", required=False) or "",
+        unique_participants=_count(participants, "unique", where),
+        max_concurrent=_count(participants, "max_concurrent", where),
+        countries=_groups(participants, "by_country", where),
+        devices=_groups(participants, "by_device", where),
+        operating_systems=_groups(participants, "by_operating_system", where),
     )
 
 

@@ -30,7 +30,7 @@ import fcntl
 import logging
 import os
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -155,8 +155,12 @@ class LiveRecorder:
         bitrate: Callable[[], float | None] | None = None,
         clock: Callable[[], float] = time.time,
         interval: float | None = None,
+        frames: Callable[[], tuple[int, int] | None] | None = None,
     ) -> None:
         self.ctx = ctx
+        # aftershow: OBS's cumulative (dropped, total) frames, for the summary's dropped %
+        self.frames = frames
+        self._authors: Counter[str] = Counter()  # who wrote the messages counted since the last sample
         self.store = ctx.store
         self.session_id = session_id
         self.clock = clock
@@ -243,7 +247,9 @@ class LiveRecorder:
         try:
             for _ in range(MAX_CHAT_PAGES):
                 page = self.client.messages_since(self.chat_type, self.chat_id, cursor, limit=CHAT_PAGE)
-                counted += sum(1 for m in page if self._counts(m, until))
+                kept = [m for m in page if self._counts(m, until)]
+                counted += len(kept)
+                self._authors.update(m.user_id for m in kept if m.user_id)  # aftershow: unique chatters
                 if page:
                     cursor = page[-1].id
                 if len(page) < CHAT_PAGE:
@@ -268,10 +274,27 @@ class LiveRecorder:
             log.info("bitrate unavailable: %s", type(e).__name__)
             return None
 
+    def _frames(self) -> tuple[int | None, int | None]:
+        if self.frames is None:
+            return None, None
+        try:
+            pair = self.frames()
+        except Exception as e:  # OBS trouble must not stop the viewer/chat record
+            log.info("OBS frame counts unavailable: %s", type(e).__name__)
+            return None, None
+        return (None, None) if pair is None else pair
+
+    def _take_authors(self) -> dict[str, int]:
+        authors, self._authors = dict(self._authors), Counter()
+        return authors
+
     def _record(self, now: float, viewers: int | None, chat_new: int, cursor: str | None,
                 error: str | None = None) -> LiveSnapshot:
-        sample = Sample(t=now, viewers=viewers, chat=chat_new, bitrate_kbps=self._bitrate())
-        self.session = self.store.add_sample(self.session_id, sample, cursor)
+        bitrate = self._bitrate()
+        dropped, total = self._frames()  # after the bitrate: both from the same OBS reading
+        sample = Sample(t=now, viewers=viewers, chat=chat_new, bitrate_kbps=bitrate,
+                        dropped_frames=dropped, total_frames=total)
+        self.session = self.store.add_sample(self.session_id, sample, cursor, self._take_authors())
         if self.session.ended_at is not None and now > self.session.ended_at:
             # the row was closed while this poll was out (`stop` elsewhere): the store kept the
             # sample out; count the chat up to the end from the stored cursor and finish
@@ -305,7 +328,7 @@ class LiveRecorder:
         chat_new, cursor, error = self._fetch_chat(until=ended_at)
         if chat_new:  # the last seconds' chat still belongs to this session
             sample = Sample(t=min(now, max(ended_at, self.session.started_at)), viewers=None, chat=chat_new)
-            self.session = self.store.add_sample(self.session_id, sample, cursor)
+            self.session = self.store.add_sample(self.session_id, sample, cursor, self._take_authors())
         if reason is not None:
             self.session = self.store.end_session(self.session_id, ended_at, reason)
         self.ended = True

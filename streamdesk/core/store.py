@@ -17,7 +17,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -26,7 +26,8 @@ from typing import Any
 from streamdesk.core.errors import StreamdeskError
 from streamdesk.core.keys import JWT
 
-SCHEMA_VERSION = 1
+#: one past the last migration: a new migration is appended to ``MIGRATIONS`` and this follows
+SCHEMA_VERSION = 2
 
 # Each entry upgrades the schema from version i to i+1. Append, never edit a shipped one.
 MIGRATIONS: list[str] = [
@@ -56,6 +57,21 @@ MIGRATIONS: list[str] = [
         bitrate_kbps REAL               -- NULL when OBS is not connected
     );
     CREATE INDEX samples_session_t ON samples (session_id, t);
+    """,
+    # 2: the after-show summary (unique chatters, top chatters, busiest minute, OBS health,
+    # whether Discord was told). Chat authors per poll, counted where the poll counts messages.
+    """
+    CREATE TABLE chat_authors (
+        session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        t          REAL NOT NULL,        -- the poll's time (its sample's t)
+        user_id    TEXT NOT NULL,
+        messages   INTEGER NOT NULL      -- this author's messages counted by that poll
+    );
+    CREATE INDEX chat_authors_session_t ON chat_authors (session_id, t);
+    ALTER TABLE samples ADD COLUMN dropped_frames INTEGER;  -- OBS network drops so far (cumulative)
+    ALTER TABLE samples ADD COLUMN total_frames INTEGER;    -- OBS frames output so far (cumulative)
+    ALTER TABLE sessions ADD COLUMN discord_live TEXT;      -- 'sent' | 'failed'; NULL: not configured
+    ALTER TABLE sessions ADD COLUMN discord_ended TEXT;
     """,
 ]
 
@@ -113,6 +129,8 @@ class Session:
     end_reason: str | None = None
     gs_session_id: str | None = None
     last_message_id: str | None = None
+    discord_live: str | None = None  # 'sent' | 'failed' | None (Discord not configured / not tried)
+    discord_ended: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -125,6 +143,17 @@ class Sample:
     viewers: int | None
     chat: int = 0
     bitrate_kbps: float | None = None
+    dropped_frames: int | None = None  # OBS's cumulative network-dropped frames, when OBS was read
+    total_frames: int | None = None
+
+
+@dataclass(frozen=True)
+class ChatAuthorCount:
+    """How many of one poll's counted messages one chat author wrote."""
+
+    t: float
+    user_id: str
+    messages: int
 
 
 def total_minutes(started_at: float, ended_at: float) -> int:
@@ -300,7 +329,8 @@ class Store:
         rows = self._conn().execute("SELECT * FROM sessions ORDER BY started_at DESC, id DESC").fetchall()
         return [_session(r) for r in rows]
 
-    def add_sample(self, session_id: int, sample: Sample, last_message_id: str | None = None) -> Session:
+    def add_sample(self, session_id: int, sample: Sample, last_message_id: str | None = None,
+                   authors: Mapping[str, int] | None = None) -> Session:
         """Record one poll and update the row's peak and total in the same transaction, so the
         row and its samples never disagree, even after a crash.
 
@@ -312,9 +342,16 @@ class Store:
             if row is not None and row["ended_at"] is not None and sample.t > row["ended_at"]:
                 return _session(row)
             conn.execute(
-                "INSERT INTO samples (session_id, t, viewers, chat, bitrate_kbps) VALUES (?, ?, ?, ?, ?)",
-                (session_id, sample.t, sample.viewers, sample.chat, sample.bitrate_kbps),
+                "INSERT INTO samples (session_id, t, viewers, chat, bitrate_kbps, dropped_frames,"
+                " total_frames) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_id, sample.t, sample.viewers, sample.chat, sample.bitrate_kbps,
+                 sample.dropped_frames, sample.total_frames),
             )
+            if authors:
+                conn.executemany(
+                    "INSERT INTO chat_authors (session_id, t, user_id, messages) VALUES (?, ?, ?, ?)",
+                    [(session_id, sample.t, user, n) for user, n in authors.items() if n > 0],
+                )
             conn.execute(
                 "UPDATE sessions SET peak_viewers = MAX(peak_viewers, COALESCE(?, 0)),"
                 " total_chat = total_chat + ?,"
@@ -342,10 +379,26 @@ class Store:
 
     def samples(self, session_id: int) -> list[Sample]:
         rows = self._conn().execute(
-            "SELECT t, viewers, chat, bitrate_kbps FROM samples WHERE session_id = ? ORDER BY t",
+            "SELECT t, viewers, chat, bitrate_kbps, dropped_frames, total_frames FROM samples"
+            " WHERE session_id = ? ORDER BY t",
             (session_id,),
         ).fetchall()
-        return [Sample(r["t"], r["viewers"], r["chat"], r["bitrate_kbps"]) for r in rows]
+        return [Sample(r["t"], r["viewers"], r["chat"], r["bitrate_kbps"], r["dropped_frames"],
+                       r["total_frames"]) for r in rows]
+
+    def chat_authors(self, session_id: int) -> list[ChatAuthorCount]:
+        """Who wrote the counted chat messages, per poll, oldest first."""
+        rows = self._conn().execute(
+            "SELECT t, user_id, messages FROM chat_authors WHERE session_id = ? ORDER BY t, user_id",
+            (session_id,),
+        ).fetchall()
+        return [ChatAuthorCount(r["t"], r["user_id"], r["messages"]) for r in rows]
+
+    def set_discord_status(self, session_id: int, kind: str, status: str) -> None:
+        """Remember whether the go-live (``kind="live"``) or end (``"ended"``) post went out."""
+        column = {"live": "discord_live", "ended": "discord_ended"}[kind]
+        with self.transaction() as conn:
+            conn.execute(f"UPDATE sessions SET {column} = ? WHERE id = ?", (status, session_id))
 
 
 def _session(row: sqlite3.Row) -> Session:

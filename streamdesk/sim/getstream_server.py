@@ -37,6 +37,8 @@ from streamdesk.sim.clock import SimClock
 from streamdesk.sim.decode import ApiError
 from streamdesk.sim.faults import FaultKind, Faults
 from streamdesk.sim.getstream_api import Result, SimulatedApp, Truth, check_rtmp_template
+from streamdesk.sim.recordings import FILES_PREFIX, AfterShow
+from streamdesk.sim.recordings import for_app as after_show
 
 log = logging.getLogger("streamdesk.sim.getstream")
 
@@ -94,6 +96,17 @@ ROUTES = (
            lambda app, p, q, b: app.send_message(p["type"], p["id"], b)),
     _route("GET", _CHANNEL + "/messages", "GetManyMessages",
            lambda app, p, q, b: app.get_many_messages(p["type"], p["id"], q)),
+    # -- after the show (aftershow): recordings, transcriptions, the call report, HLS (sim/recordings.py)
+    _route("GET", _CALL + "/recordings", "ListRecordings",
+           lambda app, p, q, b: after_show(app).list_files(p["type"], p["id"], "recording")),
+    _route("GET", _CALL + "/transcriptions", "ListTranscriptions",
+           lambda app, p, q, b: after_show(app).list_files(p["type"], p["id"], "transcription")),
+    _route("GET", _CALL + "/report", "GetCallReport",
+           lambda app, p, q, b: after_show(app).report(p["type"], p["id"], q)),
+    _route("POST", _CALL + "/start_broadcasting", "StartHLSBroadcasting",
+           lambda app, p, q, b: after_show(app).start_hls(p["type"], p["id"])),
+    _route("POST", _CALL + "/stop_broadcasting", "StopHLSBroadcasting",
+           lambda app, p, q, b: after_show(app).stop_hls(p["type"], p["id"])),
 )
 
 
@@ -150,6 +163,7 @@ class GetStreamSimulator:
         server.sim = self
         self._server = server
         self._port = server.server_address[1]  # a restart comes back on the same port, like a real outage
+        self.after_show.base_url = self.url  # the simulator serves the recordings' signed links itself
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="getstream-sim", daemon=True)
         self._thread.start()
@@ -215,6 +229,11 @@ class GetStreamSimulator:
     def advance(self, seconds: float) -> None:
         """Move simulated time forward (the audience lives in simulated time; tokens are judged in real)."""
         self.clock.advance(seconds)
+
+    @property
+    def after_show(self) -> AfterShow:
+        """Recordings, transcriptions and their links (knobs: ``rate_bps``, ``cut_after``, ``url_ttl``)."""
+        return after_show(self.app)
 
     def truth(self, call_cid: str) -> Truth:
         """What the simulated audience of ``call_cid`` did so far (KeyError if there is no such call)."""
@@ -367,6 +386,8 @@ class GetStreamSimulator:
                 raise ApiError(400, 4, "the request body must be a JSON object")
             with self._lock:
                 status, payload = route.run(self.app, params, query, body)
+                if "type" in params and "id" in params:  # a recording may have started or stopped
+                    self.after_show.observe(params["type"], params["id"])
         except ApiError as e:
             return _Reply.json(e.status, e.body(operation), rate_headers)
         payload["duration"] = f"{(time.perf_counter() - started) * 1000:.2f}ms"
@@ -449,6 +470,9 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # the request line carries the api_key query; `_handle` logs without it
 
     def _serve(self) -> None:
+        if self.command in ("GET", "HEAD") and self.path.startswith(FILES_PREFIX):
+            self.server.sim.after_show.serve(self)  # a recording's signed link, as a CDN would serve it
+            return
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length > 0 else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
@@ -466,4 +490,4 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(reply.body)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _serve

@@ -119,7 +119,7 @@ class LiveOps(ControllerBase):
             self._live_trouble(text)
 
         self.recorder.poll(session_id, interval_s=self._live_interval_ms / 1000, bitrate_kbps=self._bitrate(),
-                           done=done, failed=failed)
+                           frames=self._frames(), done=done, failed=failed)
 
     def _pace_live_polls(self, next_poll_s: float) -> None:
         """Follow the recorder's pace: its backoff after failed polls and GetStream's rate-limit
@@ -148,6 +148,13 @@ class LiveOps(ControllerBase):
         if health is None or health.measuring:
             return None  # unknown, not 0: a chart gap instead of a false drop to zero
         return float(health.bitrate_kbps)
+
+    def _frames(self) -> tuple[int, int] | None:
+        """OBS's cumulative (network-dropped, output) frames, for the summary's dropped %."""
+        health = self.last_health
+        if health is None or not health.active:
+            return None
+        return int(health.dropped_frames), int(health.total_frames)
 
     # -- the end ------------------------------------------------------------------------------
     def stop_live(self, options: StopOptions, *, stop_obs: bool = True) -> None:

@@ -24,6 +24,7 @@ log = logging.getLogger("streamdesk.demo")
 DEMO_API_KEY = "demo-key"
 DEMO_USER = "demo-streamer"
 DEMO_CALL = "demo-show"
+DEMO_DOWNLOAD_BPS = 1_500_000
 
 
 @dataclass
@@ -61,6 +62,8 @@ class Demo:
         ctx = AppContext(Paths(home).ensure())
         ctx.__dict__["secrets"] = SecretStore(backend=memory_keyring())  # cached_property slot
         gs = GetStreamSimulator(api_key=DEMO_API_KEY, seed=seed).start()
+        # recordings download at a pace where the progress bar can be seen (the files are local)
+        gs.after_show.rate_bps = DEMO_DOWNLOAD_BPS
         obs_password = pysecrets.token_urlsafe(12)
         obs = ObsSimulator(password=obs_password)
         obs.start()

@@ -7,7 +7,7 @@ window's first paint.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -20,7 +20,8 @@ SHORTCUT = "Ctrl+H"
 
 
 class HistoryPage(QWidget):
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None, *, ctx: Any = None,
+                 tasks: Any = None) -> None:
         super().__init__(parent)
         from streamdesk.ui.history import HistoryView
 
@@ -30,11 +31,11 @@ class HistoryPage(QWidget):
         layout.setSpacing(10)
         title = QLabel("History", self)
         title.setObjectName("CardTitle")
-        subtitle = QLabel("Every show you streamed: pick one to see its viewers and chat. Export them "
-                          "as CSV for a spreadsheet.", self)
+        subtitle = QLabel("Every show you streamed, with its trend: pick one for its summary, charts, "
+                          "recordings and transcripts. Export as CSV, PNG or markdown.", self)
         subtitle.setObjectName("CardSubtitle")
         subtitle.setWordWrap(True)
-        self.view = HistoryView(store, self)
+        self.view = HistoryView(store, self, ctx=ctx, tasks=tasks)
         view_layout = self.view.layout()
         if view_layout is not None:
             view_layout.setContentsMargins(0, 0, 0, 0)

@@ -243,7 +243,8 @@ class MainWindow(QMainWindow):
         if self.history is None:
             from streamdesk.ui.history_page import HistoryPage
 
-            self.history = HistoryPage(self.controller.ctx.store, self.stack)
+            self.history = HistoryPage(self.controller.ctx.store, self.stack, ctx=self.controller.ctx,
+                                       tasks=self.controller.tasks)  # aftershow: GetStream + background reads
             self.stack.addWidget(self.history)
         else:
             self.history.refresh()

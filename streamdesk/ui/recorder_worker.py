@@ -55,12 +55,16 @@ class RecorderWorker(_Dispatcher):
         return self._submit(op, done, failed, "open the live session")
 
     def poll(self, session_id: int, *, interval_s: float, bitrate_kbps: float | None,
-             done: Done | None = None, failed: Failed | None = None) -> int:
-        """One poll of the session (its recorder is made on the first); done(LiveSnapshot)."""
+             frames: tuple[int, int] | None = None, done: Done | None = None,
+             failed: Failed | None = None) -> int:
+        """One poll of the session (its recorder is made on the first); done(LiveSnapshot).
+        ``bitrate_kbps`` and ``frames`` (OBS's cumulative dropped and output frames) are read on
+        the GUI thread from one OBS health reading when the poll is asked."""
         def op() -> LiveSnapshot:
             recorder = self._recorder_for(session_id)
             recorder.interval = interval_s
-            recorder.bitrate = lambda: bitrate_kbps  # read on the GUI thread when the poll was asked
+            recorder.bitrate = lambda: bitrate_kbps
+            recorder.frames = lambda: frames
             return recorder.poll_once()
 
         return self._submit(op, done, failed, "live poll")

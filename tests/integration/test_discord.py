@@ -299,6 +299,9 @@ def test_going_live_and_ending_post_both_embeds_with_the_recorded_totals(
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields == {"Duration": "5:00", "Peak viewers": str(row.peak_viewers),
                       "Chat messages": str(row.total_chat)}
+    # the after-show summary knows both posts went out
+    stored = ctx.store.get_session(row.id)
+    assert stored is not None and (stored.discord_live, stored.discord_ended) == ("sent", "sent")
 
 
 def test_a_dead_discord_gives_the_flow_a_notice_instead_of_an_error(
@@ -319,3 +322,5 @@ def test_a_dead_discord_gives_the_flow_a_notice_instead_of_an_error(
     assert len(result.notices) == 1 and "Discord notification was not sent" in result.notices[0]
     assert "could not be reached" in result.notices[0] and "after 4 attempts" in result.notices[0]
     assert TOKEN not in result.notices[0]
+    stored = ctx.store.get_session(result.session.id)
+    assert stored is not None and stored.discord_live == "failed"

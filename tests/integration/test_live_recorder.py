@@ -295,6 +295,9 @@ def test_watch_shows_obs_bitrate_when_obs_is_streaming(on_air: Live, obs_sim, ob
     assert rates and rates[-1] > 1000, rates  # the simulated OBS streams at its profile's ~2500-6000 kbps
     samples = ctx.store.samples(on_air.session.id)
     assert [round(s.bitrate_kbps, 1) for s in samples] == rates  # recorded, not just printed
+    # and OBS's frame counters with them, for the after-show dropped % (cumulative, never going back)
+    totals = [s.total_frames for s in samples]
+    assert all(t is not None for t in totals) and totals == sorted(totals) and totals[-1] > 0
 
 
 def test_watch_without_obs_leaves_the_bitrate_out(on_air: Live, capsys: pytest.CaptureFixture[str]) -> None:

@@ -38,6 +38,7 @@ def view(qtbot, store: Store) -> HistoryView:
     v.resize(900, 700)
     v.show()
     qtbot.waitExposed(v)
+    qtbot.waitUntil(lambda: v.table.rowCount() == 3 and v._summary is not None)  # read off the GUI thread
     return v
 
 
@@ -49,12 +50,13 @@ def test_table_lists_sessions_newest_first_with_their_numbers(view: HistoryView)
     assert view.table.rowCount() == 3
     live, second, first = (_cells(view, r) for r in range(3))
     assert live[1] == "live now"
-    assert second[2:] == ["6", "35", "240"]  # 360 s → 6 minutes; peak 35; 120 samples × 2 messages
-    assert first[2:] == ["2", "35", "40"]
+    assert second[2:4] == ["6", "35"] and second[6] == "240"  # 360 s → 6 min; peak 35; 120 × 2 messages
+    assert first[2:4] == ["2", "35"] and first[6] == "40"
 
 
 def test_selecting_a_session_shows_its_stored_samples(qtbot, view: HistoryView, store: Store) -> None:
     view.table.selectRow(1)
+    qtbot.waitUntil(lambda: len(view.charts.viewers) == 120)
     session = view.selected_session()
     assert session is not None and session.started_at == T0 + 86_400
     assert len(view.charts.viewers) == 120
@@ -81,6 +83,7 @@ def test_export_buttons_go_through_the_file_dialog(qtbot, view: HistoryView, tmp
     assert target.read_text().startswith("id,call_cid,started_at")
 
     view.table.selectRow(2)
+    qtbot.waitUntil(lambda: view.export_samples_button.isEnabled() and len(view.charts.viewers) == 40)
     with qtbot.waitSignal(view.notice) as notice:
         qtbot.mouseClick(view.export_samples_button, Qt.MouseButton.LeftButton)
     assert notice.args[0] == f"Exported 40 samples to {target}."
@@ -96,11 +99,13 @@ def test_export_to_an_unwritable_place_says_what_to_check(qtbot, view: HistoryVi
     assert notice.args[0].startswith(f"Could not write {target}") and "writable" in notice.args[0]
 
 
-def test_refresh_keeps_the_selection_and_picks_up_new_sessions(view: HistoryView, store: Store) -> None:
+def test_refresh_keeps_the_selection_and_picks_up_new_sessions(qtbot, view: HistoryView,
+                                                               store: Store) -> None:
     view.table.selectRow(2)
     kept = view.selected_session()
     store.end_session(store.open_session().id, time.time(), "stopped")
-    view.refresh()
+    with qtbot.waitSignal(view.loaded):
+        view.refresh()
     assert view.selected_session().id == kept.id
     assert "live now" not in [_cells(view, r)[1] for r in range(3)]
 
@@ -109,5 +114,49 @@ def test_empty_history_says_so(qtbot, tmp_path: Path) -> None:
     v = HistoryView(Store.open(tmp_path / "empty.sqlite3"))
     qtbot.addWidget(v)
     v.show()
+    qtbot.waitUntil(lambda: v.empty.isVisible())
     assert v.empty.isVisible() and not v.table.isVisible()
     assert not v.export_button.isEnabled() and not v.export_samples_button.isEnabled()
+
+
+def test_exports_chat_per_minute_png_and_markdown(qtbot, view: HistoryView, store: Store,
+                                                  tmp_path: Path) -> None:
+    from PySide6.QtGui import QImage
+
+    view.table.selectRow(1)
+    qtbot.waitUntil(lambda: view.export_png_button.isEnabled() and len(view.charts.viewers) == 120)
+    session = view.selected_session()
+    chat = tmp_path / "chat.csv"
+    view.export_chat_csv(chat)
+    rows = list(csv.DictReader(chat.open()))
+    assert sum(int(r["messages"]) for r in rows) == session.total_chat == 240
+    assert [int(r["unix_minute"]) % 60 for r in rows] == [0] * len(rows)
+    png = tmp_path / "charts.png"
+    assert view.export_png(png)
+    image = QImage(str(png))
+    assert not image.isNull() and image.width() > 100
+    md = tmp_path / "summary.md"
+    view.export_markdown(md)
+    text = md.read_text()
+    assert "| Peak viewers | 35 | — |" in text and "| Chat messages | 240 | — |" in text
+
+
+def test_trend_chart_and_date_filter(qtbot, view: HistoryView) -> None:
+    from PySide6.QtCore import QDate
+
+    xs, peaks, avgs = view.trend.data()
+    ordered = sorted(view._rows, key=lambda r: r.session.started_at)
+    assert xs == [r.session.started_at for r in ordered]
+    assert peaks == [r.session.peak_viewers for r in ordered]
+    assert avgs == pytest.approx([r.summary.average_viewers for r in ordered])
+    view.table.sortItems(3)  # by peak: numbers, not text
+    peaks_in_table = [int(view.table.item(r, 3).text()) for r in range(view.table.rowCount())]
+    assert peaks_in_table == sorted(peaks_in_table)
+    first_day = QDate(2026, 1, 1)  # T0 is 2026-01-01 00:00 UTC; the other show a day later
+    view.date_from.setDate(first_day.addDays(-1))
+    view.date_to.setDate(first_day.addDays(1) if time.localtime(T0).tm_mday == 1 else first_day)
+    view.filter_on.setChecked(True)
+    assert 1 <= view.table.rowCount() < 3
+    assert len(view.trend.data()[0]) == view.table.rowCount()
+    view.filter_on.setChecked(False)
+    assert view.table.rowCount() == 3

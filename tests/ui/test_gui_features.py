@@ -204,7 +204,8 @@ def test_history_page_lists_the_show_with_its_charts_and_exports_csv(
     assert page is not None and window.stack.currentWidget() is page
     assert window.history_button.isChecked()
     assert not any(b.isChecked() for b in window.stepper.buttons.values())
-    assert page.view.table.rowCount() == 1 and page.view.table.item(0, 1).text() == "live now"
+    qtbot.waitUntil(lambda: page.view.table.rowCount() == 1, timeout=WAIT_MS)  # read in the background
+    assert page.view.table.item(0, 1).text() == "live now"
 
     # the show ends while the page is open: the row is finished there
     window.show_stage("live")
@@ -214,7 +215,7 @@ def test_history_page_lists_the_show_with_its_charts_and_exports_csv(
     window.history_button.click()
     assert window.stack.currentWidget() is page
     page.view.table.selectRow(0)
-    assert len(page.view.charts.viewers) >= 3  # its stored samples
+    qtbot.waitUntil(lambda: len(page.view.charts.viewers) >= 3, timeout=WAIT_MS)  # its stored samples
     out = tmp_path / "sessions.csv"
     assert page.view.export_csv(out) == 1
     assert len(out.read_text().splitlines()) == 2

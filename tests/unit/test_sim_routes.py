@@ -49,6 +49,12 @@ REQUESTS = {  # operationId → (path, body, query): one valid request each, in 
     "GoLive": (f"{CALL}/go_live", {}, None),
     "QueryCallParticipants": (f"{CALL}/participants", {}, {"limit": "10"}),
     "StopLive": (f"{CALL}/stop_live", {}, None),
+    # after the show (aftershow)
+    "StartHLSBroadcasting": (f"{CALL}/start_broadcasting", None, None),
+    "StopHLSBroadcasting": (f"{CALL}/stop_broadcasting", None, None),
+    "ListRecordings": (f"{CALL}/recordings", None, None),
+    "ListTranscriptions": (f"{CALL}/transcriptions", None, None),
+    "GetCallReport": (f"{CALL}/report", None, None),
     "GetOrCreateChannel": (f"{CHANNEL}/query", {"data": {"created_by_id": "host-1"}}, None),
     "SendMessage": (f"{CHANNEL}/message", {"message": {"id": "m-1", "text": "hi", "user_id": "u"}}, None),
     "GetChannel": (CHANNEL, None, {"state": "true"}),

@@ -80,6 +80,13 @@ class LiveCard(StageCard):
         self.health = QLabel("OBS: no data yet", w)
         self.health.setObjectName("obs_health")
         stats.addWidget(self.health)
+        # aftershow: HLS link + start/stop and the REC indicator (ui/widgets/show_extras.py)
+        from streamdesk.ui.widgets.show_extras import ShowExtras
+
+        self.extras = ShowExtras(controller.tasks, controller.ctx, w)
+        controller.call_changed.connect(self.extras.set_call)
+        self.extras.changed.connect(controller.refresh)
+        stats.addWidget(self.extras)
 
         end = self.panel("End the stream")
         self.continue_hls = QCheckBox("Keep HLS running", w)
