@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import math
 import random
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
