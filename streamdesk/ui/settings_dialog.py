@@ -137,6 +137,9 @@ class SettingsDialog(QDialog):
             self.title_edit.setText(title)
         if not self.link_edit.text():
             self.link_edit.setText(link)
+        self._on_has_webhook(present)
+
+    def _on_has_webhook(self, present: bool) -> None:
         self._has_webhook = bool(present)
         self.remove_button.setEnabled(self._has_webhook)
         self.webhook.edit.setPlaceholderText(  # type: ignore[attr-defined]
