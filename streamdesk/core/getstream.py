@@ -303,10 +303,11 @@ def parse_call(data: Any, where: str = "call") -> CallState:
 def parse_message(data: Any) -> ChatMessage:
     if not isinstance(data, dict):
         raise ProtocolError("GetStream's reply has an unreadable chat message.")
-    user = data.get("user") if isinstance(data.get("user"), dict) else {}
+    raw_user, raw_text = data.get("user"), data.get("text")
+    user: dict[str, Any] = raw_user if isinstance(raw_user, dict) else {}
     return ChatMessage(
         id=_str(data, "id", "message") or "",
-        text=data.get("text") if isinstance(data.get("text"), str) else "",
+        text=raw_text if isinstance(raw_text, str) else "",
         user_id=str(user.get("id") or data.get("user_id") or ""),
         created_at=parse_timestamp(data.get("created_at"), "message.created_at"),
     )
@@ -530,7 +531,8 @@ class GetStreamClient:
         data = self._request("GetOrCreateChannel", "POST", _channel_path(channel_type, channel_id, "query"),
                              json=body)
         channel = _obj(data, "channel", "response", required=False) or {}
-        return channel.get("cid") if isinstance(channel.get("cid"), str) else f"{channel_type}:{channel_id}"
+        cid = channel.get("cid")
+        return cid if isinstance(cid, str) else f"{channel_type}:{channel_id}"
 
     def messages_since(self, channel_type: str, channel_id: str, last_id: str | None,
                        limit: int = 100) -> list[ChatMessage]:
@@ -596,7 +598,7 @@ class GetStreamClient:
             attempt += 1
 
     def _delay(self, attempt: int, error: GetStreamError) -> float:
-        backoff = min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
+        backoff = min(BACKOFF_CAP, BACKOFF_BASE * 2.0**attempt)
         delay = backoff / 2 + self._rng.uniform(0, backoff / 2)  # "equal jitter": never zero, spread
         if isinstance(error, RateLimitedError) and error.reset_at is not None:
             # Waiting less than the reset just earns another 429; add a little jitter so several

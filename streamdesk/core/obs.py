@@ -192,7 +192,7 @@ class ObsBackup:
                    [list(p) for p in data.get("profile", [])], float(data.get("saved_at", 0.0)))
 
 
-def _status_error(d: dict) -> ObsRequestFailed:
+def _status_error(d: dict[str, Any]) -> ObsRequestFailed:
     status = d.get("requestStatus", {})
     return ObsRequestFailed(d.get("requestType", "request"), int(status.get("code", 0)),
                             str(status.get("comment") or ""))
@@ -280,7 +280,7 @@ class ObsController:
 
     # -- requests -------------------------------------------------------------------------------
 
-    def request(self, request_type: str, data: dict | None = None) -> dict:
+    def request(self, request_type: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
         """One obs-websocket request; returns ``responseData`` (``{}`` when there is none).
 
         If the request socket died while idle (OBS restarted, a dropped connection), it is reopened
@@ -317,7 +317,7 @@ class ObsController:
             self._req.close()
             self._req = None
 
-    def _call(self, request_type: str, data: dict | None = None) -> dict:
+    def _call(self, request_type: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
         sock = self._req
         assert sock is not None
         # Anything waiting on an idle request socket is news: a close frame (kicked?) or a dead peer.

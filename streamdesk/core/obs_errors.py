@@ -78,9 +78,9 @@ def closed_error(target: object, code: int | None, *, during: str = "") -> ObsEr
             "streamdesk will not reconnect on its own.",
             hint="Connect again when you want streamdesk back.",
         )
-    code = f" (close code {code})" if code else ""
+    which = f" (close code {code})" if code else ""
     during = f" {during}" if during else ""
-    return ObsNotRunning(f"{where} closed the connection{during}{code}.", hint="Is OBS still running?")
+    return ObsNotRunning(f"{where} closed the connection{during}{which}.", hint="Is OBS still running?")
 
 
 def output_active() -> ObsOutputActive:

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import websocket
 
@@ -145,7 +145,7 @@ class EventThread:
                 self._dispatch(msg.get("d", {}))
         return "closed", None
 
-    def _dispatch(self, d: dict) -> None:
+    def _dispatch(self, d: dict[str, Any]) -> None:
         event_type, data = d.get("eventType"), d.get("eventData") or {}
         if event_type == "StreamStateChanged":
             self.c._emit(ObsEvent("stream_state", str(data.get("outputState", ""))))

@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 BITRATE_INTERVAL_S = 2.0
 CONGESTION_SAMPLES = 4
@@ -94,7 +95,7 @@ class HealthMeter:
         d_skipped, d_total = skipped - previous[0], total - previous[1]
         return d_skipped > 10 and d_total > 0 and d_skipped / d_total >= 0.001
 
-    def sample(self, stream_status: dict, stats: dict | None) -> StreamHealth:
+    def sample(self, stream_status: dict[str, Any], stats: dict[str, Any] | None) -> StreamHealth:
         """Turn one ``GetStreamStatus`` (+ optional ``GetStats``) response into a ``StreamHealth``."""
         active = bool(stream_status.get("outputActive"))
         dropped = int(stream_status.get("outputSkippedFrames") or 0)

@@ -59,7 +59,7 @@ class Closed(Exception):
         self.reason = reason
 
 
-class ObsSocket(ObsClient):
+class ObsSocket(ObsClient):  # type: ignore[misc]  # obsws-python ships no type information
     """obsws-python's connection (connect + Hello), with Identify and reads that keep close codes.
 
     Always constructed with explicit host/port/password/timeout, so obsws-python never looks for
@@ -113,7 +113,7 @@ class ObsSocket(ObsClient):
 
     close = _close_quietly
 
-    def authenticate(self) -> dict:
+    def authenticate(self) -> dict[str, Any]:
         """Identify (SHA-256 challenge when OBS asks for it); returns the Identified payload."""
         d: dict[str, Any] = {"rpcVersion": 1, "eventSubscriptions": self.subs}
         auth = self.server_hello["d"].get("authentication")
@@ -145,9 +145,10 @@ class ObsSocket(ObsClient):
         if msg.get("op") != 2:
             self._close_quietly()
             raise ObsUnsupported(f"OBS at {self.target} answered the login unexpectedly.")
-        return msg["d"]
+        identified: dict[str, Any] = msg["d"]
+        return identified
 
-    def recv_message(self) -> dict:
+    def recv_message(self) -> dict[str, Any]:
         """The next obs-websocket message. Raises ``Closed`` on a close frame, the websocket
         library's timeout / closed errors otherwise."""
         while True:
@@ -156,7 +157,8 @@ class ObsSocket(ObsClient):
                 code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
                 raise Closed(code, data[2:].decode("utf-8", "replace"))
             if opcode in (websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_BINARY):
-                return json.loads(data)
+                message: dict[str, Any] = json.loads(data)
+                return message
             # ping/pong: keep reading
 
     def pending_close(self) -> Closed | None:
@@ -175,7 +177,7 @@ class ObsSocket(ObsClient):
             return Closed(None)
         return None
 
-    def send_request(self, request_type: str, data: dict | None = None) -> str:
+    def send_request(self, request_type: str, data: dict[str, Any] | None = None) -> str:
         self._seq += 1
         request_id = f"sd-{self._seq}-{uuid.uuid4().hex[:8]}"
         payload: dict[str, Any] = {"requestType": request_type, "requestId": request_id}

@@ -218,10 +218,10 @@ def _memory_keyring_class() -> type[KeyringBackend]:
         """Secrets held by this process only, gone when it exits: ``--demo`` and the tests.
         ``entries`` is ``{(service, user): value}``."""
 
-        priority = 0  # type: ignore[assignment]  # never chosen by keyring on its own
+        priority = 0  # never chosen by keyring on its own
 
         def __init__(self) -> None:
-            super().__init__()
+            super().__init__()  # type: ignore[no-untyped-call]  # keyring's base is untyped
             self.entries: dict[tuple[str, str], str] = {}
 
         def get_password(self, service: str, username: str) -> str | None:

@@ -48,8 +48,9 @@ def creator(data: Body) -> str:
     by_id, by = data.get("created_by_id"), data.get("created_by")
     if by_id and by:
         raise input_error("cannot set both data.created_by and data.created_by_id.", "created_by")
-    if isinstance(by, dict) and isinstance(by.get("id"), str) and by["id"]:
-        return by["id"]
+    by_id_in_body = by.get("id") if isinstance(by, dict) else None
+    if isinstance(by_id_in_body, str) and by_id_in_body:
+        return by_id_in_body
     if isinstance(by_id, str) and by_id:
         return by_id
     raise input_error("either data.created_by or data.created_by_id must be provided when using server "

@@ -254,7 +254,7 @@ class SimulatedApp:
 
     def _session_body(self, call: Call, now: float) -> Body:
         s = call.session
-        body = payloads.skeleton("CallSessionResponse")
+        body: dict[str, Any] = payloads.skeleton("CallSessionResponse")
         participants, by_role = [], {}
         if s.host_id and s.ended_at is None:
             participants.append(payloads.participant(self._user_body(s.host_id), "host", s.host_session_id,
@@ -274,7 +274,7 @@ class SimulatedApp:
 
     def _call_body(self, call: Call) -> Body:
         now = self.clock.now()
-        body = payloads.skeleton("GetCallResponse", "call")
+        body: dict[str, Any] = payloads.skeleton("GetCallResponse", "call")
         body.update(
             type=call.type, id=call.id, cid=call.cid, current_session_id=call.session.id,
             created_by=self._user_body(call.created_by_id), custom=call.custom,
@@ -319,7 +319,7 @@ class SimulatedApp:
         return 201, {"users": out, "membership_deletion_task_id": ""}
 
     def _call_type_body(self, ct: CallType) -> Body:
-        body = payloads.skeleton("UpdateCallTypeResponse")
+        body: dict[str, Any] = payloads.skeleton("UpdateCallTypeResponse")
         body.update(name=ct.name, grants=ct.grants, settings=ct.settings, created_at=to_ns(ct.created),
                     updated_at=to_ns(ct.updated))
         body.pop("duration", None)
@@ -462,7 +462,7 @@ class SimulatedApp:
     def delete_call(self, call_type: str, call_id: str, body: Body) -> Result:
         call = self._call(call_type, call_id)
         hard = body.get("hard") is True
-        out = {"call": self._call_body(call)}
+        out: dict[str, Any] = {"call": self._call_body(call)}
         del self.calls[call.cid]
         if hard:
             out["task_id"] = self._uuid()

@@ -33,13 +33,14 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
+from websockets.typing import Subprotocol
 
 from streamdesk.sim.obs_output import OutputKnobs, StreamOutput, whole
 from streamdesk.sim.obs_profile import ObsProfile, VideoSettings
@@ -57,6 +58,8 @@ from streamdesk.sim.obs_protocol import (
     Status,
     auth_response,
 )
+
+_T = TypeVar("_T")
 
 log = logging.getLogger("streamdesk.sim.obs")
 # websockets dumps every frame at DEBUG, and a SetStreamServiceSettings frame carries the stream key:
@@ -109,7 +112,7 @@ class _Session:
     rpc_version: int | None = None
     incoming: int = 0
     outgoing: int = 0
-    tasks: set[asyncio.Task] = field(default_factory=set)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def remote(self) -> str:
@@ -161,7 +164,7 @@ class ObsSimulator:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: Server | None = None
-        self._stream_task: asyncio.Task | None = None
+        self._stream_task: asyncio.Task[None] | None = None
         self._reconnect_done = asyncio.Event()
         self._launched_at = clock()
         self._handlers: dict[str, _Handler] = {
@@ -297,13 +300,13 @@ class ObsSimulator:
         self._loop.call_soon(ready.set)
         self._loop.run_forever()
 
-    def _call(self, coro: Awaitable[Any], timeout: float = 5.0) -> Any:
+    def _call(self, coro: Coroutine[Any, Any, _T], timeout: float = 5.0) -> _T:
         if self._loop is None:
             raise RuntimeError("the OBS simulator is not running; call start() first")
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
     @staticmethod
-    async def _async(fn: Callable[[], Any]) -> Any:
+    async def _async(fn: Callable[[], _T]) -> _T:
         return fn()
 
     def _shutdown_loop(self) -> None:
@@ -724,9 +727,10 @@ def _random_b64() -> str:
     return base64.b64encode(os.urandom(32)).decode()
 
 
-def _select_subprotocol(connection: ServerConnection, subprotocols: list[str]) -> str | None:
+def _select_subprotocol(connection: ServerConnection,
+                        subprotocols: Sequence[Subprotocol]) -> Subprotocol | None:
     # OBS speaks JSON to clients that ask for nothing (obsws-python asks for nothing).
-    return SUBPROTOCOL_JSON if SUBPROTOCOL_JSON in subprotocols else None
+    return Subprotocol(SUBPROTOCOL_JSON) if SUBPROTOCOL_JSON in subprotocols else None
 
 
 def _need_data(data: dict[str, Any] | None) -> dict[str, Any]:

@@ -21,7 +21,8 @@ MORE_INFO = "https://getstream.io/chat/docs/api_errors_response"
 @cache
 def _skeletons() -> dict[str, Any]:
     text = resources.files("streamdesk.sim").joinpath("data", "getstream-examples.json").read_text("utf-8")
-    return json.loads(text)
+    skeletons: dict[str, Any] = json.loads(text)
+    return skeletons
 
 
 @cache
@@ -41,15 +42,15 @@ def skeleton(name: str, *path: str) -> Any:
 
 def call_settings() -> dict[str, Any]:
     """The default ``CallSettingsResponse`` (a livestream call type's, backstage enabled)."""
-    settings = skeleton("GetCallResponse", "call", "settings")
+    settings: dict[str, Any] = skeleton("GetCallResponse", "call", "settings")
     settings["backstage"] = {"enabled": True, "join_ahead_time_seconds": 0}
     return settings
 
 
-def user(user_id: str, *, name: str | None = None, role: str = "user", custom: dict | None = None,
+def user(user_id: str, *, name: str | None = None, role: str = "user", custom: dict[str, Any] | None = None,
          created_ns: int, updated_ns: int | None = None) -> dict[str, Any]:
     """A ``UserResponse``."""
-    body = skeleton("GetCallResponse", "call", "created_by")
+    body: dict[str, Any] = skeleton("GetCallResponse", "call", "created_by")
     body.update(id=user_id, role=role, custom=dict(custom or {}), created_at=created_ns,
                 updated_at=updated_ns or created_ns)
     if name is not None:
@@ -79,7 +80,7 @@ def participant(user_body: dict[str, Any], role: str, session_id: str, joined_ns
 
 def message(msg_id: str, text: str, user_body: dict[str, Any], cid: str, created_ns: int) -> dict[str, Any]:
     """A ``MessageResponse`` of type regular."""
-    body = skeleton("MessageResponse")
+    body: dict[str, Any] = skeleton("MessageResponse")
     body.update(id=msg_id, text=text, html=f"<p>{html.escape(text)}</p>\n", user=user_body, cid=cid,
                 created_at=created_ns, updated_at=created_ns)
     return body
@@ -88,7 +89,7 @@ def message(msg_id: str, text: str, user_body: dict[str, Any], cid: str, created
 def channel(channel_type: str, channel_id: str, creator: dict[str, Any], created_ns: int,
             message_count: int) -> dict[str, Any]:
     """A ``ChannelResponse``."""
-    body = skeleton("ChannelStateResponse", "channel")
+    body: dict[str, Any] = skeleton("ChannelStateResponse", "channel")
     body.update(id=channel_id, type=channel_type, cid=f"{channel_type}:{channel_id}", created_at=created_ns,
                 updated_at=created_ns, created_by=creator, message_count=message_count)
     return body
