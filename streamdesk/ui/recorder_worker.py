@@ -100,6 +100,8 @@ class RecorderWorker(_Dispatcher):
 
     def close(self, wait: bool = True) -> None:
         """Release the recorder (its session lock) and stop the thread, after the step in flight."""
+        if self.closed:
+            return
         self._close()
         self._executor.submit(self._release)
         self._executor.shutdown(wait=wait)

@@ -195,6 +195,8 @@ class ObsWorker(_Dispatcher):
             self.obs_event.emit(obs_event)
 
     def close(self, wait: bool = True) -> None:
+        if self.closed:
+            return
         self._close()
         self._executor.submit(self._drop_controller)
         self._executor.shutdown(wait=wait)

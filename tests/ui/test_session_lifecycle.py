@@ -148,3 +148,36 @@ def test_the_ended_page_shows_the_chat_total_of_the_row_and_history(make_window:
     table = window.history.view.table
     qtbot.waitUntil(lambda: table.rowCount() == 1 and table.item(0, 4) is not None, timeout=WAIT_MS)
     assert table.item(0, 4).text() == f"{row.total_chat}"
+
+
+def test_one_thread_owns_the_recorder(controller: Controller, sim: GetStreamSimulator, qtbot: Any,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Made, polled, finished and closed on the RecorderWorker's thread only: nothing hands the
+    recorder between threads (the races the old controller kept fixing)."""
+    import threading
+
+    from streamdesk.core import live
+
+    threads: list[tuple[str, str]] = []
+    for name in ("__init__", "poll_once", "finish", "close"):
+        original = getattr(live.LiveRecorder, name)
+
+        def spy(self: Any, *args: Any, _original: Any = original, _name: str = name, **kw: Any) -> Any:
+            threads.append((_name, threading.current_thread().name))
+            return _original(self, *args, **kw)
+
+        monkeypatch.setattr(live.LiveRecorder, name, spy)
+    c = controller
+    live_with_one_poll(c, sim, qtbot)
+    seen = ended(c, qtbot)
+    sim.advance(20)
+    c.poll_live_now()
+    c.stop_live(StopOptions(), stop_obs=False)
+    qtbot.waitUntil(lambda: bool(seen) and not c.busy, timeout=WAIT_MS)
+    c.close()
+
+    assert {what for what, _ in threads} >= {"__init__", "poll_once", "close"}
+    # channel_ops.stop_live (on a Tasks thread) tried to take the session and was refused
+    # (RecorderBusy, in __init__): only the recorder thread ever used a recorder
+    used = [where for what, where in threads if what != "__init__"]
+    assert used and all(where.startswith("streamdesk-recorder") for where in used), used
