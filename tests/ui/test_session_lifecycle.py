@@ -145,9 +145,11 @@ def test_the_ended_page_shows_the_chat_total_of_the_row_and_history(make_window:
     assert f"{row.total_chat:,} chat messages" in live_card.summary.text()
     assert live_card.total_chat.value.text() == f"{row.total_chat:,}"
     window.show_history()
-    table = window.history.view.table
-    qtbot.waitUntil(lambda: table.rowCount() == 1 and table.item(0, 4) is not None, timeout=WAIT_MS)
-    assert table.item(0, 4).text() == f"{row.total_chat}"
+    from streamdesk.ui.history import COLUMNS
+
+    table, chat = window.history.view.table, COLUMNS.index("Chat")
+    qtbot.waitUntil(lambda: table.rowCount() == 1 and table.item(0, chat) is not None, timeout=WAIT_MS)
+    assert table.item(0, chat).text() == f"{row.total_chat}"
 
 
 def test_one_thread_owns_the_recorder(controller: Controller, sim: GetStreamSimulator, qtbot: Any,
