@@ -101,7 +101,7 @@ class Controller(LiveOps, ObsOps, GetStreamOps):
         if new is State.LIVE and (was is not State.LIVE or self.session is None) and not resuming:
             self._resume_session(call)
         elif call is not None and not call.is_live and self.session is None:
-            self._close_stale_session()
+            self._stale_row_ended()
         elif call is not None and not call.is_live and self.session is not None:
             # ended elsewhere (GetStream's dashboard, the CLI) and this refresh saw it before the
             # next live poll did: the session's last poll closes the row with the last chat

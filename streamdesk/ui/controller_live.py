@@ -254,9 +254,10 @@ class LiveOps(ControllerBase):
 
         self.recorder.finish(session.id, done, failed)
 
-    def _close_stale_session(self) -> None:
-        """A session row open here while GetStream says the call is not live: the stream ended
-        while the app was closed (or it was killed between stop_live and closing the row)."""
+    def _stale_row_ended(self) -> None:
+        """GetStream says the call is not live and no show is on here: a row left open (the stream
+        ended while the app was closed, or it was killed between stop_live and closing the row)
+        is closed by the session API (``core.live.close_stale``) on the recorder thread."""
         def done(session: Session | None) -> None:
             if session is not None and not session.is_open:
                 self.message.emit(STAGE_OF_STATE[self.state], "info",
