@@ -70,7 +70,7 @@ def main() -> None:
 
     with GetStreamSimulator(api_key=KEY, api_secret=SECRET) as sim:
         client = GetStreamClient(KEY, SECRET, base_url=sim.url)
-        client.upsert_user("host-1")
+        client.create_user("host-1")
         client.get_or_create_call("livestream", "bench", created_by_id="host-1")
         raw = httpx.Client(base_url=sim.url, timeout=10,
                            headers={"stream-auth-type": "jwt", "Authorization": client._server_token})

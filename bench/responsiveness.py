@@ -98,6 +98,7 @@ def main() -> int:
         window.cards["obs"].start.click()
         spin(lambda: controller.state is State.READY)
         idle()
+        spin(window.cards["golive"].go.isEnabled)  # offered once GetStream receives the stream
         window.cards["golive"].go.click()
         spin(lambda: controller.state is State.LIVE and controller.session is not None)
         for _ in range(2):

@@ -138,6 +138,7 @@ def main() -> int:
         window.show_stage("golive")
         window.cards["golive"].hls.setChecked(True)
         shot("go-live")
+        wait(window.cards["golive"].go.isEnabled, "GetStream to receive the stream")
         window.cards["golive"].go.click()
         wait(lambda: controller.state is State.LIVE, "going live")
         wait(lambda: controller.session is not None, "the session")

@@ -42,6 +42,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--key-ttl", type=float, metavar="HOURS",
                    help=f"stream key lifetime in hours (default {ops.DEFAULT_KEY_TTL_HOURS:.0f}: a long show "
                    "plus reconnects; OBS cannot reconnect with an expired key)")
+    p.add_argument("--display-name", metavar="NAME",
+                   help="the broadcaster's display name (only this field of an existing user changes)")
+    p.add_argument("--call-type-settings", action="store_true",
+                   help="also change the whole livestream call type (app-wide): add join-backstage to the "
+                   "hosts' grants and turn backstage on. Shows the change; applies it only with --yes")
+    p.add_argument("--yes", action="store_true", help="apply the --call-type-settings change shown")
+    p.add_argument("--undo-call-type-settings", action="store_true",
+                   help="undo streamdesk's change to the call type (shows it; applies with --yes)")
     p.set_defaults(func=provision)
 
     p = sub.add_parser("key", help="show (masked), reveal, copy or rotate the stream key")
@@ -58,6 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--transcription-storage", metavar="NAME")
     p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
                    help="how long to wait for GetStream to confirm (default 30)")
+    p.add_argument("--skip-ingest-check", action="store_true",
+                   help="go live even when GetStream does not receive your stream yet")
     p.set_defaults(func=golive)
 
     p = sub.add_parser("stop", help="stop live: back to backstage")
@@ -93,13 +103,71 @@ def setup(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def provision(args: argparse.Namespace, ctx: AppContext) -> int:
+    if args.yes and not (args.call_type_settings or args.undo_call_type_settings):
+        raise UsageError("--yes only applies with --call-type-settings or --undo-call-type-settings.")
+    if args.call_type_settings and args.undo_call_type_settings:
+        raise UsageError("Choose --call-type-settings or --undo-call-type-settings, not both.")
+    if args.undo_call_type_settings:
+        return _undo_call_type(args, ctx)
+    if args.call_type_settings:
+        _call_type_opt_in(args, ctx)
     result = ops.provision(ctx, join_ahead=args.join_ahead, starts_at=args.starts_at,
-                           key_ttl_hours=args.key_ttl)
+                           key_ttl_hours=args.key_ttl, display_name=args.display_name)
     print(f"Provisioned {result.call_cid} (in backstage until you go live).")
+    if result.call_type_notice:
+        print(f"Warning: {result.call_type_notice}")
+        print("  To allow it (app-wide, for every livestream call): "
+              "streamdesk provision --call-type-settings")
     print(f"Chat channel: {result.chat_cid}")
     print(f"RTMPS server: {result.rtmps_url}")
     print(f"Stream key:   {mask_key(ops.stream_key(ctx))} (in the keyring; {_expiry(result.key_expires_at)})")
     print("Next: streamdesk obs configure")
+    return EXIT_OK
+
+
+def _print_changes(name: str, changes: Any) -> None:
+    width = max(len(c.setting) for c in changes)
+    print(f"Call type {name} (app-wide: every livestream call of this app):")
+    for c in changes:
+        print(f"  {c.setting:<{width}}  {c.old}  ->  {c.new}")
+
+
+def _call_type_opt_in(args: argparse.Namespace, ctx: AppContext) -> None:
+    """Show the call-type change; apply it with --yes (a dry run otherwise)."""
+    from streamdesk.core import call_type_settings as cts
+
+    channel = ops.require_account(ctx)
+    join_ahead = ops.validate_join_ahead(args.join_ahead)
+    with ops.client(ctx) as gs:
+        plan = cts.plan(gs, channel.call_type, join_ahead=join_ahead)
+        if not plan.changes:
+            print(f"Call type {channel.call_type}: nothing to change (hosts may join backstage).")
+            return
+        _print_changes(plan.name, plan.changes)
+        if not args.yes:
+            print("Dry run: the call type was not changed. Add --yes to apply this change.")
+            return
+        cts.apply(ctx, gs, plan)
+    print("Applied. Undo with: streamdesk provision --undo-call-type-settings --yes")
+
+
+def _undo_call_type(args: argparse.Namespace, ctx: AppContext) -> int:
+    from streamdesk.core import call_type_settings as cts
+
+    ops.require_account(ctx)
+    with ops.client(ctx) as gs:
+        plan = cts.plan_undo(gs, ctx)
+        if not plan.changes:
+            if args.yes:
+                cts.undo(ctx, gs, plan)
+            print(f"Call type {plan.name}: already as it was before streamdesk changed it.")
+            return EXIT_OK
+        _print_changes(plan.name, plan.changes)
+        if not args.yes:
+            print("Dry run: the call type was not changed. Add --yes to undo.")
+            return EXIT_OK
+        cts.undo(ctx, gs, plan)
+    print("Undone: the call type is back as it was (grants added since by others are kept).")
     return EXIT_OK
 
 
@@ -203,7 +271,7 @@ def golive(args: argparse.Namespace, ctx: AppContext) -> int:
     options = GoLiveOptions(hls=args.hls, recording=args.record, captions=args.captions,
                                 transcription=args.transcribe, recording_storage=args.recording_storage,
                                 transcription_storage=args.transcription_storage)
-    result = ops.go_live(ctx, options, timeout=args.timeout)
+    result = ops.go_live(ctx, options, timeout=args.timeout, check_ingest=not args.skip_ingest_check)
     started = datetime.fromtimestamp(result.session.started_at, UTC).strftime("%H:%M:%S UTC")
     print(f"LIVE: {result.call.cid} went live at {started} (session {result.session.id}).")
     if result.call.hls_playlist_url:
@@ -303,6 +371,9 @@ def status(args: argparse.Namespace, ctx: AppContext) -> int:
         "rtmps_url": channel.rtmps_url or None,
         "key_expires_at": channel.key_expires_at,
         "session_id": session.id if session else None,
+        # does GetStream receive the stream (the broadcaster is in the call)? null: not known
+        "ingest": (call.has_participant(channel.user_id) if call is not None and remote_error is None
+                   else None),
         "remote": remote,
         "remote_error": remote_error,
     }
@@ -320,7 +391,10 @@ def status(args: argparse.Namespace, ctx: AppContext) -> int:
         print(f"{remote_label}: {remote_error}")
     elif remote and call is not None:
         where = "live" if call.is_live else ("ended" if call.ended_at else "backstage")
-        print(f"GetStream: {where}, {call.viewers()} viewers")
+        print(f"GetStream: {where}, {call.viewers()} viewers (in the call, not counting you; "
+              "HLS viewers are not counted)")
+        print("GetStream receives your stream." if call.has_participant(channel.user_id)
+              else "GetStream does not receive your stream (you are not in the call).")
     print(f"Next: {next_step}")
     return EXIT_OK
 

@@ -68,6 +68,13 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         print("                     then: streamdesk provision, streamdesk golive, streamdesk watch")
         if not args.no_obs:
             obs = _start_obs(args.obs_port)
+            if obs is not None:
+                # the OBS simulator's stream joins the call only with the provisioned server and key
+                from streamdesk.sim.ingest_link import link
+
+                link(obs, gs)
+                print("  ingest             OBS simulator -> this GetStream simulator (when server and "
+                      "key match)")
         print("Press Ctrl-C to stop.", flush=True)
         _serve_until_stopped()
     finally:

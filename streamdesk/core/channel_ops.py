@@ -8,6 +8,7 @@ specific message, not a 400 from GetStream. Secrets only ever go to ``ctx.secret
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -48,10 +49,12 @@ DEFAULT_KEY_TTL_HOURS = 24.0
 MAX_KEY_TTL_HOURS = 24.0 * 365
 MAX_JOIN_AHEAD_SECONDS = 7 * 24 * 3600
 
-# GetStream path parameters are at most 255 characters (OpenAPI subset); restricting the
-# alphabet too keeps ids safe in URLs, keyring entry names and the RTMP address.
+# Restricting the alphabet keeps ids safe in URLs, keyring entry names and the RTMP address.
+# A call id is at most 64 characters (the spec's maxLength on the call `id`, docs/getstream.md
+# "Ids"); user ids and API keys keep the looser 255.
 _ID = re.compile(r"[A-Za-z0-9_-]+")
 _MAX_ID = 255
+MAX_CALL_ID = 64
 # Storage names are the app's own labels for its external storages; dots are common there.
 _STORAGE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
@@ -68,6 +71,10 @@ class GoLiveStuck(StreamdeskError):
     """GetStream accepted go_live but the call never showed as live."""
 
 
+class NoIngest(StreamdeskError):
+    """GetStream does not see the broadcaster in the call: going live would show an empty call."""
+
+
 # ---------------------------------------------------------------------------------------------
 # Results and options
 # ---------------------------------------------------------------------------------------------
@@ -78,6 +85,8 @@ class ProvisionResult:
     chat_cid: str
     key_expires_at: float | None  # Unix seconds; the key itself stays in the keyring
     call: CallState | None = None  # None after an offline key rotation
+    #: set when the call type does not let hosts join backstage (GetStream would refuse OBS there)
+    call_type_notice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,20 +100,25 @@ class LiveResult:
 # ---------------------------------------------------------------------------------------------
 # Validation
 # ---------------------------------------------------------------------------------------------
-def validate_id(value: str | None, what: str) -> str:
-    """A GetStream id (user id, call id, API key): 1-255 of ``A-Z a-z 0-9 _ -``."""
-    return _validate_name(value, what, _ID, "letters, digits, '_' and '-'")
+def validate_id(value: str | None, what: str, max_len: int = _MAX_ID) -> str:
+    """A GetStream id (user id, API key: 1-255; call id: 1-64) of ``A-Z a-z 0-9 _ -``."""
+    return _validate_name(value, what, _ID, "letters, digits, '_' and '-'", max_len)
 
 
-def _validate_name(value: str | None, what: str, alphabet: re.Pattern[str], allowed: str) -> str:
+def validate_call_id(value: str | None) -> str:
+    return validate_id(value, "call id", MAX_CALL_ID)
+
+
+def _validate_name(value: str | None, what: str, alphabet: re.Pattern[str], allowed: str,
+                   max_len: int = _MAX_ID) -> str:
     text = (value or "").strip()
     if not text:
         raise InvalidInput(f"The {what} is empty.", hint=f"Enter the {what}.")
     if JWT.match(text):
         raise InvalidInput(f"The {what} looks like a token (a JWT), which is a secret and never goes in "
                            "this field.", hint=f"Enter the {what} itself ({allowed}).")
-    if len(text) > _MAX_ID:
-        raise InvalidInput(f"The {what} is {len(text)} characters long; GetStream allows at most {_MAX_ID}.")
+    if len(text) > max_len:
+        raise InvalidInput(f"The {what} is {len(text)} characters long; GetStream allows at most {max_len}.")
     if not alphabet.fullmatch(text):
         bad = sorted({c for c in text if not alphabet.fullmatch(c)})
         shown = " ".join(repr(c) for c in bad[:5])
@@ -182,8 +196,13 @@ def parse_starts_at(value: datetime | str | None) -> datetime | None:
 
 
 def derive_call_id(user_id: str) -> str:
-    """The default call id: one stable livestream per broadcaster."""
-    return f"{user_id}-live"[:_MAX_ID]
+    """The default call id: one stable livestream per broadcaster, within GetStream's 64. A long
+    user id is cut and a short hash of the whole id keeps two such users apart."""
+    whole = f"{user_id}-live"
+    if len(whole) <= MAX_CALL_ID:
+        return whole
+    digest = hashlib.sha256(user_id.encode()).hexdigest()[:8]
+    return f"{user_id[:MAX_CALL_ID - len(digest) - 6]}-{digest}-live"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,7 +217,7 @@ def save_account(ctx: AppContext, *, api_key: str, api_secret: str | None, user_
     user or call forgets the old provisioning, which belonged to the old call."""
     api_key = validate_id(api_key, "API key")
     user_id = validate_id(user_id, "user id")
-    call_id = validate_id(call_id, "call id") if call_id and call_id.strip() else derive_call_id(user_id)
+    call_id = validate_call_id(call_id) if call_id and call_id.strip() else derive_call_id(user_id)
     base = validate_api_base(api_base) if api_base and api_base.strip() else ""
     secret = validate_secret(api_secret) if api_secret is not None else None
     if secret is None and not ctx.secrets.get(SecretKind.API_SECRET, api_key):
@@ -260,28 +279,41 @@ def client(ctx: AppContext, *, timeout: float = 10.0, max_retries: int = 4,
 # Provisioning and the stream key
 # ---------------------------------------------------------------------------------------------
 def provision(ctx: AppContext, *, join_ahead: int | None = None, starts_at: datetime | str | None = None,
-              key_ttl_hours: float | None = None) -> ProvisionResult:
-    """Create (or find) everything the livestream needs, then mint the stream key.
+              key_ttl_hours: float | None = None, display_name: str | None = None) -> ProvisionResult:
+    """Create (or find) the broadcaster user, the call and its chat channel, then mint the key.
 
-    Order matters: the user must exist before it can create and host a call (docs/getstream.md), and
-    the call type must allow hosts backstage before the host tries to stream there. Every step is
-    a get-or-create or an absolute update, so provisioning again is safe and repairs a partial run."""
+    Touches nothing else in the app (docs/getstream.md "Provisioning"): the user is created only
+    when QueryUsers finds none, otherwise only ``display_name`` (when given) is set with a partial
+    update; backstage and join-ahead go on the call (``settings_override``); the call type is only
+    read, and a missing join-backstage grant for hosts is reported, never fixed here (see
+    ``core.call_type_settings``). Provisioning again is safe and repairs a partial run."""
     channel = require_account(ctx)
+    validate_call_id(channel.call_id)  # a call id saved before the 64 limit: refused before any request
     join_ahead = validate_join_ahead(join_ahead)
     start = parse_starts_at(starts_at)
     ttl_hours = validate_key_ttl(key_ttl_hours)
+    name = display_name.strip() if display_name and display_name.strip() else None
+    if name is not None and len(name) > 200:
+        raise InvalidInput("The display name is longer than 200 characters.")
+    from streamdesk.core import call_type_settings
+
     with client(ctx) as gs:
         _refuse_while_live(ctx, channel, gs, "provisioning again")
-        gs.upsert_user(channel.user_id)
-        gs.update_call_type(channel.call_type, backstage=True, join_ahead_seconds=join_ahead,
-                            grant_join_backstage_to_host=True)
+        user = gs.query_user(channel.user_id)
+        if user is None:
+            gs.create_user(channel.user_id, name)
+        elif name is not None and user.name != name:
+            gs.update_user_partial(channel.user_id, {"name": name})
+        call_type = gs.get_call_type(channel.call_type)
+        notice = (None if call_type_settings.host_may_join_backstage(call_type)
+                  else call_type_settings.MISSING_GRANT.format(name=channel.call_type))
         call = gs.get_or_create_call(channel.call_type, channel.call_id, created_by_id=channel.user_id,
                                      starts_at=start, join_ahead_seconds=join_ahead)
         if call.ended_at is not None:
             raise StreamdeskError(f"The call {call.cid} was ended for everyone and cannot go live again.",
                                   hint="Choose a new call id: streamdesk setup --call-id NEW_ID …")
-        # GetOrCreateCall ignores `data` for a call that already exists (docs/getstream.md): apply a
-        # changed schedule with UpdateCall instead of silently keeping the old one.
+        # GetOrCreateCall ignores `data` for a call that already exists (docs/getstream.md
+        # "Provisioning"): apply a changed schedule with UpdateCall instead of keeping the old one.
         if (start is not None and call.starts_at != start) or (
             join_ahead is not None and call.join_ahead_time_seconds != join_ahead
         ):
@@ -295,7 +327,7 @@ def provision(ctx: AppContext, *, join_ahead: int | None = None, starts_at: date
     channel = replace(ctx.store.channel(), chat_cid=chat_cid, rtmps_url=call.rtmp_address,
                       key_expires_at=float(exp) if exp else None, provisioned_at=time.time())
     ctx.store.save_channel(channel)
-    return ProvisionResult(call.cid, call.rtmp_address, chat_cid, channel.key_expires_at, call)
+    return ProvisionResult(call.cid, call.rtmp_address, chat_cid, channel.key_expires_at, call, notice)
 
 
 def stream_key(ctx: AppContext) -> str:
@@ -370,20 +402,29 @@ def fetch_call(ctx: AppContext, *, timeout: float = 10.0, max_retries: int = 4) 
 def go_live(ctx: AppContext, options: GoLiveOptions = GoLiveOptions(), *, timeout: float = 30.0,
             poll_interval: float = 1.0, sleep: Callable[[float], None] = time.sleep,
             clock: Callable[[], float] = time.monotonic, gs: GetStreamClient | None = None,
-            announce: bool = True) -> LiveResult:
-    """Take the call out of backstage and wait until GetStream confirms it is live.
+            announce: bool = True, check_ingest: bool = False) -> LiveResult:
+    """Take the call out of backstage, confirmed from GoLive's own answer.
 
-    GoLive's reply already shows the new state on a healthy service, but the confirmation that
-    counts is GetCall (``backstage`` false and ``session.live_started_at`` set), polled until
-    ``timeout``; only then is the session row opened, so history never records a show that
-    did not happen. ``gs`` is an already-open client to use (the caller keeps ownership).
-    ``announce=False`` leaves the Discord message to the caller (the GUI sends it in the background,
-    so "you're live" never waits on Discord); then call ``announce(ctx, "live", result.session)``."""
+    GoLive returns the call: ``backstage`` false on a call not ended is the confirmation
+    (docs/getstream.md "Live"), so a healthy go-live costs one request. Only when that answer is
+    unreadable or still shows backstage is GetCall polled until ``timeout``. The session row opens
+    only then, so history never records a show that did not happen. ``gs`` is an already-open
+    client to use (the caller keeps ownership). ``announce=False`` leaves the Discord message to
+    the caller; then call ``announce(ctx, "live", result.session)``. ``check_ingest``: first refuse
+    (``NoIngest``, no GoLive sent) unless GetStream sees the broadcaster or the call is already live."""
     channel = require_provisioned(ctx)
     recording_storage = validate_storage_name(options.recording_storage, "recording storage name")
     transcription_storage = validate_storage_name(options.transcription_storage, "transcription storage name")
     start = clock()
     with _use(gs) if gs is not None else client(ctx, sleep=sleep) as gs:
+        if check_ingest:
+            now = gs.get_call(channel.call_type, channel.call_id)
+            if now.ended_at is not None:
+                raise _stuck(channel, now, 0)  # ended for everyone: that, not ingest, is the cause
+            if not now.is_live and not now.has_participant(channel.user_id):
+                raise NoIngest(NO_INGEST, hint=f"Start streaming in OBS to {channel.rtmps_url} with the "
+                               "stream key (streamdesk obs configure, streamdesk obs start), or pass "
+                               "--skip-ingest-check.")
         try:
             call = gs.go_live(channel.call_type, channel.call_id, hls=options.hls,
                               recording=options.recording, captions=options.captions,
@@ -391,21 +432,35 @@ def go_live(ctx: AppContext, options: GoLiveOptions = GoLiveOptions(), *, timeou
                               recording_storage=recording_storage,
                               transcription_storage=transcription_storage)
         except ProtocolError as e:
-            # GoLive was answered but its reply was unreadable: the call may well be live. GetCall
-            # is the confirmation that counts anyway, so ask it instead of failing the go-live.
+            # GoLive was answered but its reply was unreadable: the call may well be live.
             log.warning("unreadable GoLive reply (%s); confirming with GetCall", e.message)
             call = gs.get_call(channel.call_type, channel.call_id)
-        while not (call.backstage is False and call.live_started_at is not None):
-            if clock() - start >= timeout:
+        while not call.is_live:
+            if call.ended_at is not None or clock() - start >= timeout:
                 raise _stuck(channel, call, timeout)
             sleep(poll_interval)
             call = gs.get_call(channel.call_type, channel.call_id)
-    assert call.live_started_at is not None
-    started = call.live_started_at.timestamp()
+    started = call.live_started_at.timestamp() if call.live_started_at else time.time()
     session = live.open_session(ctx, channel.call_cid, started, call.session_id)
     sent = _announce(ctx, "live", session) if announce else None
     notices = tuple(n for n in (_key_expiry_notice(channel), sent) if n)
     return LiveResult(call, session, clock() - start, notices)
+
+
+def ingest_seen(ctx: AppContext, *, call: CallState | None = None, gs: GetStreamClient | None = None,
+                timeout: float = 10.0) -> bool:
+    """Does GetStream receive the broadcaster's stream? True when the broadcaster's user id is
+    among the call session's participants (the RTMP publisher joins as that user; docs/getstream.md
+    "Ingest"). ``call``: a GetCall answer already at hand (no request then)."""
+    channel = require_provisioned(ctx)
+    if call is None:
+        with _use(gs) if gs is not None else client(ctx, timeout=timeout) as c:
+            call = c.get_call(channel.call_type, channel.call_id)
+    return call.has_participant(channel.user_id)
+
+
+NO_INGEST = ("GetStream does not receive your stream yet: OBS is not publishing to this call, so going "
+             "live would show viewers an empty call.")
 
 
 #: warn at go-live when the key would expire within this many hours of the show's start
@@ -444,7 +499,10 @@ def _stuck(channel: ChannelConfig, call: CallState, timeout: float) -> GoLiveStu
                       "streamdesk obs configure)")
     else:
         checks.append("that OBS has the current stream key (streamdesk obs configure)")
-    return GoLiveStuck(f"GetStream still shows {call.cid} in backstage {timeout:.0f} s after go live.",
+    # name what was observed: whether GetStream has the broadcaster in the call at all
+    seen = ("" if call.has_participant(channel.user_id)
+            else ", and it does not receive your stream (you are not in the call)")
+    return GoLiveStuck(f"GetStream still shows {call.cid} in backstage {timeout:.0f} s after go live{seen}.",
                        hint="Check " + "; ".join(checks) + ".")
 
 

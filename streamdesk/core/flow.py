@@ -53,7 +53,7 @@ class Event(StrEnum):
     OBS_STREAMING = "obs_streaming"  # OBS reports its stream output started / bytes flowing
     OBS_STOPPED = "obs_stopped"  # OBS's stream output stopped (by us, the streamer, or OBS quitting)
     GO_LIVE = "go_live"
-    LIVE_CONFIRMED = "live_confirmed"  # GetCall shows backstage false and live_started_at
+    LIVE_CONFIRMED = "live_confirmed"  # GetStream shows backstage false on a call not ended
     GO_LIVE_FAILED = "go_live_failed"
     STOP = "stop"
     STOPPED = "stopped"  # stop_live succeeded: the call is back in backstage
@@ -253,7 +253,7 @@ class Flow:
             target = S.NEEDS_PROVISION
         elif call.ended_at:
             target = S.ENDED
-        elif not call.backstage and call.live_started_at:
+        elif not call.backstage:  # live = out of backstage on a call not ended (docs/getstream.md)
             target = S.LIVE
         elif self.obs_streaming:
             target = S.READY

@@ -1,10 +1,10 @@
 """GetStream server-side REST client (httpx + PyJWT, no Qt).
 
-A thin, explicit client for the dozen endpoints a livestream needs (``docs/getstream.md`` lists
-them). Chosen over the official SDK for start-up time and install size,
+A thin, explicit client for the dozen endpoints a livestream needs (see
+``docs/getstream.md``). Chosen over the official SDK for start-up time and install size,
 and because explicit parsing makes contract drift visible instead of silently ``None``.
 
-Wire rules this module follows (GetStream's authentication and wire conventions, ``docs/getstream.md``):
+Wire rules this module follows (docs/getstream.md "Wire" and "Authentication"):
 - every request carries ``?api_key=``, the raw JWT in ``Authorization`` (no ``Bearer``) and
   ``stream-auth-type: jwt``;
 - the server token is HS256 over ``{"server": true}``, the documented form (GetStream's docs, the
@@ -58,7 +58,7 @@ class GetStreamError(StreamdeskError):
     """GetStream answered with an error (or could not be reached).
 
     ``status`` is the HTTP status (0 when there was no response), ``code`` GetStream's own error
-    code (``docs/getstream.md``; -1 when unknown) and ``api_message`` its message, with anything
+    code (docs/getstream.md "Errors"; -1 when unknown) and ``api_message`` its message, with anything
     token-shaped removed."""
 
     hint = "Check the GetStream status page and try again."
@@ -131,17 +131,29 @@ class CallState:
     recording: bool = False
     transcribing: bool = False
     captioning: bool = False
+    created_by_id: str = ""
+    #: user id of every participation in the current session (a user joined twice appears twice)
+    participant_user_ids: tuple[str, ...] = ()
 
     @property
     def is_live(self) -> bool:
-        """Out of backstage with a live start the server confirmed, and not ended."""
-        return not self.backstage and self.live_started_at is not None and self.ended_at is None
+        """Out of backstage on a call not ended (docs/getstream.md "Live"): GoLive's own answer
+        says so; ``session.live_started_at`` is not relied on."""
+        return not self.backstage and self.ended_at is None
 
-    def viewers(self, exclude_roles: tuple[str, ...] = ("host",)) -> int:
-        """People watching: every participant not in ``exclude_roles`` plus anonymous viewers.
-        (An app-level derivation: GetStream only reports counts per role.)"""
-        named = sum(n for role, n in self.participants_by_role.items() if role not in exclude_roles)
-        return named + self.anonymous_count
+    def has_participant(self, user_id: str) -> bool:
+        """Is ``user_id`` in the call's session right now? For the broadcaster this is "GetStream
+        receives your stream": the RTMP publisher joins as that user (docs/getstream.md "Ingest")."""
+        return bool(user_id) and user_id in self.participant_user_ids
+
+    def viewers(self, broadcaster_id: str | None = None) -> int:
+        """People watching as GetStream counts them: every participant by role plus anonymous ones,
+        minus the broadcaster's own participation(s) (``created_by_id`` unless given). HLS viewers
+        never join the call and are not in this count (docs/getstream.md "Viewers")."""
+        me = self.created_by_id if broadcaster_id is None else broadcaster_id
+        total = sum(self.participants_by_role.values()) + self.anonymous_count
+        own = sum(1 for uid in self.participant_user_ids if uid == me) if me else 0
+        return max(0, total - own)
 
 
 @dataclass(frozen=True)
@@ -150,6 +162,16 @@ class CallTypeState:
     backstage_enabled: bool
     join_ahead_time_seconds: int | None
     grants: dict[str, list[str]]
+    backstage: dict[str, Any] = field(default_factory=dict)  # settings.backstage as GetStream sent it
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """A GetStream user as QueryUsers returns it (only what provisioning compares)."""
+
+    id: str
+    name: str | None
+    role: str
 
 
 @dataclass(frozen=True)
@@ -158,6 +180,14 @@ class ChatMessage:
     text: str
     user_id: str
     created_at: datetime | None
+    type: str = "regular"  # GetStream's message type: regular, system, deleted, error, ephemeral, reply
+    deleted: bool = False
+
+    @property
+    def is_chat(self) -> bool:
+        """A message a viewer wrote and that still stands: ``type == "regular"``, not deleted
+        (docs/getstream.md "Chat")."""
+        return self.type == "regular" and not self.deleted
 
 
 @dataclass(frozen=True)
@@ -278,6 +308,18 @@ def parse_call(data: Any, where: str = "call") -> CallState:
     call_type = _str(data, "type", where) or ""
     call_id = _str(data, "id", where) or ""
     session_id = session.get("id") or data.get("current_session_id") or None
+    participants_raw = session.get("participants") or []
+    if not isinstance(participants_raw, list):
+        raise ProtocolError(f"GetStream's reply has no readable {where}.session.participants.")
+    participant_ids: list[str] = []
+    for p in participants_raw:
+        user = p.get("user") if isinstance(p, dict) else None
+        uid = (user.get("id") if isinstance(user, dict) else None) or (
+            p.get("user_id") if isinstance(p, dict) else None)
+        if isinstance(uid, str) and uid:
+            participant_ids.append(uid)
+    created_by = data.get("created_by")
+    created_by_id = created_by.get("id") if isinstance(created_by, dict) else None
     return CallState(
         type=call_type,
         id=call_id,
@@ -297,19 +339,25 @@ def parse_call(data: Any, where: str = "call") -> CallState:
         recording=_bool(data, "recording"),
         transcribing=_bool(data, "transcribing"),
         captioning=_bool(data, "captioning"),
+        created_by_id=created_by_id if isinstance(created_by_id, str) else "",
+        participant_user_ids=tuple(participant_ids),
     )
 
 
 def parse_message(data: Any) -> ChatMessage:
     if not isinstance(data, dict):
         raise ProtocolError("GetStream's reply has an unreadable chat message.")
-    raw_user, raw_text = data.get("user"), data.get("text")
+    raw_user = data.get("user")
     user: dict[str, Any] = raw_user if isinstance(raw_user, dict) else {}
+    text = data.get("text")
+    kind = data.get("type")
     return ChatMessage(
         id=_str(data, "id", "message") or "",
-        text=raw_text if isinstance(raw_text, str) else "",
+        text=text if isinstance(text, str) else "",
         user_id=str(user.get("id") or data.get("user_id") or ""),
         created_at=parse_timestamp(data.get("created_at"), "message.created_at"),
+        type=kind if isinstance(kind, str) else "regular",  # GetStream: every message has a type
+        deleted=data.get("deleted_at") is not None,
     )
 
 
@@ -403,27 +451,50 @@ class GetStreamClient:
         return jwt.encode(claims, self._secret, algorithm="HS256"), exp
 
     # -- operations -------------------------------------------------------------------------
-    def upsert_user(self, user_id: str, name: str | None = None) -> None:
+    def query_user(self, user_id: str) -> UserInfo | None:
+        """The user with this id, or None (QueryUsers: a read, creates nothing)."""
+        import json as _json
+
+        payload = {"filter_conditions": {"id": {"$eq": user_id}}, "limit": 1}
+        data = self._request("QueryUsers", "GET", "/api/v2/users",
+                             params={"payload": _json.dumps(payload, separators=(",", ":"))})
+        users = data.get("users")
+        if not isinstance(users, list):
+            raise ProtocolError("GetStream's reply has no readable response.users.")
+        for u in users:
+            if isinstance(u, dict) and u.get("id") == user_id:
+                name = u.get("name")
+                role = u.get("role")
+                return UserInfo(user_id, name if isinstance(name, str) else None,
+                                role if isinstance(role, str) else "user")
+        return None
+
+    def create_user(self, user_id: str, name: str | None = None) -> None:
+        """UpdateUsers (POST) replaces a whole user: only for a user QueryUsers did not find."""
         user: dict[str, Any] = {"id": user_id}
         if name:
             user["name"] = name
         self._request("UpdateUsers", "POST", "/api/v2/users", json={"users": {user_id: user}})
 
+    def update_user_partial(self, user_id: str, fields: Mapping[str, Any]) -> None:
+        """UpdateUsersPartial (PATCH): sets ``fields`` and leaves the rest of the profile alone."""
+        self._request("UpdateUsersPartial", "PATCH", "/api/v2/users",
+                      json={"users": [{"id": user_id, "set": dict(fields)}]})
+
     def get_call_type(self, name: str = DEFAULT_CALL_TYPE) -> CallTypeState:
         data = self._request("GetCallType", "GET", f"/api/v2/video/calltypes/{_seg(name)}")
         return _parse_call_type(data)
 
-    def update_call_type(self, name: str = DEFAULT_CALL_TYPE, *, backstage: bool = True,
-                         join_ahead_seconds: int | None = None,
-                         grant_join_backstage_to_host: bool = True) -> CallTypeState:
-        backstage_settings: dict[str, Any] = {"enabled": backstage}
-        if join_ahead_seconds is not None:
-            backstage_settings["join_ahead_time_seconds"] = join_ahead_seconds
-        body: dict[str, Any] = {"settings": {"backstage": backstage_settings}}
-        if grant_join_backstage_to_host:
-            # GetStream replaces a role's grant list with what is sent; streamdesk only needs
-            # the host to be able to join while backstage (call types: docs/getstream.md).
-            body["grants"] = {"host": ["join-backstage"]}
+    def update_call_type(self, name: str, *, backstage: Mapping[str, Any] | None = None,
+                         grants: Mapping[str, list[str]] | None = None) -> CallTypeState:
+        """UpdateCallType: app-wide, so only ever called on the streamer's explicit opt-in.
+        A role named in ``grants`` gets exactly the list sent (GetStream replaces it): callers
+        send the existing list merged with what they add (``core.call_type_settings``)."""
+        body: dict[str, Any] = {}
+        if backstage:
+            body["settings"] = {"backstage": dict(backstage)}
+        if grants:
+            body["grants"] = {role: list(caps) for role, caps in grants.items()}
         data = self._request("UpdateCallType", "PUT", f"/api/v2/video/calltypes/{_seg(name)}", json=body)
         return _parse_call_type(data)
 
@@ -517,6 +588,16 @@ class GetStreamClient:
     def stop_hls(self, call_type: str, call_id: str) -> None:
         self._request("StopHLSBroadcasting", "POST", _call_path(call_type, call_id, "stop_broadcasting"))
 
+    def is_participant(self, call_type: str, call_id: str, user_id: str) -> bool:
+        """QueryCallParticipants filtered to ``user_id``: is that user in the call's session?"""
+        data = self._request("QueryCallParticipants", "POST", _call_path(call_type, call_id, "participants"),
+                             params={"limit": 10}, json={"filter_conditions": {"user_id": user_id}})
+        found = data.get("participants")
+        if not isinstance(found, list):
+            raise ProtocolError("GetStream's reply has no readable response.participants.")
+        return any(isinstance(p, dict) and isinstance(p.get("user"), dict) and p["user"].get("id") == user_id
+                   for p in found)
+
     def participants_total(self, call_type: str, call_id: str) -> int:
         # limit=1: only total_participants is wanted, not the page of participants.
         data = self._request("QueryCallParticipants", "POST", _call_path(call_type, call_id, "participants"),
@@ -536,7 +617,8 @@ class GetStreamClient:
 
     def messages_since(self, channel_type: str, channel_id: str, last_id: str | None,
                        limit: int = 100) -> list[ChatMessage]:
-        """Chat messages newer than ``last_id`` (all recent ones when None), oldest first.
+        """Messages newer than ``last_id`` (all recent ones when None), oldest first, of every
+        type: the cursor must move past system and deleted ones too; count only ``is_chat``.
 
         Uses the read-only GetChannel form, so a poll never creates anything. When more than
         ``limit`` messages arrived, the next poll picks up after the last one returned."""
@@ -611,13 +693,14 @@ class GetStreamClient:
 
 def _parse_call_type(data: dict[str, Any]) -> CallTypeState:
     settings = _obj(data, "settings", "response")
-    backstage = _obj(settings, "backstage", "response.settings") or {}
+    backstage = _obj(settings, "backstage", "response.settings", required=False) or {}
     grants_raw = data.get("grants") or {}
     if not isinstance(grants_raw, dict):
         raise ProtocolError("GetStream's reply has no readable response.grants.")
     return CallTypeState(
         name=_str(data, "name", "response") or "",
         backstage_enabled=_bool(backstage, "enabled"),
+        backstage=dict(backstage),
         join_ahead_time_seconds=_int(backstage, "join_ahead_time_seconds", "response.settings.backstage",
                                      default=None),
         grants={str(k): [str(c) for c in v] for k, v in grants_raw.items() if isinstance(v, list)},

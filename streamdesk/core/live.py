@@ -180,6 +180,7 @@ class LiveRecorder:
         # shows the same rate the crashed one did.
         now = clock()
         self._recent: deque[Sample] = deque(s for s in self.store.samples(session_id) if s.t > now - 60)
+        self._counted_ids: dict[str, None] = {}  # chat ids already counted (insertion-ordered, bounded)
         # Last, so nothing after it can fail and leave the lock held.
         self._lock = _SessionLock(ctx.paths.lock_dir / f"recorder-{session_id}.lock", session_id)
         self._owns_client = client is None
@@ -260,6 +261,13 @@ class LiveRecorder:
         return counted, cursor, None
 
     def _counts(self, m: ChatMessage, until: float | None) -> bool:
+        # Only what GetStream calls chat: type "regular", not deleted; and each message once, even
+        # if a page repeats it (a cursor message deleted since pages from the start again).
+        if not m.is_chat or m.id in self._counted_ids:
+            return False
+        self._counted_ids[m.id] = None
+        while len(self._counted_ids) > 5000:
+            del self._counted_ids[next(iter(self._counted_ids))]
         t = _ts(m.created_at)
         if t is None:
             return True

@@ -243,14 +243,14 @@ def status(ctx: AppContext, *, sample_s: float = 0.0, t: ObsTarget | None = None
     """Connection, destination and health. ``sample_s`` > 0 waits that long between two samples so
     the bitrate is measured (OBS's own status bar needs 2 s)."""
     with _session(ctx, t, obs) as obs:
-        _, settings = obs.stream_service()
+        service_type, settings = obs.stream_service()
         health = obs.health()
         if sample_s > 0 and health.active:
             time.sleep(sample_s)
             health = obs.health()
         server, key = str(settings.get("server") or ""), settings.get("key")
         notes: list[str] = []
-        configured = streams_to_channel(ctx, settings)
+        configured = streams_to_channel(ctx, service_type, settings)
         if ctx.store.channel().is_provisioned and not configured:
                 notes.append("OBS does not stream to this channel's server and key: "
                              "run `streamdesk obs configure`.")
@@ -260,20 +260,22 @@ def status(ctx: AppContext, *, sample_s: float = 0.0, t: ObsTarget | None = None
         return ObsStatus(obs.target, info, configured, server, mask_key(key), health, notes)
 
 
-def streams_to_channel(ctx: AppContext, settings: dict[str, Any]) -> bool:
-    """"OBS is configured for this channel": its stream service settings (``stream_service()``)
-    send to this channel's RTMPS server with the stream key in the keyring. The CLI's status and
-    the window's connect both ask this."""
+def streams_to_channel(ctx: AppContext, service_type: str, settings: dict[str, Any]) -> bool:
+    """"OBS is configured for this channel": its stream service (``stream_service()``) sends to
+    this channel's RTMPS server with the stream key in the keyring (``core.ingest.target_mismatch``
+    is the rule, and words a mismatch). The CLI's status and the window's connect both ask this."""
+    from streamdesk.core.ingest import target_mismatch
+
     channel = ctx.store.channel()
     if not channel.is_provisioned:
         return False
-    return bool(settings.get("server") == channel.rtmps_url
-                and settings.get("key") == ctx.secrets.get(SecretKind.STREAM_KEY, channel.call_cid))
+    key = ctx.secrets.get(SecretKind.STREAM_KEY, channel.call_cid)
+    return target_mismatch(service_type, settings, channel.rtmps_url, key, streaming=False) is None
 
 
 def configured_for_channel(ctx: AppContext, obs: ObsController | None) -> bool:
     """``streams_to_channel`` for a connected controller (None: not connected, so no)."""
-    return obs is not None and streams_to_channel(ctx, obs.stream_service()[1])
+    return obs is not None and streams_to_channel(ctx, *obs.stream_service())
 
 
 def stop_quietly(ctx: AppContext) -> str | None:

@@ -48,9 +48,9 @@ def creator(data: Body) -> str:
     by_id, by = data.get("created_by_id"), data.get("created_by")
     if by_id and by:
         raise input_error("cannot set both data.created_by and data.created_by_id.", "created_by")
-    by_id_in_body = by.get("id") if isinstance(by, dict) else None
-    if isinstance(by_id_in_body, str) and by_id_in_body:
-        return by_id_in_body
+    by_user_id = by.get("id") if isinstance(by, dict) else None
+    if isinstance(by_user_id, str) and by_user_id:
+        return by_user_id
     if isinstance(by_id, str) and by_id:
         return by_id
     raise input_error("either data.created_by or data.created_by_id must be provided when using server "

@@ -3,11 +3,17 @@
 No HTTP here: ``getstream_server`` authenticates a request, picks the operation and calls one of
 ``SimulatedApp``'s methods with the path parameters, query and body (fields read with ``decode``).
 Each method returns ``(status, body)`` or raises ``ApiError``; bodies are built in ``payloads``
-from GetStream's own skeletons, so shapes stay exact while the values follow this state machine
-(what GetStream does, ``docs/getstream.md``):
+from GetStream's own skeletons, so shapes stay exact while the values follow the state machine
+of docs/getstream.md ("Calls"):
 
     GetOrCreateCall → backstage (per settings) · GoLive → live, audience arrives ·
     StopLive → backstage, viewers leave · EndCall (mark_ended) → ended, everyone leaves
+
+The RTMP publisher (OBS) is a participant (docs/getstream.md "Ingest"): ``rtmp_publish`` joins the
+key's user to the call whose ingress address OBS streams to, when the key is valid and the user's
+call role may join (``join-backstage`` while in backstage); ``rtmp_unpublish`` makes it leave. A
+session starts at the first join and ends when the last participant leaves. Counts per role are
+keyed by the user's app-level role (the publisher, upserted without a role, counts under ``user``).
 
 Decisions where GetStream's behaviour is not documented (kept simple, never asserted elsewhere):
 GetOrCreateCall on an existing call ignores ``data``; GoLive/StopLive/EndCall repeat harmlessly;
@@ -76,7 +82,7 @@ class Session:
     ended_at: float | None = None
     live_started_at: float | None = None
     live_ended_at: float | None = None
-    host_id: str | None = None  # the broadcaster, present from the first go_live until the end
+    host_id: str | None = None  # the RTMP publisher while OBS streams to this call (None otherwise)
     host_session_id: str = ""
     host_joined_at: float | None = None
 
@@ -149,6 +155,11 @@ class _ChatItem(NamedTuple):  # a tuple: thousands are built per chat query on a
     text: str
     user_id: str
     at: float
+    kind: str = "regular"  # or "system", "deleted": GetChannel returns them among the regular ones
+
+
+#: every DELETED_EVERY-th audience message was deleted by a moderator (soft: it stays, typed "deleted")
+DELETED_EVERY = 10
 
 
 class SimulatedApp:
@@ -173,6 +184,7 @@ class SimulatedApp:
             self.call_types[name].settings["backstage"] = {"enabled": False, "join_ahead_time_seconds": 0}
         self.calls: dict[str, Call] = {}
         self.channels: dict[str, Channel] = {}
+        self.publisher: tuple[str, str] | None = None  # (call cid, user id) OBS publishes as
 
     # -- helpers -------------------------------------------------------------------------------------
     def _uuid(self) -> str:
@@ -191,12 +203,16 @@ class SimulatedApp:
                              updated_ns=to_ns(u.updated))
 
     def _call_type(self, name: str) -> CallType:
+        if len(name) > 64:
+            raise input_error("type must be at most 64 characters", "type")
         if name not in self.call_types:
             raise ApiError(404, 16, f"{name}: call type does not exist")
         return self.call_types[name]
 
     def _call(self, call_type: str, call_id: str) -> Call:
         self._call_type(call_type)
+        if len(call_id) > 64:  # the spec's maxLength on the call id: refused before any lookup
+            raise input_error("id must be at most 64 characters", "id")
         call = self.calls.get(f"{call_type}:{call_id}")
         if call is None:
             raise ApiError(404, 16, f"Can't find call with id {call_type}:{call_id}")
@@ -233,7 +249,7 @@ class SimulatedApp:
         now = self.clock.now()
         registered, anonymous = self._present(call, now)
         peak = max((s.audience.peak(s.live_time(now)) for s in call.stretches), default=0)
-        lines = self._audience_chat(call_cid, now)
+        lines = [m for m in self._audience_chat(call_cid, now) if m.kind == "regular"]
         messages = [{"id": m.id, "text": m.text, "user_id": m.user_id, "created_at": to_ns(m.at)}
                     for m in lines]
         return Truth(len(registered) + anonymous, len(registered), anonymous, peak, len(lines), messages)
@@ -243,9 +259,12 @@ class SimulatedApp:
         if call is None:
             return []
         items = []
-        for s in call.stretches:
-            items += [_ChatItem(m.id, m.text, m.user_id, s.start + m.at)
-                      for m in s.audience.messages(s.live_time(now))]
+        for n, s in enumerate(call.stretches):
+            items.append(_ChatItem(f"system-{call.id}-{n}", "The livestream started", call.created_by_id,
+                                   s.start, "system"))
+            items += [_ChatItem(m.id, m.text, m.user_id, s.start + m.at,
+                                "deleted" if i % DELETED_EVERY == DELETED_EVERY - 1 else "regular")
+                      for i, m in enumerate(s.audience.messages(s.live_time(now)))]
         return items
 
     # -- call payloads -------------------------------------------------------------------------------
@@ -254,18 +273,20 @@ class SimulatedApp:
 
     def _session_body(self, call: Call, now: float) -> Body:
         s = call.session
-        body: dict[str, Any] = payloads.skeleton("CallSessionResponse")
-        participants, by_role = [], {}
+        body = payloads.skeleton("CallSessionResponse")
+        participants: list[Body] = []
+        by_role: dict[str, int] = {}
         if s.host_id and s.ended_at is None:
-            participants.append(payloads.participant(self._user_body(s.host_id), "host", s.host_session_id,
-                                                     to_ns(s.host_joined_at or now)))
-            by_role["host"] = 1
+            publisher = self._user_body(s.host_id)
+            participants.append(payloads.participant(publisher, call.members.get(s.host_id) or "user",
+                                                     s.host_session_id, to_ns(s.host_joined_at or now)))
+            by_role[publisher["role"]] = by_role.get(publisher["role"], 0) + 1  # keyed by the app role
         registered, anonymous = self._present(call, now)
         for user_id, session_id, joined in registered:
             participants.append(payloads.participant(self._user_body(user_id, joined), "user", session_id,
                                                      to_ns(joined)))
         if registered:
-            by_role["user"] = len(registered)
+            by_role["user"] = by_role.get("user", 0) + len(registered)
         body.update(id=s.id, participants=participants, participants_count_by_role=by_role,
                     anonymous_participant_count=anonymous, started_at=_ns(s.started_at),
                     ended_at=_ns(s.ended_at), live_started_at=_ns(s.live_started_at),
@@ -274,7 +295,7 @@ class SimulatedApp:
 
     def _call_body(self, call: Call) -> Body:
         now = self.clock.now()
-        body: dict[str, Any] = payloads.skeleton("GetCallResponse", "call")
+        body = payloads.skeleton("GetCallResponse", "call")
         body.update(
             type=call.type, id=call.id, cid=call.cid, current_session_id=call.session.id,
             created_by=self._user_body(call.created_by_id), custom=call.custom,
@@ -302,6 +323,63 @@ class SimulatedApp:
         return {"call": self._call_body(call), "members": self._members_body(call), "own_capabilities": []}
 
     # -- users and call types ------------------------------------------------------------------------
+    def query_users(self, query: dict[str, str]) -> Result:
+        """QueryUsers: ``payload`` is JSON in the query; ``filter_conditions.id`` ($eq / $in / a
+        plain string) is what is supported."""
+        import json
+
+        try:
+            payload = json.loads(query.get("payload") or "{}")
+        except ValueError:
+            raise input_error("payload is not valid JSON", "payload") from None
+        conditions = decode.obj(payload.get("filter_conditions") if isinstance(payload, dict) else None,
+                                "filter_conditions")
+        cond = conditions.get("id")
+        if cond is None:
+            wanted = set(self.users)
+        elif isinstance(cond, str):
+            wanted = {cond}
+        elif isinstance(cond, dict) and isinstance(cond.get("$eq"), str):
+            wanted = {cond["$eq"]}
+        elif isinstance(cond, dict) and isinstance(cond.get("$in"), list):
+            wanted = {v for v in cond["$in"] if isinstance(v, str)}
+        else:
+            raise input_error("filter_conditions.id supports $eq and $in", "filter_conditions")
+        users = [payloads.full_user(self._user_body(uid)) for uid in sorted(wanted) if uid in self.users]
+        return 200, {"users": users}
+
+    def update_users_partial(self, body: Body) -> Result:
+        """UpdateUsersPartial: ``set`` fields change, ``unset`` ones go, the rest stays."""
+        users = body.get("users")
+        if not isinstance(users, list) or not users:
+            raise input_error("users is a required field", "users")
+        now = self.clock.now()
+        out = {}
+        for req in users:
+            if not isinstance(req, dict) or not isinstance(req.get("id"), str) or not req["id"]:
+                raise input_error("users[].id is a required field", "id")
+            u = self.users.get(req["id"])
+            if u is None:
+                raise ApiError(404, 16, f"user {req['id']} does not exist")
+            changes = decode.obj(req.get("set"), "set")
+            for key, value in changes.items():
+                if key == "name":
+                    u.name = value if isinstance(value, str) else None
+                elif key == "role":
+                    if not isinstance(value, str):
+                        raise input_error("role must be a string", "role")
+                    u.role = value
+                elif key != "id":
+                    u.custom[key] = value
+            for key in req.get("unset") or []:
+                if key == "name":
+                    u.name = None
+                else:
+                    u.custom.pop(key, None)
+            u.updated = now
+            out[u.id] = payloads.full_user(self._user_body(u.id))
+        return 200, {"users": out, "membership_deletion_task_id": ""}
+
     def update_users(self, body: Body) -> Result:
         users = body.get("users")
         if not isinstance(users, dict) or not users:
@@ -319,7 +397,7 @@ class SimulatedApp:
         return 201, {"users": out, "membership_deletion_task_id": ""}
 
     def _call_type_body(self, ct: CallType) -> Body:
-        body: dict[str, Any] = payloads.skeleton("UpdateCallTypeResponse")
+        body = payloads.skeleton("UpdateCallTypeResponse")
         body.update(name=ct.name, grants=ct.grants, settings=ct.settings, created_at=to_ns(ct.created),
                     updated_at=to_ns(ct.updated))
         body.pop("duration", None)
@@ -347,6 +425,8 @@ class SimulatedApp:
     # -- calls ---------------------------------------------------------------------------------------
     def get_or_create_call(self, call_type: str, call_id: str, body: Body) -> Result:
         ct = self._call_type(call_type)
+        if len(call_id) > 64:
+            raise input_error("id must be at most 64 characters", "id")
         existing = self.calls.get(f"{call_type}:{call_id}")
         if existing is not None:
             return 201, {**self._call_response(existing), "created": False}
@@ -411,12 +491,9 @@ class SimulatedApp:
         return 201, {"call": self._call_body(call)}
 
     def _start_live(self, call: Call, at: float) -> None:
-        s = call.session
-        s.started_at = s.started_at or at
-        if s.host_id is None:  # the broadcaster's RTMP publisher joins as the call's host
-            hosts = [uid for uid, role in call.members.items() if role == "host"]
-            s.host_id = hosts[0] if hosts else call.created_by_id
-            s.host_session_id, s.host_joined_at = self._uuid(), at
+        # GoLive does not wait for ingest: the call leaves backstage whether or not OBS publishes;
+        # the audience that now arrives starts the session if the publisher has not
+        s = self._session_for_join(call, at)
         s.live_started_at, s.live_ended_at = at, None
         seed_key = f"{self.seed}:{call.cid}:{len(call.stretches)}"
         call.stretches.append(LiveStretch(at, LiveAudience(self.audience, seed_key)))
@@ -435,6 +512,8 @@ class SimulatedApp:
         if stretch is not None:
             stretch.end = now  # viewers without join-backstage leave with the stretch
             call.session.live_ended_at = now
+            if call.session.host_id is None:  # the last participant left: the session ends
+                call.session.ended_at = now
             call.backstage = True
             call.hls = call.hls and flags["continue_hls"]
             call.recording = call.recording and flags["continue_recording"]
@@ -442,6 +521,49 @@ class SimulatedApp:
             call.transcribing = call.transcribing and flags["continue_transcription"]
             call.updated = now
         return 201, {"call": self._call_body(call)}
+
+    # -- the RTMP publisher (OBS) --------------------------------------------------------------------
+    def _session_for_join(self, call: Call, at: float) -> Session:
+        """The session a participant joins: a new one once the previous ended."""
+        if call.session.ended_at is not None:
+            call.session = Session(self._uuid())
+        call.session.started_at = call.session.started_at or at
+        return call.session
+
+    def rtmp_publish(self, server: str, key: str, user_id: str) -> str | None:
+        """OBS connected to ``server`` with a key the server layer verified for ``user_id``: join
+        that user to the call whose ingress this is. Returns the call cid, or None when refused
+        (no such ingress, call ended, or the user's call role may not join backstage)."""
+        server = server.rstrip("/")
+        call = next((c for c in self.calls.values() if self._rtmp(c).rstrip("/") == server), None)
+        if call is None or call.ended_at is not None:
+            return None
+        self._settle(call)
+        role = call.members.get(user_id) or "user"
+        grants = self.call_types[call.type].grants.get(role, [])
+        if call.backstage and "join-backstage" not in grants:
+            return None  # GetStream refuses a stream into backstage from a user who may not join it
+        self.rtmp_unpublish()
+        now = self.clock.now()
+        self._user(user_id, now)
+        s = self._session_for_join(call, now)
+        s.host_id, s.host_session_id, s.host_joined_at = user_id, self._uuid(), now
+        self.publisher = (call.cid, user_id)
+        return call.cid
+
+    def rtmp_unpublish(self) -> None:
+        """OBS stopped (or lost) its stream: the publisher leaves; a session with nobody left ends."""
+        if self.publisher is None:
+            return
+        cid, _user = self.publisher
+        self.publisher = None
+        call = self.calls.get(cid)
+        if call is None or call.session.host_id is None:
+            return
+        now = self.clock.now()
+        call.session.host_id = None
+        if call.live is None and call.session.ended_at is None:
+            call.session.ended_at = now
 
     def end_call(self, call_type: str, call_id: str) -> Result:
         call = self._call(call_type, call_id)
@@ -462,7 +584,7 @@ class SimulatedApp:
     def delete_call(self, call_type: str, call_id: str, body: Body) -> Result:
         call = self._call(call_type, call_id)
         hard = body.get("hard") is True
-        out: dict[str, Any] = {"call": self._call_body(call)}
+        out: Body = {"call": self._call_body(call)}
         del self.calls[call.cid]
         if hard:
             out["task_id"] = self._uuid()
@@ -487,20 +609,22 @@ class SimulatedApp:
     def _messages(self, channel: Channel) -> list[_ChatItem]:
         now = self.clock.now()
         items = self._audience_chat(channel.cid, now)
-        items += [_ChatItem(m.id, m.text, m.user_id, m.at) for m in channel.sent]
+        items += [_ChatItem(m.id, m.text, m.user_id, m.at) for m in channel.sent]  # type: regular
         return sorted(items, key=lambda m: m.at)  # stable: sent messages after audience ones at a tie
 
     def _channel_state(self, channel: Channel, page: Body) -> Body:
         items = self._messages(channel)
-        messages = [payloads.message(m.id, m.text, self._user_body(m.user_id, m.at), channel.cid, to_ns(m.at))
-                    for m in _paginate(items, page)]
+        messages = [payloads.message(m.id, m.text, self._user_body(m.user_id, m.at), channel.cid, to_ns(m.at),
+                                     m.kind) for m in _paginate(items, page)]
         return {"channel": payloads.channel(channel.type, channel.id, self._user_body(channel.created_by_id),
-                                            to_ns(channel.created), len(items)),
+                                            to_ns(channel.created), sum(m.kind == "regular" for m in items)),
                 "messages": messages, "pinned_messages": [], "members": [], "threads": [], "watcher_count": 0}
 
     def get_or_create_channel(self, channel_type: str, channel_id: str, body: Body) -> Result:
         if channel_type not in _CHAT_TYPES:
             raise ApiError(404, 16, f"channel type {channel_type} does not exist")
+        if len(channel_id) > 64:
+            raise input_error("id must be at most 64 characters", "id")
         channel = self.channels.get(f"{channel_type}:{channel_id}")
         if channel is None:
             if not _ID_RE.match(channel_id):

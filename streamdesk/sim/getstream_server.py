@@ -68,6 +68,10 @@ def _route(method: str, path: str, operation: str, run: Operation) -> Route:
 ROUTES = (
     _route("POST", "/api/v2/users", "UpdateUsers",
            lambda app, p, q, b: app.update_users(b)),
+    _route("PATCH", "/api/v2/users", "UpdateUsersPartial",
+           lambda app, p, q, b: app.update_users_partial(b)),
+    _route("GET", "/api/v2/users", "QueryUsers",
+           lambda app, p, q, b: app.query_users(q)),
     _route("GET", "/api/v2/video/calltypes/" + _SEG.format("name"), "GetCallType",
            lambda app, p, q, b: app.get_call_type(p["name"])),
     _route("PUT", "/api/v2/video/calltypes/" + _SEG.format("name"), "UpdateCallType",
@@ -240,6 +244,35 @@ class GetStreamSimulator:
         with self._lock:
             return self.app.truth(call_cid)
 
+    # -- the RTMP ingest: what OBS's stream does to the call ---------------------------------------
+    def rtmp_publish(self, server: str, key: str) -> str | None:
+        """An RTMP publisher connected to ``server`` with stream key ``key`` (OBS's settings).
+
+        The key must be a user token signed with this app's secret and not expired; ``server``
+        must be a call's ingress address. Then the key's user joins that call as a participant
+        (see ``SimulatedApp.rtmp_publish``). Returns the call cid, or None when GetStream would
+        refuse the stream (OBS's connection then just fails). Wired to the OBS simulator by
+        ``streamdesk.sim.ingest_link``; a harness with real OBS and nginx-rtmp may call it from an
+        ingest watcher."""
+        try:
+            claims = jwt.decode(key, self._secret, algorithms=["HS256"],
+                                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False})
+        except jwt.PyJWTError:
+            return None
+        user_id = claims.get("user_id")
+        exp = claims.get("exp")
+        if not isinstance(user_id, str) or not user_id:
+            return None
+        if isinstance(exp, int | float) and not isinstance(exp, bool) and exp <= self.clock.base():
+            return None
+        with self._lock:
+            return self.app.rtmp_publish(server, key, user_id)
+
+    def rtmp_unpublish(self) -> None:
+        """The publisher's stream stopped: it leaves the call."""
+        with self._lock:
+            self.app.rtmp_unpublish()
+
     def requests(self, operation: str | None = None) -> list[Received]:
         with self._lock:
             return [r for r in self.received if operation is None or r.operation == operation]
@@ -269,8 +302,8 @@ class GetStreamSimulator:
         return None, {}
 
     def _authenticate(self, query: dict[str, str], headers: dict[str, str]) -> None:
-        """GetStream's server-side auth (``docs/getstream.md``): api_key, stream-auth-type, and an
-        HS256 server JWT.
+        """GetStream's server-side auth (docs/getstream.md "Authentication"): api_key,
+        stream-auth-type, and an HS256 server JWT.
 
         Server tokens carry no ``user_id``: the SDK sends ``{}``, the docs ``{"server": true}``; both pass.
         ``exp``/``iat``/``nbf`` are judged against the base clock, the one clients mint tokens with.

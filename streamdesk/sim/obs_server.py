@@ -154,6 +154,9 @@ class ObsSimulator:
         self.hang_requests: bool | Collection[str] = False
         self.knobs = OutputKnobs()
         self.received: list[ReceivedRequest] = []
+        #: called with (outputState, stream service settings) on every stream state change, from the
+        #: simulator's loop thread: how ``sim.ingest_link`` lets the stream reach a GetStream simulator
+        self.stream_listener: Callable[[str, dict[str, Any]], None] | None = None
 
         self._output = StreamOutput(self.knobs, seed=seed)
         self._video: VideoSettings = self.profile.video_settings()
@@ -708,6 +711,11 @@ class ObsSimulator:
         return bool(check)
 
     async def _emit_stream(self, state: str, *, active: bool) -> None:
+        if self.stream_listener is not None:
+            try:
+                self.stream_listener(state, dict(self._service_settings))
+            except Exception:  # a listener's bug must not stop OBS's own events
+                log.exception("stream listener failed")
         await self._emit("StreamStateChanged", EventSub.OUTPUTS,
                          {"outputActive": active, "outputState": state})
 

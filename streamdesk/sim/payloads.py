@@ -21,8 +21,8 @@ MORE_INFO = "https://getstream.io/chat/docs/api_errors_response"
 @cache
 def _skeletons() -> dict[str, Any]:
     text = resources.files("streamdesk.sim").joinpath("data", "getstream-examples.json").read_text("utf-8")
-    skeletons: dict[str, Any] = json.loads(text)
-    return skeletons
+    data: dict[str, Any] = json.loads(text)
+    return data
 
 
 @cache
@@ -33,16 +33,17 @@ def _part_json(name: str, path: tuple[str, ...]) -> str:
     return json.dumps(node)
 
 
-def skeleton(name: str, *path: str) -> Any:
+def skeleton(name: str, *path: str) -> dict[str, Any]:
     """A fresh copy of one skeleton (``GetCallResponse``, ``MessageResponse``, …) or of a part of
     it (``skeleton("GetCallResponse", "call", "created_by")``). Parsing the cached JSON text is
     several times faster than ``copy.deepcopy``, and chat pages build hundreds of these."""
-    return json.loads(_part_json(name, path))
+    part: dict[str, Any] = json.loads(_part_json(name, path))  # every skeleton part is an object
+    return part
 
 
 def call_settings() -> dict[str, Any]:
     """The default ``CallSettingsResponse`` (a livestream call type's, backstage enabled)."""
-    settings: dict[str, Any] = skeleton("GetCallResponse", "call", "settings")
+    settings = skeleton("GetCallResponse", "call", "settings")
     settings["backstage"] = {"enabled": True, "join_ahead_time_seconds": 0}
     return settings
 
@@ -50,7 +51,7 @@ def call_settings() -> dict[str, Any]:
 def user(user_id: str, *, name: str | None = None, role: str = "user", custom: dict[str, Any] | None = None,
          created_ns: int, updated_ns: int | None = None) -> dict[str, Any]:
     """A ``UserResponse``."""
-    body: dict[str, Any] = skeleton("GetCallResponse", "call", "created_by")
+    body = skeleton("GetCallResponse", "call", "created_by")
     body.update(id=user_id, role=role, custom=dict(custom or {}), created_at=created_ns,
                 updated_at=updated_ns or created_ns)
     if name is not None:
@@ -78,18 +79,22 @@ def participant(user_body: dict[str, Any], role: str, session_id: str, joined_ns
     return {"user": user_body, "user_session_id": session_id, "role": role, "joined_at": joined_ns}
 
 
-def message(msg_id: str, text: str, user_body: dict[str, Any], cid: str, created_ns: int) -> dict[str, Any]:
-    """A ``MessageResponse`` of type regular."""
-    body: dict[str, Any] = skeleton("MessageResponse")
+def message(msg_id: str, text: str, user_body: dict[str, Any], cid: str, created_ns: int,
+            kind: str = "regular") -> dict[str, Any]:
+    """A ``MessageResponse``: ``kind`` regular, system, or deleted (text gone, ``deleted_at`` set,
+    as GetStream returns a soft-deleted message among the others)."""
+    body = skeleton("MessageResponse")
     body.update(id=msg_id, text=text, html=f"<p>{html.escape(text)}</p>\n", user=user_body, cid=cid,
-                created_at=created_ns, updated_at=created_ns)
+                created_at=created_ns, updated_at=created_ns, type=kind)
+    if kind == "deleted":
+        body.update(text="", html="", deleted_at=created_ns)
     return body
 
 
 def channel(channel_type: str, channel_id: str, creator: dict[str, Any], created_ns: int,
             message_count: int) -> dict[str, Any]:
     """A ``ChannelResponse``."""
-    body: dict[str, Any] = skeleton("ChannelStateResponse", "channel")
+    body = skeleton("ChannelStateResponse", "channel")
     body.update(id=channel_id, type=channel_type, cid=f"{channel_type}:{channel_id}", created_at=created_ns,
                 updated_at=created_ns, created_by=creator, message_count=message_count)
     return body

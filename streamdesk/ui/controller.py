@@ -37,6 +37,10 @@ class Controller(LiveOps, ObsOps, GetStreamOps):
         self.refresh_retry.setSingleShot(True)
         self._retry_settle: bool = False
         self.refresh_retry.timeout.connect(lambda: self.refresh(settle=self._retry_settle))
+        # "GetStream receives your stream" and OBS's server/key, each from its source
+        from streamdesk.ui.ingest_watch import IngestWatch
+
+        self.ingest = IngestWatch(self)
 
     # -- start-up: reconcile with GetStream ---------------------------------------------------
     def start(self) -> None:
@@ -113,6 +117,7 @@ class Controller(LiveOps, ObsOps, GetStreamOps):
         self.live_timer.stop()
         self.health_timer.stop()
         self.refresh_retry.stop()
+        self.ingest.timer.stop()
         self.tasks.close()
         self.recorder.close()
         self.obs.close()

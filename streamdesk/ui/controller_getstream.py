@@ -49,7 +49,13 @@ class GetStreamOps(ControllerBase):
             self.channel = channel
             self.channel_changed.emit(channel)
             self._fire(Event.PROVISIONED)
-            self.message.emit("provision", "ok", "Provisioned: the RTMPS server and stream key are ready.")
+            notice = getattr(result, "call_type_notice", None)
+            if notice:  # the call type is only read by provisioning; the fix is the streamer's choice
+                self.message.emit("provision", "warning", f"{notice} To allow it, tick \"Apply to the whole "
+                                  "livestream call type\" under Advanced and provision again.")
+            else:
+                self.message.emit("provision", "ok",
+                                  "Provisioned: the RTMPS server and stream key are ready.")
             call = getattr(result, "call", None)
             if call is not None:
                 self.call = call
@@ -87,7 +93,7 @@ class GetStreamOps(ControllerBase):
             self.key_loaded.emit(key or "", self.channel.key_expires_at)
             self._check_key_expiry()
 
-        self._run("load_key", "provision", op, done)
+        self._run("load_key", "provision", op, done, clear=False)  # keep what provisioning said
 
     def key_expired(self) -> bool:
         return key_expired(self.channel.key_expires_at, self.clock())

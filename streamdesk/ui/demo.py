@@ -67,6 +67,10 @@ class Demo:
         obs_password = pysecrets.token_urlsafe(12)
         obs = ObsSimulator(password=obs_password)
         obs.start()
+        # OBS's stream reaches the simulated GetStream only with the provisioned server and key
+        from streamdesk.sim.ingest_link import link
+
+        link(obs, gs)
         log.info("demo: GetStream simulator at %s, OBS simulator on port %s", gs.url, obs.port)
         return cls(ctx=ctx, home=home, gs=gs, obs=obs, obs_password=obs_password)
 

@@ -66,7 +66,7 @@ def card_factories(controller: Controller, stack: QStackedWidget, *, confirm: Ca
     def provision() -> StageCard:
         from streamdesk.ui.stages.provision import ProvisionCard
 
-        return ProvisionCard(controller, stack)
+        return ProvisionCard(controller, stack, confirm=confirm)
 
     def obs() -> StageCard:
         from streamdesk.ui.stages.obs import ObsCard

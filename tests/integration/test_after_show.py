@@ -25,7 +25,9 @@ def ctx(gs_sim, monkeypatch: pytest.MonkeyPatch) -> AppContext:
     monkeypatch.setenv("STREAMDESK_API_BASE", gs_sim.url)
     ctx = AppContext()
     ops.save_account(ctx, api_key=SIM_API_KEY, api_secret=SIM_API_SECRET, user_id="host-1", call_id="show-1")
-    ops.provision(ctx, join_ahead=120, key_ttl_hours=6)
+    result = ops.provision(ctx, join_ahead=120, key_ttl_hours=6)
+    # OBS publishes to the call (the RTMP publisher is a participant: docs/getstream.md "Ingest")
+    assert gs_sim.rtmp_publish(result.rtmps_url, ops.stream_key(ctx))
     return ctx
 
 

@@ -42,7 +42,7 @@ def test_whole_flow_survives_429s_and_5xx(env, gs_sim, isolated_home: Path) -> N
     faults.server_error("UpdateUsers", times=1, status=503)
     faults.rate_limit("GetOrCreateCall", times=1, reset_in=1.0)
     faults.server_error("GetOrCreateChannel", times=2, status=502)
-    faults.drop("UpdateCallType", times=1)
+    faults.drop("QueryUsers", times=1)
     faults.rate_limit("GoLive", times=1, reset_in=1.0)
     faults.server_error("StopLive", times=1, status=500)
     faults.server_error("EndCall", times=1, status=504)
@@ -66,6 +66,9 @@ def test_whole_flow_survives_429s_and_5xx(env, gs_sim, isolated_home: Path) -> N
     assert abs(claims["exp"] - (time.time() + 6 * 3600)) < 120
     assert key[-4:] in masked and key not in masked and key not in "".join(outputs)
 
+    # OBS streams to the call's ingress with the key: GetStream has the broadcaster in the call
+    assert gs_sim.rtmp_publish(rtmp, key) == "livestream:show-1"
+    assert json.loads(cli(env, "status", "--json").stdout)["ingest"] is True
     out = cli(env, "golive", "--hls")
     assert "LIVE" in out.stdout
     gs_sim.advance(60)  # the simulated audience arrives
@@ -118,7 +121,7 @@ def test_status_keeps_working_when_getstream_is_unreachable(env) -> None:
 def test_force_end_closes_the_session_even_when_getstream_fails(env, gs_sim) -> None:
     assert setup(env, gs_sim.url).returncode == 0
     cli(env, "provision")
-    cli(env, "golive")
+    cli(env, "golive", "--skip-ingest-check")
     gs_sim.faults.server_error("StopLive", times=None, status=503)
     out = cli(env, "end", "--force", ok=False)
     assert out.returncode == 1

@@ -14,8 +14,9 @@ from tests.plugins.getstream_sim import SIM_API_KEY, SIM_API_SECRET
 from tests.plugins.openapi import validate_request
 
 EVERY_CLIENT_OPERATION = {
-    "UpdateUsers", "GetCallType", "UpdateCallType", "GetOrCreateCall", "GetCall", "UpdateCall", "GoLive",
-    "StopLive", "EndCall", "QueryCallParticipants", "GetOrCreateChannel", "GetChannel",
+    "QueryUsers", "UpdateUsers", "UpdateUsersPartial", "GetCallType", "UpdateCallType", "GetOrCreateCall",
+    "GetCall", "UpdateCall", "GoLive", "StopLive", "EndCall", "QueryCallParticipants", "GetOrCreateChannel",
+    "GetChannel",
 }
 
 
@@ -29,15 +30,20 @@ def ctx(gs_sim, monkeypatch: pytest.MonkeyPatch) -> AppContext:
 
 def test_every_request_of_the_whole_flow_validates(ctx: AppContext, gs_sim) -> None:
     ops.provision(ctx, join_ahead=120, starts_at="2030-01-01T20:00:00+01:00", key_ttl_hours=6)
-    ops.provision(ctx, join_ahead=300)  # existing call: the change goes through UpdateCall
+    ops.provision(ctx, join_ahead=300, display_name="Host One")  # existing call: UpdateCall; user: PATCH
     call = ops.fetch_call(ctx)
     assert call is not None and call.backstage and call.join_ahead_time_seconds == 300
     assert call.starts_at is not None and call.starts_at.isoformat() == "2030-01-01T19:00:00+00:00"
     ops.go_live(ctx, ops.GoLiveOptions(hls=True, recording=True, captions=True, transcription=True,
                                        recording_storage="rec-store", transcription_storage="tx-store"))
     gs_sim.advance(90)
+    from streamdesk.core import call_type_settings as cts
+
     with ops.client(ctx) as gs:
-        gs.get_call_type("livestream")
+        gs_sim.app.call_types["livestream"].grants["host"].remove("join-backstage")
+        cts.apply(ctx, gs, cts.plan(gs, "livestream", join_ahead=30))
+        cts.undo(ctx, gs, cts.plan_undo(gs, ctx))
+        assert gs.is_participant("livestream", "show-1", "host-1") is False
         assert gs.get_call("livestream", "show-1").is_live
         assert gs.participants_total("livestream", "show-1") >= 1
         first = gs.messages_since("livestream", "show-1", None, limit=5)
@@ -59,7 +65,7 @@ def test_requests_with_faults_and_retries_still_validate(gs_sim) -> None:
     gs_sim.faults.server_error("GetCall", times=1, status=503)
     sleeps: list[float] = []
     with GetStreamClient(SIM_API_KEY, SIM_API_SECRET, base_url=gs_sim.url, sleep=sleeps.append) as gs:
-        gs.upsert_user("host-1")
+        gs.create_user("host-1")
         gs.get_or_create_call("livestream", "show-1", created_by_id="host-1")
         assert gs.get_call("livestream", "show-1").backstage is True
     assert len(sleeps) == 3

@@ -134,7 +134,7 @@ def app(env: dict[str, str], isolated_home: Path) -> Iterator[App]:
 def test_kill_watch_while_live_then_watch_again(env: dict[str, str], gs: Any, isolated_home: Path) -> None:
     setup(env, gs)
     cli(env, "provision")
-    cli(env, "golive")
+    cli(env, "golive", "--skip-ingest-check")
     AppContext().store.put_setting("poll_interval_s", 0.1)
     watcher = start(env, "watch", "--json")
     try:
@@ -167,7 +167,7 @@ def test_kill_the_app_while_live_then_reopen_live_on_the_same_row(
 ) -> None:
     setup(env, gs)
     cli(env, "provision")
-    cli(env, "golive")
+    cli(env, "golive", "--skip-ingest-check")
     gs.advance(60)
     app.start().wait_state("live")
     wait_until(lambda: len(db_rows(isolated_home)["samples"]) >= 1, timeout=30, what="the app to record")
@@ -239,7 +239,7 @@ def test_kill_during_go_live_then_the_app_reconciles_from_getstream(env: dict[st
     setup(env, gs)
     cli(env, "provision")
     gs.app.go_live_lag = 45.0  # GoLive accepted; the call leaves backstage 45 simulated seconds later
-    proc = start(env, "golive", "--timeout", "60")
+    proc = start(env, "golive", "--timeout", "60", "--skip-ingest-check")
     try:
         wait_until(lambda: gs.requests("GoLive"), timeout=30, what="go live to be sent")
         wait_until(lambda: gs.requests("GetCall"), timeout=30, what="go live to wait for the confirmation")
@@ -276,7 +276,7 @@ def test_a_row_left_open_is_closed_from_getstream_on_start(env: dict[str, str], 
 
     setup(env, gs)
     cli(env, "provision")
-    cli(env, "golive")
+    cli(env, "golive", "--skip-ingest-check")
     gs.advance(90)
     http = SimHttp(gs)
     try:  # stopped on GetStream behind streamdesk's back: the local row stays open

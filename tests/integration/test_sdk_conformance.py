@@ -30,6 +30,8 @@ from getstream.models import (
     MemberRequest,
     MessagePaginationParams,
     MessageRequest,
+    QueryUsersPayload,
+    UpdateUserPartialRequest,
     UserRequest,
 )
 
@@ -70,6 +72,13 @@ def sdk(gs_sim, transport: ValidatingTransport) -> Stream:
 def test_the_sdk_runs_a_whole_livestream(sdk: Stream, gs_sim, transport: ValidatingTransport) -> None:
     users = sdk.upsert_users(UserRequest(id="host-1", name="Host", role="user"))
     assert users.data.users["host-1"].name == "Host"
+    # the SDK's own QueryUsers (payload as JSON in the query) and partial update read us the same way
+    found = sdk.query_users(QueryUsersPayload(filter_conditions={"id": {"$eq": "host-1"}}))
+    assert [u.id for u in found.data.users] == ["host-1"]
+    sdk.update_users_partial(users=[UpdateUserPartialRequest(id="host-1", set={"name": "Host 1"})])
+    again = sdk.query_users(QueryUsersPayload(filter_conditions={"id": "host-1"}))
+    assert again.data.users[0].name == "Host 1"
+    assert gs_sim.app.users["host-1"].role == "user"  # a partial update keeps what it did not set
 
     call_type = sdk.video.update_call_type(
         "livestream", grants={"host": ["join-backstage"]},
@@ -89,6 +98,8 @@ def test_the_sdk_runs_a_whole_livestream(sdk: Stream, gs_sim, transport: Validat
     assert created.data.call.join_ahead_time_seconds == 300
     assert "show-1" in created.data.call.ingress.rtmp.address  # as stream-py's own test asserts
 
+    # OBS publishes to the ingress with host-1's key: the publisher joins the call
+    assert gs_sim.rtmp_publish(created.data.call.ingress.rtmp.address, gs_sim.user_token("host-1"))
     live = call.go_live(start_hls=True, start_recording=True)
     assert live.data.call.backstage is False
     gs_sim.advance(60)
@@ -97,7 +108,8 @@ def test_the_sdk_runs_a_whole_livestream(sdk: Stream, gs_sim, transport: Validat
     session = got.data.call.session
     assert session.live_started_at is not None and session.live_ended_at is None
     truth = gs_sim.truth("livestream:show-1")
-    assert session.participants_count_by_role == {"host": 1, "user": truth.registered}
+    # keyed by app role: the publisher (role "user") counts with the registered viewers
+    assert session.participants_count_by_role == {"user": truth.registered + 1}
     assert session.anonymous_participant_count == truth.anonymous
     participants = call.query_call_participants(limit=100)
     assert participants.data.total_participants == truth.viewers + 1
@@ -105,7 +117,8 @@ def test_the_sdk_runs_a_whole_livestream(sdk: Stream, gs_sim, transport: Validat
     channel = sdk.chat.channel("livestream", "show-1")
     state = channel.get_or_create(data=ChannelInput(created_by_id="host-1"), state=True,
                                   messages=MessagePaginationParams(limit=100))
-    assert [m.id for m in state.data.messages] == [m["id"] for m in truth.messages] != []
+    regular = [m.id for m in state.data.messages if m.type == "regular"]
+    assert regular == [m["id"] for m in truth.messages] != []
     sent = channel.send_message(MessageRequest(text="thanks for watching", user_id="host-1"))
     newer = channel.get_or_create(messages=MessagePaginationParams(limit=100, id_gt=truth.messages[-1]["id"]))
     assert [m.id for m in newer.data.messages][-1] == sent.data.message.id
@@ -118,7 +131,8 @@ def test_the_sdk_runs_a_whole_livestream(sdk: Stream, gs_sim, transport: Validat
     assert ended.data.call.ended_at is not None
 
     assert {c.split()[0] for c in transport.checked} >= {
-        "UpdateUsers", "UpdateCallType", "GetOrCreateCall", "GoLive", "GetCall", "QueryCallParticipants",
+        "UpdateUsers", "QueryUsers", "UpdateUsersPartial",
+        "UpdateCallType", "GetOrCreateCall", "GoLive", "GetCall", "QueryCallParticipants",
         "GetOrCreateChannel", "SendMessage", "StopLive", "EndCall"}
 
 

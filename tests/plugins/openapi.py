@@ -8,7 +8,7 @@
   * objects are closed: a field the schema does not declare is an error (``start_hsl`` would
     otherwise pass validation and silently do nothing on the real service);
   * date-times (``type: number, format: date-time``) may be RFC3339 strings with a time zone,
-    which is what GetStream's docs and SDK send (docs/getstream.md), or numbers.
+    which is what GetStream's docs and SDK send (docs/getstream.md "Wire"), or numbers.
 - ``validate_response(op_id_or_path, method, status, body)``: against the *relaxed* subset (the real
   service sends ``null`` for unset optionals). Error statuses the spec does not list (401, 403,
   404, 5xx) are checked against ``APIError``, GetStream's envelope for every error.
@@ -167,6 +167,16 @@ def validate_request(method: str, path: str, query: dict[str, str] | None, body:
             if param.get("required"):
                 problems.append(f"{where}.{name} is required")
             continue
+        if "content" in param:  # a JSON-encoded parameter (QueryUsers' ``payload``): decode, then validate
+            content_schema = param["content"]["application/json"]["schema"]
+            try:
+                decoded = json.loads(raw)
+            except ValueError:
+                problems.append(f"{where}.{name} is not JSON")
+                continue
+            problems += _errors(STRICT, content_schema, decoded, f"{where}.{name}")
+            problems += _undeclared(content_schema, decoded, f"{where}.{name}")
+            continue
         limit = schema.get("maxLength")
         if limit is not None and len(raw) > limit:
             problems.append(f"{where}.{name} is longer than {limit} characters")
@@ -181,7 +191,7 @@ def validate_request(method: str, path: str, query: dict[str, str] | None, body:
             problems += _errors(STRICT, schema, body, "body")
             problems += _undeclared(schema, body, "body")
     # no body where the spec marks one required is how GetStream's own docs call go_live, stop_live
-    # and participants (docs/getstream.md): accepted
+    # and participants (docs/getstream.md "Wire"): accepted
     if problems:
         raise ContractViolation(f"{method.upper()} {path} ({op['operationId']}): " + "; ".join(problems))
     return op["operationId"]

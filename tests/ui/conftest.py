@@ -16,6 +16,7 @@ import pytest
 
 from streamdesk.core.context import AppContext
 from streamdesk.core.flow import State
+from streamdesk.sim.ingest_link import link
 from streamdesk.ui.controller import Controller
 from streamdesk.ui.main_window import MainWindow
 from streamdesk.ui.stages.base import set_secret_text
@@ -65,6 +66,7 @@ class Wizard:
 
     def __init__(self, qtbot: Any, gs: Any, obs: Any) -> None:
         self.qtbot, self.gs, self.obs = qtbot, gs, obs
+        link(obs, gs)  # OBS's stream reaches the call only with the provisioned server and key
 
     def wait_state(self, window: MainWindow, *states: State, timeout: int = WAIT_MS) -> None:
         self.qtbot.waitUntil(lambda: window.controller.state in states, timeout=timeout)
@@ -107,8 +109,21 @@ class Wizard:
         card.start.click()
         self.wait_state(window, State.READY)
         self.idle(window)
+        self.wait_ingest(window)
+
+    def wait_ingest(self, window: MainWindow) -> None:
+        """Until the window says GetStream receives the stream (Go live is offered only then)."""
+        c = window.controller
+
+        def seen() -> bool:
+            c.ingest.poll_now()  # guarded against overlap; the health timer is slow in tests
+            return c.ingest.view.gs_receives is True
+
+        self.qtbot.waitUntil(seen, timeout=WAIT_MS)
 
     def go_live(self, window: MainWindow) -> None:
+        self.wait_ingest(window)
+        self.qtbot.waitUntil(window.cards["golive"].go.isEnabled, timeout=WAIT_MS)
         window.cards["golive"].go.click()
         self.wait_state(window, State.LIVE)
         self.qtbot.waitUntil(lambda: window.controller.session is not None, timeout=WAIT_MS)

@@ -53,6 +53,7 @@ ACCOUNT_ROWS = [
     FormRow("call-id-slash", "call_id", "show/1", ("letters, digits",)),
     FormRow("call-id-colon", "call_id", "livestream:show-1", ("letters, digits",)),
     FormRow("call-id-too-long", "call_id", LONG, ("call id", "256 characters")),
+    FormRow("call-id-65", "call_id", "c" * 65, ("call id", "65 characters", "at most 64")),
     FormRow("call-id-is-a-jwt", "call_id", A_JWT, ("looks like a token",)),
     FormRow("base-url-no-scheme", "base_url", "127.0.0.1:3030", ("http://127.0.0.1:PORT",)),
     FormRow("base-url-ftp", "base_url", "ftp://127.0.0.1:3030", ("http://127.0.0.1:PORT",)),

@@ -19,7 +19,7 @@ import pytest
 
 from streamdesk.core import channel_ops as ops
 from streamdesk.core.context import AppContext
-from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.errors import InvalidInput, StreamdeskError
 from streamdesk.core.getstream import GetStreamClient
 from streamdesk.core.keys import mask_key as mask
 from streamdesk.core.secrets import SecretKind
@@ -260,3 +260,23 @@ def test_go_live_warns_when_the_key_expires_during_the_show(provisioned: AppCont
     notices = ops.go_live(provisioned, sleep=t.sleep, clock=t.clock, gs=gs).notices
     assert len(notices) == 1 and re.search(r"expires in (29|30) min", notices[0])
     assert "key --rotate" in notices[0]
+
+
+def test_go_live_is_confirmed_by_backstage_false_without_live_started_at(provisioned: AppContext) -> None:
+    # GoLive's own answer says backstage false; no live_started_at (undocumented when set): live now,
+    # with no GetCall poll after it
+    answer = _call(live=True)
+    answer["call"]["session"]["live_started_at"] = None
+    gs, seen = scripted([("golive", answer)])
+    t = FakeTime()
+    result = ops.go_live(provisioned, timeout=30, poll_interval=2, sleep=t.sleep, clock=t.clock, gs=gs)
+    assert seen == ["go_live"] and result.call.is_live and result.session.started_at > 0
+
+
+def test_a_derived_call_id_stays_within_64_and_apart() -> None:
+    a, b = ops.derive_call_id("u" * 100), ops.derive_call_id("u" * 99 + "v")
+    assert len(a) <= 64 and len(b) <= 64 and a != b
+    assert ops.derive_call_id("host-1") == "host-1-live"
+    assert ops.validate_call_id(a) == a
+    with pytest.raises(InvalidInput):
+        ops.validate_call_id("c" * 65)

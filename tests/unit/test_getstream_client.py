@@ -135,17 +135,20 @@ def test_call_parses_the_reference_example() -> None:
 
 
 def test_live_session_counts_and_nanosecond_timestamps() -> None:
+    # the broadcaster (host-1, app role "user") publishes once; 41 other users + 17 anonymous watch
+    me = {"user": {"id": "host-1", "role": "user"}, "user_session_id": "s", "role": "host", "joined_at": 1}
     session = {"id": "sess-1", "started_at": 1767225660000000000, "live_started_at": 1767225661123456789,
-               "live_ended_at": None, "participants_count_by_role": {"host": 1, "user": 41},
-               "anonymous_participant_count": 17, "some_future_field": {"x": 1}}
+               "live_ended_at": None, "participants_count_by_role": {"user": 42},
+               "participants": [me], "anonymous_participant_count": 17, "some_future_field": {"x": 1}}
     body = call_body(backstage=False, session=session, egress={"broadcasting": True,
                      "hls": {"playlist_url": "https://hls.test/p.m3u8", "status": "ok"}, "rtmps": []},
                      brand_new_field=[1, 2, 3])
     call = make_client(Script((200, body, {}))).get_call("livestream", "show-1")
     assert call.live_started_at == datetime(2026, 1, 1, 0, 1, 1, 123456, tzinfo=UTC)
     assert call.session_id == "sess-1"
-    assert call.viewers() == 41 + 17
-    assert call.viewers(exclude_roles=()) == 1 + 41 + 17
+    assert call.has_participant("host-1")
+    assert call.viewers() == 41 + 17  # total by role + anonymous - the broadcaster's participation
+    assert call.viewers(broadcaster_id="nobody") == 42 + 17
     assert call.hls_playlist_url == "https://hls.test/p.m3u8"
     assert call.is_live
 
@@ -239,7 +242,7 @@ def test_bad_credentials_are_an_auth_error_and_not_retried() -> None:
     sleeps = Sleeps()
     script = Script((401, api_error(401, 43, "signature invalid"), {}))
     with pytest.raises(AuthError) as info:
-        make_client(script, sleeps).upsert_user("host-1")
+        make_client(script, sleeps).create_user("host-1")
     assert info.value.code == 43 and len(script.requests) == 1 and sleeps == []
     assert "API key or secret" in info.value.one_line()
 

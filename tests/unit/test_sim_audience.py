@@ -104,12 +104,14 @@ def test_the_api_reports_what_the_audience_did(make_gs_sim) -> None:
     sim = make_gs_sim(seed=9, clock=lambda: T0)
     http = SimHttp(sim)
     try:
-        create_call(http)
+        address = create_call(http).json()["call"]["ingress"]["rtmp"]["address"]
+        sim.rtmp_publish(address, sim.user_token("host-1"))
         http.post(f"{CALL}/go_live")
         sim.advance(240)
         truth = sim.truth(CID)
         session = http.get(CALL).json()["call"]["session"]
-        assert session["participants_count_by_role"] == {"host": 1, "user": truth.registered}
+        # by app role: the publisher (host-1, upserted without a role) counts under "user" too
+        assert session["participants_count_by_role"] == {"user": truth.registered + 1}
         assert session["anonymous_participant_count"] == truth.anonymous
         assert truth.viewers == truth.registered + truth.anonymous > 0
         assert truth.peak_viewers >= truth.viewers

@@ -1,5 +1,5 @@
-"""The simulator authenticates like GetStream (docs/getstream.md): api_key, stream-auth-type and an
-HS256 server JWT."""
+"""The simulator authenticates like GetStream (docs/getstream.md "Authentication"): api_key,
+stream-auth-type, HS256 server JWT."""
 
 from __future__ import annotations
 

@@ -83,15 +83,18 @@ def test_the_ingress_address_can_point_at_a_local_rtmp_server(make_gs_sim, templ
 
 
 def test_go_live_stop_live_and_back_again(sim, http: SimHttp) -> None:
-    create_call(http)
+    address = create_call(http).json()["call"]["ingress"]["rtmp"]["address"]
     sim.advance(10)
+    # OBS publishes as host-1 (the session starts with that join), then the call goes live
+    assert sim.rtmp_publish(address, sim.user_token("host-1")) == "livestream:show-1"
     live = http.post(f"{CALL}/go_live", {"start_hls": True, "start_recording": True})
     assert live.status_code == 201
     call = live.json()["call"]
     started = int((T0 + 10) * 1e9)
     assert call["backstage"] is False
     assert call["session"]["live_started_at"] == started == call["session"]["started_at"]
-    assert call["session"]["participants_count_by_role"] == {"host": 1}
+    # keyed by the app-level role: host-1 was upserted without one, so "user", not "host"
+    assert call["session"]["participants_count_by_role"] == {"user": 1}
     assert call["recording"] is True and call["egress"]["broadcasting"] is True
     assert call["egress"]["hls"]["playlist_url"].endswith(".m3u8")
 
@@ -102,7 +105,7 @@ def test_go_live_stop_live_and_back_again(sim, http: SimHttp) -> None:
     stopped = http.post(f"{CALL}/stop_live", {"continue_recording": True}).json()["call"]
     assert stopped["backstage"] is True
     assert stopped["session"]["live_ended_at"] == int((T0 + 130) * 1e9)
-    assert stopped["session"]["participants_count_by_role"] == {"host": 1}  # viewers left, the host stays
+    assert stopped["session"]["participants_count_by_role"] == {"user": 1}  # viewers left, OBS stays
     assert stopped["session"]["anonymous_participant_count"] == 0
     assert (stopped["recording"], stopped["egress"]["broadcasting"]) == (True, False)
 
@@ -229,7 +232,8 @@ def test_participants_query_counts_everyone_and_filters_by_user(make_gs_sim) -> 
     sim = make_gs_sim(clock=lambda: T0, seed=5, audience=AudienceConfig(anonymous_share=0.5))
     http = SimHttp(sim)
     try:
-        create_call(http)
+        address = create_call(http).json()["call"]["ingress"]["rtmp"]["address"]
+        sim.rtmp_publish(address, sim.user_token("host-1"))
         http.post(f"{CALL}/go_live")
         sim.advance(300)
         truth = sim.truth("livestream:show-1")

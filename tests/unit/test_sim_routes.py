@@ -41,6 +41,8 @@ CALL = "/api/v2/video/call/livestream/show-1"
 CHANNEL = "/api/v2/chat/channels/livestream/show-1"
 REQUESTS = {  # operationId → (path, body, query): one valid request each, in an order that works
     "UpdateUsers": ("/api/v2/users", {"users": {"host-1": {"id": "host-1"}}}, None),
+    "UpdateUsersPartial": ("/api/v2/users", {"users": [{"id": "host-1", "set": {"name": "H"}}]}, None),
+    "QueryUsers": ("/api/v2/users", None, {"payload": '{"filter_conditions":{"id":{"$eq":"host-1"}}}'}),
     "GetCallType": ("/api/v2/video/calltypes/livestream", None, None),
     "UpdateCallType": ("/api/v2/video/calltypes/livestream", {"grants": {"host": ["join-backstage"]}}, None),
     "GetOrCreateCall": (CALL, {"data": {"created_by_id": "host-1"}}, None),

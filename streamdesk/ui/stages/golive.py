@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QWidget
 
 from streamdesk.core.flow import Event, State
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
 class GoLiveCard(StageCard):
     stage = "golive"
     title = "Go live"
-    subtitle = ("OBS is streaming to the backstage: only you can see it. Going live opens the call to "
-                "viewers.")
+    subtitle = ("Once GetStream receives your stream, it waits in the backstage where only you can see it. "
+                "Going live opens the call to viewers.")
 
     def __init__(self, controller: Controller, parent: QWidget | None = None,
                  confirm: Callable[[str, str], bool] | None = None) -> None:
@@ -35,13 +36,22 @@ class GoLiveCard(StageCard):
         ready = self.panel("Before you go live")
         self.check_obs = QLabel("○  OBS: no data yet", w)
         self.check_obs.setObjectName("check_obs")
+        self.check_ingest = QLabel("○  GetStream: not checked yet", w)
+        self.check_ingest.setObjectName("check_ingest")
+        self.check_ingest.setTextFormat(Qt.TextFormat.PlainText)
+        self.check_target = QLabel("", w)
+        self.check_target.setObjectName("check_target")
+        self.check_target.setTextFormat(Qt.TextFormat.PlainText)
+        self.check_target.setWordWrap(True)
+        self.check_target.hide()
         self.check_key = QLabel("", w)
         self.check_key.setObjectName("check_key")
         self.check_call = QLabel("", w)
         self.check_call.setObjectName("check_call")
         self.check_discord = QLabel("", w)
         self.check_discord.setObjectName("check_discord")
-        for label in (self.check_obs, self.check_key, self.check_call, self.check_discord):
+        for label in (self.check_obs, self.check_ingest, self.check_target, self.check_key, self.check_call,
+                      self.check_discord):
             ready.addWidget(label)
         opts = self.panel("While live")
         grid = QGridLayout()
@@ -84,6 +94,7 @@ class GoLiveCard(StageCard):
         controller.obs_health.connect(self._on_health)
         controller.channel_changed.connect(lambda _c: self._show_channel())
         controller.state_changed.connect(self._on_state)
+        controller.ingest.changed.connect(self._on_ingest)
         self._show_channel()
         self.refresh()
 
@@ -94,13 +105,30 @@ class GoLiveCard(StageCard):
         if active and getattr(health, "measuring", False):
             text, colour = "◐  OBS is streaming; measuring its bitrate…", style.INFO_BLUE
         elif active and kbps > 0:
-            text, colour = f"●  OBS is sending {kbps:,.0f} kbps to the backstage", style.OK_GREEN
+            # OBS's own bytes: where they go is the ingest line's business, not this one's
+            text, colour = f"●  OBS is sending {kbps:,.0f} kbps", style.OK_GREEN
         elif active:
             text, colour = "◐  OBS is streaming but no bytes are leaving it yet", style.WARN_AMBER
         else:
             text, colour = "○  OBS is not streaming: start it in the Connect OBS step", style.WARN_AMBER
         self.check_obs.setText(text)
         self.check_obs.setStyleSheet(f"color: {style.text_colour(colour)}; font-weight: 600;")
+
+    def _on_ingest(self, view: Any) -> None:
+        from streamdesk.ui.stages.obs import show_ingest
+
+        show_ingest(self.check_ingest, self.check_target, view)
+        self.refresh()
+
+    def _ingest_reason(self) -> str | None:
+        """Go live is offered once GetStream sees the stream (going live otherwise shows viewers an
+        empty call)."""
+        view = self.controller.ingest.view
+        if view.gs_receives is True:
+            return None
+        if view.mismatch:
+            return view.mismatch
+        return "GetStream does not receive your stream yet: start streaming in OBS to this call."
 
     def _show_channel(self) -> None:
         channel = self.controller.channel
@@ -144,7 +172,7 @@ class GoLiveCard(StageCard):
             transcription_storage=self.transcription_storage.text().strip() or None)
 
     def _go_live(self) -> None:
-        if self.controller.reason(Event.GO_LIVE):
+        if self.controller.reason(Event.GO_LIVE) or self._ingest_reason():
             return
         extras = [n for n, on in (("HLS", self.hls), ("recording", self.recording),
                                   ("captions", self.captions), ("transcription", self.transcription))
@@ -158,7 +186,8 @@ class GoLiveCard(StageCard):
     def refresh(self) -> None:
         c = self.controller
         going = c.state is State.GOING_LIVE
-        gate(self.go, c.reason(Event.GO_LIVE), busy="go_live" in c.busy, hint=self.reason_hint)
+        gate(self.go, c.reason(Event.GO_LIVE) or (None if going else self._ingest_reason()),
+             busy="go_live" in c.busy, hint=self.reason_hint)
         self.go.setText("Going live…" if going else "Go live")
         self.progress.setVisible(going)
         self.progress_label.setVisible(going)

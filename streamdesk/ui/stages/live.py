@@ -77,6 +77,12 @@ class LiveCard(StageCard):
         for i, metric in enumerate((self.duration, self.viewers, self.peak, self.chat_rate, self.total_chat)):
             grid.addWidget(metric, 0, i)
         stats.addLayout(grid)
+        # what "viewers" counts (issue 12): GetStream's participants, not the streamer, not HLS players
+        self.viewers_note = hint_label(w, viewers_note(False))
+        self.viewers_note.setObjectName("viewers_note")
+        stats.addWidget(self.viewers_note)
+        controller.call_changed.connect(lambda call: self.viewers_note.setText(
+            viewers_note(bool(getattr(call, "hls_playlist_url", None)))))
         self.health = QLabel("OBS: no data yet", w)
         self.health.setObjectName("obs_health")
         stats.addWidget(self.health)
@@ -277,3 +283,12 @@ class LiveCard(StageCard):
 
     def primary(self) -> QPushButton | None:
         return self.again if self.summary_shown else self.end_button
+
+
+def viewers_note(hls: bool) -> str:
+    """What the viewers number counts, said once under it (docs/getstream.md "Viewers")."""
+    text = ("Viewers: everyone in the call as GetStream counts them, signed-in and anonymous, "
+            "not counting you.")
+    if hls:
+        text += " HLS viewers watch the playlist without joining the call and are not in this count."
+    return text

@@ -53,6 +53,27 @@ def setting_label(raw: str) -> str:
     return SETTING_LABELS.get(raw, raw)
 
 
+def show_ingest(ingest: QLabel, mismatch: QLabel, view: Any) -> None:
+    """The two source facts on two labels (shared by the Connect OBS and Go live stages)."""
+    from streamdesk.ui.ingest_watch import NOT_YET, RECEIVES
+
+    seen = getattr(view, "gs_receives", None)
+    if seen is True:
+        ingest.setText(f"●  {RECEIVES}")
+        colour = style.OK_GREEN
+    elif seen is False:
+        ingest.setText(f"○  {NOT_YET}")
+        colour = style.WARN_AMBER
+    else:
+        ingest.setText("○  GetStream: not checked yet")
+        colour = None
+    ingest.setStyleSheet(f"color: {style.text_colour(colour)}; font-weight: 600;" if colour else "")
+    text = getattr(view, "mismatch", None)
+    mismatch.setText(f"⚠  {text}" if text else "")
+    mismatch.setStyleSheet(f"color: {style.text_colour(style.WARN_AMBER)}; font-weight: 600;")
+    mismatch.setVisible(bool(text))
+
+
 class ObsCard(StageCard):
     stage = "obs"
     title = "Connect OBS"
@@ -109,6 +130,17 @@ class ObsCard(StageCard):
         self.receiving.setObjectName("receiving")
         self.stream_hint = hint_label(w)
         stream.addLayout(row(self.start, self.stop, self.receiving))
+        # what GetStream says, apart from OBS's own bytes, and whether OBS points at this call
+        self.ingest = QLabel("○  GetStream: not checked yet", w)
+        self.ingest.setObjectName("ingest")
+        self.ingest.setTextFormat(Qt.TextFormat.PlainText)
+        self.mismatch = QLabel("", w)
+        self.mismatch.setObjectName("obs_mismatch")
+        self.mismatch.setTextFormat(Qt.TextFormat.PlainText)
+        self.mismatch.setWordWrap(True)
+        self.mismatch.hide()
+        stream.addWidget(self.ingest)
+        stream.addWidget(self.mismatch)
         stream.addWidget(self.stream_hint)
         self.next_button = button("Continue to Go live", w, "primary", name="obs_next")
         stream.addLayout(row(self.next_button))
@@ -119,6 +151,10 @@ class ObsCard(StageCard):
         self.can_undo = False
         controller.obs_backup_changed.connect(self._on_backup)
         controller.obs_target.connect(self._on_saved_target)
+        controller.ingest.changed.connect(self._on_ingest)
+
+    def _on_ingest(self, view: Any) -> None:
+        show_ingest(self.ingest, self.mismatch, view)
 
     def _on_backup(self, present: bool) -> None:
         self.can_undo = present
@@ -190,7 +226,7 @@ class ObsCard(StageCard):
             self.receiving.setText("◐  OBS is streaming, measuring the bitrate…")
             self.receiving.setStyleSheet(f"color: {style.text_colour(style.INFO_BLUE)}; font-weight: 600;")
         elif active and kbps > 0:
-            self.receiving.setText(f"●  Sending {kbps:,.0f} kbps")
+            self.receiving.setText(f"●  OBS is sending {kbps:,.0f} kbps")
             self.receiving.setStyleSheet(f"color: {style.text_colour(style.OK_GREEN)}; font-weight: 600;")
         elif active:
             self.receiving.setText("◐  OBS is streaming, waiting for bytes…")

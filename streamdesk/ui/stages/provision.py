@@ -4,6 +4,7 @@ key expiry) and the call-type/backstage options in an "advanced" fold."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -58,8 +59,10 @@ class ProvisionCard(StageCard):
     subtitle = ("Creates your livestream call in backstage, its chat channel, and a stream key for OBS. "
                 "Viewers see nothing until you go live.")
 
-    def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: Controller, parent: QWidget | None = None,
+                 confirm: Callable[[str, str], bool] | None = None) -> None:
         super().__init__(controller, parent)
+        self.confirm = confirm or (lambda _t, _x: False)
         w = self.widget()
         box = self.panel()
         self.provision_button = button("Provision", w, "primary", self._provision, name="provision")
@@ -75,7 +78,16 @@ class ProvisionCard(StageCard):
         adv.setContentsMargins(0, 4, 0, 0)
         # short values (seconds, hours, a date): full-width boxes would only stretch the eye's path
         adv.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-        self.call_type = QLabel("livestream (backstage on; hosts may join backstage)", self.advanced)
+        # Backstage and join-ahead go on this call only. The call type is shared by every livestream
+        # call of the app: changing it is a separate, explicit choice, shown first and undoable.
+        self.call_type = QLabel("Backstage and join-ahead apply to this call only.", self.advanced)
+        self.apply_type = QCheckBox("Apply to the whole livestream call type", self.advanced)
+        self.apply_type.setObjectName("call_type_opt_in")
+        self.apply_type.setToolTip("App-wide: lets hosts join backstage (adds join-backstage to their "
+                                   "existing grants, removes nothing) and turns backstage on for every "
+                                   "livestream call. You see the change first; Undo restores it.")
+        self.undo_type = button("Undo call-type change", self.advanced, slot=self._undo_call_type,
+                                name="call_type_undo")
         self.join_ahead = QSpinBox(self.advanced)
         self.join_ahead.setRange(0, 3600)
         self.join_ahead.setSuffix(" s")
@@ -107,6 +119,8 @@ class ProvisionCard(StageCard):
         self.key_ttl.setToolTip("Long enough for the show plus reconnects: OBS loops forever on an "
                                 "expired key.")
         adv.addRow("Call type", self.call_type)
+        adv.addRow("", self.apply_type)
+        adv.addRow("", row(self.undo_type))
         adv.addRow("Join ahead", self.join_ahead)
         adv.addRow(self.use_starts_at, self.starts_at)
         adv.addRow("Planned show length", self.show_length)
@@ -156,11 +170,96 @@ class ProvisionCard(StageCard):
         self.key.set_planned_end(self.planned_end())
 
     def _provision(self) -> None:
+        if self.apply_type.isChecked():
+            self._call_type_then_provision()
+        else:
+            self._provision_call()
+
+    def _provision_call(self) -> None:
         starts: Any = None
         if self.use_starts_at.isChecked():
             starts = datetime.fromtimestamp(self.starts_at.dateTime().toSecsSinceEpoch(), UTC)
         self.controller.provision(join_ahead=self.join_ahead.value() or None, starts_at=starts,
                                   key_ttl_hours=self.key_ttl.value())
+
+    # -- the opt-in call-type change (core.call_type_settings): read, show the diff, apply, undo --
+    def _call_type_then_provision(self) -> None:
+        ctx = self.controller.ctx
+        join_ahead = self.join_ahead.value() or None
+
+        def op() -> Any:
+            from streamdesk.core import call_type_settings, channel_ops
+
+            channel = channel_ops.require_account(ctx)
+            with channel_ops.client(ctx) as gs:
+                return call_type_settings.plan(gs, channel.call_type, join_ahead=join_ahead)
+
+        def planned(plan: Any) -> None:
+            if plan.changes and self.confirm("Change the whole livestream call type?", _diff_text(plan)):
+                self._apply_call_type(plan)
+            else:
+                self._provision_call()
+
+        self.controller.tasks.run(op, planned, self._failed, what="read the livestream call type")
+
+    def _apply_call_type(self, plan: Any) -> None:
+        ctx = self.controller.ctx
+
+        def op() -> Any:
+            from streamdesk.core import call_type_settings, channel_ops
+
+            with channel_ops.client(ctx) as gs:
+                return call_type_settings.apply(ctx, gs, plan)
+
+        def done(_state: Any) -> None:
+            self.banner.show_message("ok", "The livestream call type now lets hosts join backstage. "
+                                     "Undo call-type change restores it.")
+            self.refresh()
+            self._provision_call()
+
+        self.controller.tasks.run(op, done, self._failed, what="change the livestream call type")
+
+    def _undo_call_type(self) -> None:
+        ctx = self.controller.ctx
+
+        def op() -> Any:
+            from streamdesk.core import call_type_settings, channel_ops
+
+            with channel_ops.client(ctx) as gs:
+                return call_type_settings.plan_undo(gs, ctx)
+
+        def planned(plan: Any) -> None:
+            text = (_diff_text(plan) if plan.changes
+                    else "The call type is already as it was; forget the saved backup?")
+            if self.confirm("Undo the call-type change?", text):
+                self._run_undo(plan)
+
+        self.controller.tasks.run(op, planned, self._failed, what="read the livestream call type")
+
+    def _run_undo(self, plan: Any) -> None:
+        ctx = self.controller.ctx
+
+        def op() -> Any:
+            from streamdesk.core import call_type_settings, channel_ops
+
+            with channel_ops.client(ctx) as gs:
+                return call_type_settings.undo(ctx, gs, plan)
+
+        def done(_state: Any) -> None:
+            self.banner.show_message("ok", "The livestream call type is back as it was (grants others added "
+                                     "since are kept).")
+            self.refresh()
+
+        self.controller.tasks.run(op, done, self._failed, what="undo the call-type change")
+
+    def _failed(self, text: str, _error: BaseException) -> None:
+        self.banner.show_message("error", text)
+        self.refresh()
+
+    def has_call_type_backup(self) -> bool:
+        from streamdesk.core import call_type_settings
+
+        return call_type_settings.backup(self.controller.ctx) is not None
 
     def _copy_server(self) -> None:
         if self.server.text():
@@ -199,11 +298,20 @@ class ProvisionCard(StageCard):
             self.provision_button.setProperty("role", role)
             style.repolish(self.provision_button)
         self.copy_server.setEnabled(bool(self.server.text()))
+        gate(self.undo_type, None if self.has_call_type_backup() else "No call-type change to undo.",
+             busy=bool(busy))
         gate(self.rotate, reason if provisioned else "Provision first.", busy=bool(busy))
         self.next_button.setEnabled(provisioned)
 
     def primary(self) -> QPushButton | None:
         return self.next_button if self.controller.channel.is_provisioned else self.provision_button
+
+
+def _diff_text(plan: Any) -> str:
+    lines = [f"This changes the {plan.name} call type for every livestream call of your GetStream app:", ""]
+    lines += [f"{c.setting}: {c.old}  →  {c.new}" for c in plan.changes]
+    lines += ["", "Nothing is removed; Undo call-type change restores the previous settings."]
+    return "\n".join(lines)
 
 
 def secret_text_loaded(field: QWidget) -> bool:
