@@ -42,10 +42,8 @@ logging.getLogger("obsws_python.baseclient.ObsSocket").setLevel(logging.CRITICAL
 
 def register_secrets(*secrets: str | None) -> None:
     """Hide these values from every log record from now on (see ``core.secrets``)."""
-    try:
-        from streamdesk.core.secrets import register_secret
-    except ImportError:  # pragma: no cover - secrets module is part of every build
-        return
+    from streamdesk.core.secrets import register_secret
+
     for s in secrets:
         register_secret(s)
 
