@@ -68,3 +68,16 @@ def test_the_rules_have_no_second_definition() -> None:
             assert "def mask_key" not in text, path
         if path.name != "cadence.py":
             assert "DEFAULT_POLL_INTERVAL" not in text.replace("DEFAULT_POLL_INTERVAL_S", ""), path
+
+
+def test_only_the_session_api_opens_and_closes_session_rows() -> None:
+    """``core.live`` is the one way a show's row is opened and closed (the CLI and the window both
+    call it): nothing else calls the store's start_session/end_session."""
+    from pathlib import Path
+
+    root = Path(keys.__file__).resolve().parents[1]
+    for path in root.rglob("*.py"):
+        if path.relative_to(root).as_posix() in ("core/live.py", "core/store.py"):
+            continue
+        text = path.read_text("utf-8")
+        assert ".start_session(" not in text and ".end_session(" not in text, path
