@@ -29,12 +29,12 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from streamdesk.core.stats import MINUTE, fmt_duration, minute_start
 from streamdesk.core.store import Sample
 from streamdesk.ui.style import INFO_BLUE, OK_GREEN, WARN_AMBER
+from streamdesk.ui.widgets.plot_theme import apply_palette, palette_changed
 
 # The smallest top of each y axis: a quiet start (2 viewers, 0 chat) must not fill the chart
 # as if it were a crowd, and a flat line must not get a ±0.5 axis.
@@ -444,20 +444,11 @@ class LiveCharts(QWidget):
 
     # -- light/dark -------------------------------------------------------------------------------
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+        if palette_changed(event):
             self._apply_palette()
         super().changeEvent(event)
 
     def _apply_palette(self) -> None:
-        pal = self.palette()
-        bg = pal.color(QPalette.ColorRole.Base)
-        fg = pal.color(QPalette.ColorRole.Text)
-        muted = QColor(fg)
-        muted.setAlpha(140)
         for plot in (self.viewers_plot, self.chat_plot, self.bitrate_plot):
-            plot.setBackground(bg)
-            for name in ("left", "bottom"):
-                axis = plot.getAxis(name)
-                axis.setPen(pg.mkPen(muted, width=1))
-                axis.setTextPen(pg.mkPen(fg))
+            fg = apply_palette(plot, self.palette())
             plot.setLabel("left", plot.getAxis("left").labelText, color=fg.name())
