@@ -1,5 +1,5 @@
 """``RecorderWorker``: one thread that owns the live recorder, as ``ObsWorker`` owns the OBS
-controller.
+controller (both are ``ui.tasks.OwnerThread``s).
 
 A ``LiveRecorder`` holds the session's lock, its HTTP client and the chat cursor, and is not
 thread-safe. It is created, polled, finished and closed on this thread only; the GUI thread asks
@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
-from streamdesk.ui.tasks import Done, Failed, _call, _Dispatcher
+from streamdesk.ui.tasks import Done, Failed, OwnerThread
 
 if TYPE_CHECKING:
     from streamdesk.core.context import AppContext
@@ -27,17 +26,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("streamdesk.ui.recorder")
 
 
-class RecorderWorker(_Dispatcher):
+class RecorderWorker(OwnerThread):
     def __init__(self, ctx: AppContext, *, clock: Callable[[], float], parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("streamdesk-recorder", parent)
         self.ctx, self.clock = ctx, clock
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="streamdesk-recorder")
         self._recorder: LiveRecorder | None = None  # the recorder thread only
-
-    def _submit(self, op: Callable[[], Any], done: Done | None, failed: Failed | None, what: str) -> int:
-        token, report = self._register(done, failed, what)
-        self._executor.submit(_call, lambda: None if self.closed else op(), report)
-        return token
 
     # -- asked from the GUI thread --------------------------------------------------------------
     def open(self, call_cid: str, started_at: float, gs_session_id: str | None,
@@ -100,11 +93,7 @@ class RecorderWorker(_Dispatcher):
 
     def close(self, wait: bool = True) -> None:
         """Release the recorder (its session lock) and stop the thread, after the step in flight."""
-        if self.closed:
-            return
-        self._close()
-        self._executor.submit(self._release)
-        self._executor.shutdown(wait=wait)
+        self._shutdown(self._release, wait)
 
     # -- the recorder thread ---------------------------------------------------------------------
     def _recorder_for(self, session_id: int) -> LiveRecorder:

@@ -146,7 +146,31 @@ class Tasks(_Dispatcher):
         self._pool.waitForDone(wait_ms)
 
 
-class ObsWorker(_Dispatcher):
+class OwnerThread(_Dispatcher):
+    """One dedicated thread that owns a stateful client which is not thread-safe (the OBS
+    controller, the live recorder): every step on it runs there, one after another, and its
+    result comes back on the GUI thread. Nothing hands the client between threads."""
+
+    def __init__(self, thread_name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=thread_name)
+
+    def _submit(self, fn: Callable[[], Any], done: Done | None, failed: Failed | None, what: str) -> int:
+        token, report = self._register(done, failed, what)
+        # once closed, queued steps return at once instead of each waiting for a timeout
+        self._executor.submit(_call, lambda: None if self.closed else fn(), report)
+        return token
+
+    def _shutdown(self, release: Callable[[], None], wait: bool) -> None:
+        """Drop pending results, then ``release`` the client on its thread after the step in flight."""
+        if self.closed:
+            return
+        self._close()
+        self._executor.submit(release)
+        self._executor.shutdown(wait=wait)
+
+
+class ObsWorker(OwnerThread):
     """One thread that owns the ObsController: every OBS call goes through ``submit``.
 
     ``submit(fn)`` runs ``fn(controller)`` on the OBS thread (``controller`` is None until
@@ -158,17 +182,13 @@ class ObsWorker(_Dispatcher):
     obs_event = Signal(object)  # the ObsEvent (kind, state, detail, final), frozen
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="streamdesk-obs")
+        super().__init__("streamdesk-obs", parent)
         self.controller: Any = None  # touched on the OBS thread only
         self.target: Any = None
 
     def submit(self, fn: Callable[[Any], Any], done: Done | None = None, failed: Failed | None = None,
                *, what: str = "") -> int:
-        token, report = self._register(done, failed, what)
-        # once closed, queued OBS calls return at once instead of each waiting for a timeout
-        self._executor.submit(_call, lambda: None if self.closed else fn(self.controller), report)
-        return token
+        return self._submit(lambda: fn(self.controller), done, failed, what)
 
     def connect_to_blocking(self, connect: Callable[[Callable[[Any], None]], Any]) -> tuple[Any, bool]:
         """On the OBS thread only (inside ``submit``): replace the controller with
@@ -195,8 +215,4 @@ class ObsWorker(_Dispatcher):
             self.obs_event.emit(obs_event)
 
     def close(self, wait: bool = True) -> None:
-        if self.closed:
-            return
-        self._close()
-        self._executor.submit(self._drop_controller)
-        self._executor.shutdown(wait=wait)
+        self._shutdown(self._drop_controller, wait)
