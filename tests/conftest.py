@@ -13,8 +13,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 pytest_plugins = [
+    "tests.plugins.hostile_obs",
     "tests.plugins.processes",
     "tests.plugins.getstream_sim",
+    "tests.plugins.hostile_getstream",
     "tests.plugins.obs",
     "tests.plugins.obs_sim",
     "tests.plugins.keyrings",

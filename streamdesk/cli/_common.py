@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -24,7 +25,48 @@ class UsageError(InvalidInput):
     """Bad arguments (exit 2)."""
 
 
+def finite_float(text: str) -> float:
+    """The argparse ``type`` of every fractional numeric option: NaN and infinity are refused
+    (argparse turns this into exit 2 naming the option), so no timeout is ever "forever" by
+    accident and no comparison with NaN silently passes."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a finite number")
+    return value
+
+
+class TerminalSafe:
+    """A text stream that strips terminal control (ANSI/OSC escapes, other control characters)
+    from everything written through it: the CLI prints text that came from GetStream, OBS and
+    Discord, and a hostile server must not be able to retitle, recolour or rewrite the terminal.
+    ``run_handler`` puts one on stdout and stderr for the whole command (one place, every print)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def write(self, text: str) -> int:
+        from streamdesk.core.remote_values import terminal_safe
+
+        self._inner.write(terminal_safe(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
 def run_handler(handler: Handler, args: argparse.Namespace) -> int:
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalSafe(out), TerminalSafe(err)
+    try:
+        return _run_handler(handler, args)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _run_handler(handler: Handler, args: argparse.Namespace) -> int:
     if not logging.getLogger().handlers:
         # until the log file is set up, records must not fall through to stderr as tracebacks
         logging.getLogger().addHandler(logging.NullHandler())

@@ -13,10 +13,10 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from streamdesk.cli._common import EXIT_OK, UsageError, print_json, secret_from
+from streamdesk.cli._common import EXIT_OK, UsageError, finite_float, print_json, secret_from
 from streamdesk.core import channel_ops as ops
 from streamdesk.core.context import AppContext
-from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.errors import InvalidInput, StreamdeskError
 from streamdesk.core.getstream import NetworkError
 from streamdesk.core.keys import key_expired, mask_key
 from streamdesk.core.options import GoLiveOptions, StopOptions
@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("provision", help="create the user, the livestream call, the chat channel and the key")
     p.add_argument("--join-ahead", type=int, metavar="SECONDS", help="backstage join-ahead time")
     p.add_argument("--starts-at", metavar="ISO8601", help="scheduled start time")
-    p.add_argument("--key-ttl", type=float, metavar="HOURS",
+    p.add_argument("--key-ttl", type=finite_float, metavar="HOURS",
                    help=f"stream key lifetime in hours (default {ops.DEFAULT_KEY_TTL_HOURS:.0f}: a long show "
                    "plus reconnects; OBS cannot reconnect with an expired key)")
     p.add_argument("--display-name", metavar="NAME",
@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reveal", action="store_true", help="print the whole key")
     p.add_argument("--copy", action="store_true", help="copy the key to the clipboard (needs a display)")
     p.add_argument("--rotate", action="store_true", help="mint a new key (and push it to OBS when possible)")
-    p.add_argument("--key-ttl", type=float, metavar="HOURS", help="lifetime of a rotated key in hours")
+    p.add_argument("--key-ttl", type=finite_float, metavar="HOURS", help="lifetime of a rotated key in hours")
     p.set_defaults(func=key)
 
     p = sub.add_parser("golive", help="take the call out of backstage")
@@ -64,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument(f"--{flag}", action="store_true")
     p.add_argument("--recording-storage", metavar="NAME")
     p.add_argument("--transcription-storage", metavar="NAME")
-    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=finite_float, default=30.0, metavar="SECONDS",
                    help="how long to wait for GetStream to confirm (default 30)")
     p.add_argument("--skip-ingest-check", action="store_true",
                    help="go live even when GetStream does not receive your stream yet")
@@ -330,8 +330,10 @@ def status(args: argparse.Namespace, ctx: AppContext) -> int:
     call = None
     if channel.has_account and not args.offline:
         try:
-            # Quick and single-shot: status must answer promptly even when GetStream does not.
-            call = ops.fetch_call(ctx, timeout=5.0, max_retries=0)
+            # Quick and single-shot: status answers within its budget whatever GetStream does.
+            call = ops.fetch_call(ctx, timeout=min(5.0, ops.command_budget() / 2), max_retries=0)
+        except InvalidInput:  # a refused STREAMDESK_API_BASE is a usage error (exit 2)
+            raise
         except NetworkError as e:
             remote_error, remote_label = e.one_line(), "GetStream unreachable"
         except StreamdeskError as e:

@@ -11,6 +11,7 @@ import sys
 from streamdesk.cli._common import EXIT_ERROR, EXIT_OK, UsageError, print_json
 from streamdesk.core import discord
 from streamdesk.core.context import AppContext
+from streamdesk.core.store import check_setting
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,12 +44,17 @@ def set_webhook(args: argparse.Namespace, ctx: AppContext) -> int:
         raise UsageError("no webhook URL on standard input",
                          hint="pipe it in: `… | streamdesk discord set --url-stdin`.")
     url = discord.validate_webhook_url(line)
+    # Every argument is checked before anything is stored: a refusal leaves nothing half-saved.
+    title = args.title.strip() if args.title is not None else None
     link = args.link.strip() if args.link is not None else None
-    if link and not link.startswith(("https://", "http://")):  # checked before anything is saved
+    if link and not link.startswith(("https://", "http://")):
         raise UsageError("--link must be a web address starting with https://")
+    for key, value in ((discord.TITLE_SETTING, title), (discord.LINK_SETTING, link)):
+        if value is not None:
+            check_setting(key, value)
     ctx.secrets.set(SecretKind.DISCORD_WEBHOOK, url, "")
-    if args.title is not None:
-        ctx.store.put_setting(discord.TITLE_SETTING, args.title.strip())
+    if title is not None:
+        ctx.store.put_setting(discord.TITLE_SETTING, title)
     if link is not None:
         ctx.store.put_setting(discord.LINK_SETTING, link)
     print("Discord webhook saved in the keyring. Send a test with `streamdesk discord test`.")

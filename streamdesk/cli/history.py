@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 
-from streamdesk.cli._common import EXIT_OK, UsageError, print_json
+from streamdesk.cli._common import EXIT_OK, UsageError, finite_float, print_json
 from streamdesk.core import live, stats
 from streamdesk.core.context import AppContext
 from streamdesk.core.errors import StreamdeskError
@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("watch", help="follow the live session in the terminal, recording samples")
     p.add_argument("--json", action="store_true", help="one JSON object per poll")
-    p.add_argument("--for", dest="duration", type=float, metavar="SECONDS", help="stop after this long")
+    p.add_argument("--for", dest="duration", type=finite_float, metavar="SECONDS",
+                   help="stop after this long")
     p.set_defaults(func=watch)
 
 

@@ -14,7 +14,7 @@ import signal
 import threading
 from typing import Any
 
-from streamdesk.cli._common import UsageError, secret_from
+from streamdesk.cli._common import UsageError, finite_float, secret_from
 from streamdesk.core.context import AppContext
 from streamdesk.sim.getstream_server import GetStreamSimulator
 
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rtmp-address", metavar="URL",
                    help="ingress address calls report, e.g. rtmp://127.0.0.1:1935/live (default: "
                         "GetStream's rtmps:// form; {api_key}, {call_type}, {call_id} are filled in)")
-    p.add_argument("--time-scale", type=float, default=1.0, metavar="X",
+    p.add_argument("--time-scale", type=finite_float, default=1.0, metavar="X",
                    help="run the simulated audience X times faster than real time (e.g. 60 for demos)")
     p.add_argument("--no-obs", action="store_true", help="do not start the OBS simulator")
     p.set_defaults(func=run)
@@ -104,13 +104,16 @@ def _start_obs(port: int) -> Any:
 
 
 def _serve_until_stopped() -> None:
-    """Block until Ctrl-C or SIGTERM (how tests and service managers stop it)."""
+    """Block until Ctrl-C or SIGTERM (how tests and service managers stop it); on Windows, where no
+    other process can deliver SIGTERM, also Ctrl-Break (SIGBREAK, which a process group can be sent)."""
     stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signals = [signal.SIGTERM, *filter(None, [getattr(signal, "SIGBREAK", None)])]
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in signals}
     try:
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import re
 import time
@@ -18,7 +19,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
-from urllib.parse import urlsplit
 
 from streamdesk.core import live
 from streamdesk.core.context import AppContext
@@ -32,6 +32,7 @@ from streamdesk.core.getstream import (
 )
 from streamdesk.core.keys import JWT, key_expired
 from streamdesk.core.options import GoLiveOptions, StopOptions
+from streamdesk.core.paths import check_api_base, is_loopback_host  # noqa: F401 - re-exported
 from streamdesk.core.secrets import SecretKind, register_secret  # keyring itself is imported lazily in there
 from streamdesk.core.store import ChannelConfig, Session
 
@@ -46,6 +47,9 @@ API_SECRET_ENV = "STREAMDESK_API_SECRET"
 # long stream plus reconnects started near its end; a shorter TTL is a --key-ttl away for anyone
 # who prefers less exposure, and `streamdesk key --rotate` mints a fresh one before each show.
 DEFAULT_KEY_TTL_HOURS = 24.0
+#: the total time `status` and a force end may take, whatever GetStream does (issue 13)
+DEFAULT_BUDGET_S = 10.0
+BUDGET_ENV = "STREAMDESK_BUDGET_S"
 MAX_KEY_TTL_HOURS = 24.0 * 365
 MAX_JOIN_AHEAD_SECONDS = 7 * 24 * 3600
 
@@ -134,19 +138,9 @@ def validate_storage_name(value: str | None, what: str) -> str | None:
 
 
 def validate_api_base(value: str) -> str:
-    url = value.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput(f"The API base URL {url[:80]!r} is not an http(s) URL.",
-                           hint="Use https://chat.stream-io-api.com or leave it empty.")
-    if parts.username or parts.password:
-        raise InvalidInput("The API base URL must not contain a user name or password.")
-    try:
-        parts.port  # noqa: B018 - parsing the port is the check
-    except ValueError:
-        raise InvalidInput(f"The API base URL {url[:80]!r} has an invalid port.",
-                           hint="Use https://chat.stream-io-api.com or leave it empty.") from None
-    return url
+    """The GetStream base URL rule (https except on loopback): ``core.paths.check_api_base``,
+    where the account form can reach it without importing the HTTP stack."""
+    return check_api_base(value)
 
 
 def validate_secret(value: str | None) -> str:
@@ -258,7 +252,8 @@ def require_provisioned(ctx: AppContext) -> ChannelConfig:
 
 
 def client(ctx: AppContext, *, timeout: float = 10.0, max_retries: int = 4,
-           sleep: Callable[[float], None] = time.sleep) -> GetStreamClient:
+           sleep: Callable[[float], None] = time.sleep,
+           clock: Callable[[], float] = time.time) -> GetStreamClient:
     """A client for the saved account (the caller closes it; use it as a context manager)."""
     channel = require_account(ctx)
     # A script's STREAMDESK_API_SECRET wins (CI machines may have no keyring); else the keyring.
@@ -272,7 +267,7 @@ def client(ctx: AppContext, *, timeout: float = 10.0, max_retries: int = 4,
                        hint="Run streamdesk setup again with STREAMDESK_API_SECRET or --secret-stdin.")
     base = validate_api_base(ctx.api_base())
     return GetStreamClient(channel.api_key, secret, base_url=base, timeout=timeout,
-                           max_retries=max_retries, sleep=sleep)
+                           max_retries=max_retries, sleep=sleep, clock=clock)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -535,48 +530,83 @@ def end(ctx: AppContext, *, mark_ended: bool = False, stop_obs: bool = True,
     return session
 
 
+def command_budget() -> float:
+    """The total time a user-facing command (``status``, force end) may take: 10 s, or
+    ``STREAMDESK_BUDGET_S`` (tests shorten it; a value that is not a positive finite number is
+    ignored)."""
+    try:
+        value = float(os.environ.get(BUDGET_ENV, ""))
+    except ValueError:
+        return DEFAULT_BUDGET_S
+    return value if math.isfinite(value) and 0 < value <= 600 else DEFAULT_BUDGET_S
+
+
 def force_end(ctx: AppContext, *, mark_ended: bool = False, stop_obs: bool = True,
-              notices: list[str] | None = None, announce: bool = True) -> Session | None:
+              notices: list[str] | None = None, announce: bool = True,
+              budget: float | None = None) -> Session | None:
     """End now, whatever anyone believes the state is: stop_live (and mark_ended if asked) without
     waiting for any confirmation, close the local session row, stop OBS.
 
-    Every step runs even if an earlier one failed; a server failure is raised at the end, after
-    the local cleanup, so the streamer knows GetStream may still show the call live."""
+    The whole thing fits in ``budget`` (default :func:`command_budget`): GetStream gets one
+    attempt within half of it and no rate-limit wait; the local row is closed and OBS stopped
+    whatever GetStream did (hung, 429, garbage); Discord gets what is left. A server failure is
+    raised at the end, after the local cleanup, so the streamer knows GetStream may still show
+    the call live."""
+    budget = command_budget() if budget is None else budget
+    deadline = time.monotonic() + budget
     channel = require_account(ctx)
-    failure: GetStreamError | StreamdeskError | None = None
+    failure: StreamdeskError | None = None
     ended_at = time.time()
     try:
-        # One attempt each, short timeout: a force end must not sit in backoff.
-        with client(ctx, timeout=5.0, max_retries=1) as gs:
+        gs_deadline = time.monotonic() + budget / 2
+        with client(ctx, timeout=budget / 2, max_retries=0) as gs:
             try:
                 call = gs.stop_live(channel.call_type, channel.call_id)
                 if call.live_ended_at:
-                    ended_at = call.live_ended_at.timestamp()
+                    ended_at = min(time.time(), call.live_ended_at.timestamp())
             except GetStreamError as e:
                 failure = e
             if mark_ended:
+                gs.timeout = max(0.1, gs_deadline - time.monotonic())
                 try:
                     gs.end_call(channel.call_type, channel.call_id)
                 except GetStreamError as e:
                     failure = failure or e
-    except StreamdeskError as e:  # no secret in the keyring, keyring locked …
+    except StreamdeskError as e:  # no secret in the keyring, keyring locked, a refused base URL …
         failure = e
-    session = _finish_session(ctx, channel, ended_at, "force_end", notices, announce)
+    except Exception as e:  # a bug must not keep the row open or OBS streaming: clean up, then raise
+        log.exception("force end: GetStream step failed")
+        failure = StreamdeskError(f"Could not tell GetStream to stop ({type(e).__name__}).")
+    # the row's last chat is counted within a third of what is left; then OBS and Discord
+    session = _finish_session(ctx, channel, ended_at, "force_end", notices, announce=False,
+                              budget_s=max(0.0, deadline - time.monotonic()) / 3)
     if stop_obs:
         _stop_obs(ctx, notices)
+    left = deadline - time.monotonic()
+    if announce and session is not None:
+        if left >= 1.0:
+            note = _announce(ctx, "ended", session, budget_s=left, timeout=min(5.0, left))
+        else:
+            note = "Discord was not told: the force end used its whole time budget."
+        if note and notices is not None:
+            notices.append(note)
     if failure is not None:
         note = " The local session was closed, but GetStream may still show the call live."
+        if notices:  # the error is all a CLI prints: what did happen (OBS stopped…) goes with it
+            note += " " + " ".join(notices)
         if isinstance(failure, GetStreamError):
             raise type(failure)(failure.message + note, status=failure.status, code=failure.code,
                                 api_message=failure.api_message, hint=failure.hint)
-        raise StreamdeskError(failure.message + note, hint=failure.hint)
+        kind = InvalidInput if isinstance(failure, InvalidInput) else StreamdeskError
+        raise kind(failure.message + note, hint=failure.hint)
     return session
 
 
 def _finish_session(ctx: AppContext, channel: ChannelConfig, ended_at: float, reason: str,
-                    notices: list[str] | None, announce: bool = True) -> Session | None:
+                    notices: list[str] | None, announce: bool = True,
+                    budget_s: float | None = None) -> Session | None:
     """The session API closes the row with its final chat count; then Discord hears the totals."""
-    session = live.finish_session(ctx, channel.call_cid, ended_at=ended_at, reason=reason)
+    session = live.finish_session(ctx, channel.call_cid, ended_at=ended_at, reason=reason, budget_s=budget_s)
     if session is None:
         return None
     notice = _announce(ctx, "ended", session) if announce else None
@@ -591,10 +621,11 @@ def announce(ctx: AppContext, kind: Literal["live", "ended"], session: Session) 
     return _announce(ctx, kind, session)
 
 
-def _announce(ctx: AppContext, kind: Literal["live", "ended"], session: Session) -> str | None:
+def _announce(ctx: AppContext, kind: Literal["live", "ended"], session: Session,
+              **send_options: float) -> str | None:
     from streamdesk.core import discord  # lazy: only a show that starts or ends needs it
 
-    return discord.announce(ctx, kind, session)
+    return discord.announce(ctx, kind, session, **send_options)
 
 
 def _stop_obs(ctx: AppContext, notices: list[str] | None) -> None:

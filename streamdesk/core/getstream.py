@@ -18,21 +18,26 @@ Every method is blocking: the GUI calls it from a worker thread. Errors are type
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import random
 import re
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from streamdesk import __version__
+from streamdesk.core import cancel as cancel_scope
+from streamdesk.core import remote_values
 from streamdesk.core.errors import NetworkUnreachable, StreamdeskError
 from streamdesk.core.keys import JWT
 
@@ -47,6 +52,9 @@ USER_AGENT = f"streamdesk-{__version__}"
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 MAX_RETRY_WAIT = 30.0
+
+#: replies are read streaming and refused past this size: every real reply is a few kB
+MAX_BODY_BYTES = 4 * 1024 * 1024
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -103,7 +111,20 @@ class NetworkError(GetStreamError, NetworkUnreachable):
 
 
 class ProtocolError(GetStreamError):
+    """A reply streamdesk cannot use: not JSON, the wrong shape, an implausible value, too big.
+    ``retry``: worth another attempt (a body garbled on the way) rather than a wrong answer."""
+
     hint = "Check that the API base URL points at GetStream (STREAMDESK_API_BASE)."
+
+    def __init__(self, message: str, *, retry: bool = False, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry = retry
+
+
+class Cancelled(GetStreamError):
+    """The streamer cancelled the operation (GUI Cancel); nothing more is sent."""
+
+    hint = ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -234,23 +255,20 @@ class CallReport:
 # ProtocolError naming the field instead of a KeyError deep in the GUI.
 # ---------------------------------------------------------------------------------------------
 def parse_timestamp(value: Any, what: str = "timestamp") -> datetime | None:
-    """Integer Unix nanoseconds (GetStream's wire format) or an RFC3339 string → aware UTC."""
+    """Integer Unix nanoseconds (GetStream's wire format) or an RFC3339 string → aware UTC,
+    within sane years (``core.remote_values``)."""
     if value is None:
         return None
-    if isinstance(value, bool):
-        raise ProtocolError(f"GetStream sent a malformed {what} ({value!r}).")
-    if isinstance(value, int):
-        seconds, ns = divmod(value, 1_000_000_000)
-        return datetime.fromtimestamp(seconds, UTC) + timedelta(microseconds=ns // 1000)
-    if isinstance(value, float):
-        return datetime.fromtimestamp(value / 1e9, UTC)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ProtocolError(f"GetStream sent a malformed {what} ({value[:40]!r}).") from None
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    raise ProtocolError(f"GetStream sent a malformed {what} ({type(value).__name__}).")
+    try:
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                raise ProtocolError(f"GetStream sent a malformed {what} ({value[:40]!r}).") from None
+            return remote_values.sane_datetime(parsed)
+        return remote_values.unix_nanoseconds(value)
+    except remote_values.ImplausibleValue as e:
+        raise ProtocolError(f"GetStream sent an implausible {what} ({e}).") from None
 
 
 def _obj(data: Any, key: str, where: str, *, required: bool = True) -> dict[str, Any] | None:
@@ -275,9 +293,15 @@ def _int(data: dict[str, Any], key: str, where: str, default: int | None = 0) ->
     value = data.get(key)
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ProtocolError(f"GetStream's reply has a non-numeric {where}.{key}.")
-    return int(value)
+    return _checked_count(value, f"{where}.{key}")
+
+
+def _checked_count(value: Any, what: str) -> int:
+    """A count from GetStream, checked finite and within 0..10^7 (``core.remote_values``)."""
+    try:
+        return remote_values.count(value)
+    except remote_values.ImplausibleValue as e:
+        raise ProtocolError(f"GetStream's reply has an implausible {what} ({e}).") from None
 
 
 def _bool(data: dict[str, Any], key: str) -> bool:
@@ -297,9 +321,7 @@ def parse_call(data: Any, where: str = "call") -> CallState:
         raise ProtocolError(f"GetStream's reply has no readable {where}.session.participants_count_by_role.")
     by_role: dict[str, int] = {}
     for role, n in by_role_raw.items():
-        if isinstance(n, bool) or not isinstance(n, int | float):
-            raise ProtocolError(f"GetStream's reply has a non-numeric participant count for role {role!r}.")
-        by_role[str(role)] = int(n)
+        by_role[str(role)] = _checked_count(n, f"participant count for role {str(role)[:40]!r}")
     egress = _obj(data, "egress", where, required=False) or {}
     hls = _obj(egress, "hls", f"{where}.egress", required=False) or {}
     backstage = data.get("backstage")
@@ -372,7 +394,7 @@ def _clean_api_message(text: Any) -> str:
     proxy could echo the Authorization header, and these strings reach the screen and the log."""
     if not isinstance(text, str):
         return ""
-    return JWT.sub("[redacted]", text.strip())[:300]
+    return remote_values.terminal_safe(JWT.sub("[redacted]", text.strip()))[:300]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,7 +416,11 @@ class GetStreamClient:
         clock: Callable[[], float] = time.time,
         max_retry_wait: float = MAX_RETRY_WAIT,
         rng: random.Random | None = None,
+        budget: float | None = None,
     ) -> None:
+        """``timeout``: the total deadline of one attempt (connect, send, the whole body);
+        ``budget``: the total deadline of one operation, attempts and waits included (None: only
+        ``max_retries`` and ``max_retry_wait`` bound it)."""
         if not api_key or not api_key.strip():
             raise InputError("The GetStream API key is empty.", hint="Enter the API key from the dashboard.")
         if not api_secret or not api_secret.strip():
@@ -404,6 +430,14 @@ class GetStreamClient:
         self.base_url = base_url.rstrip("/")
         self.max_retries = max_retries
         self.max_retry_wait = max_retry_wait
+        self.timeout = timeout
+        self.budget = budget
+        self._cancelled = threading.Event()
+        self._inflight: set[threading.Event] = set()
+        self._inflight_lock = threading.Lock()
+        token = cancel_scope.current()  # the GUI's Cancel reaches this client through its task's scope
+        if token is not None:
+            token.on_cancel(self.cancel)
         self._secret = api_secret
         self._sleep = sleep
         self._clock = clock
@@ -414,7 +448,7 @@ class GetStreamClient:
         self._server_token = jwt.encode({"server": True}, api_secret, algorithm="HS256")
         self._http = httpx.Client(
             base_url=self.base_url,
-            # Connecting should be quick; a slow read is more likely a busy server worth waiting for.
+            # Per socket operation; each attempt also has a total deadline (``_attempt``).
             timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
             transport=transport,
             headers={"X-Stream-Client": USER_AGENT, "stream-auth-type": "jwt"},
@@ -636,6 +670,14 @@ class GetStreamClient:
         return sorted(parsed, key=lambda m: m.created_at)  # type: ignore[arg-type, return-value]
 
     # -- transport ----------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Abandon the request in flight and refuse further ones (any thread may call this): the
+        waiting operation raises :class:`Cancelled` at once."""
+        self._cancelled.set()
+        with self._inflight_lock:
+            for wake in self._inflight:
+                wake.set()
+
     def _request(self, operation: str, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                  json: Any = None) -> dict[str, Any]:
         """Send one request, retrying on 429, 5xx and network errors.
@@ -644,22 +686,23 @@ class GetStreamClient:
         reads and upserts trivially; get-or-create returns the existing call; UpdateCallType and
         UpdateCall set absolute values; GoLive on a live call, StopLive on a call in backstage and
         EndCall on an ended call leave the state as it was (the effect is a state, not a counter).
-        The total time slept is capped by ``max_retry_wait`` so a stuck API fails clearly."""
+        Each attempt has one total deadline (``timeout``: connect, send and the whole body); the
+        total time slept is capped by ``max_retry_wait`` and everything by ``budget``."""
         query = {"api_key": self.api_key, **(params or {})}
         # One request id for all attempts, so GetStream support can match retries of one call.
         headers = {"Authorization": self._server_token, "x-client-request-id": str(uuid.uuid4())}
+        budget_end = time.monotonic() + self.budget if self.budget is not None else math.inf
         attempt = 0
         waited = 0.0
         while True:
             started = time.monotonic()
             try:
-                response = self._http.request(method, path, params=query, json=json, headers=headers)
-            except httpx.TimeoutException:
-                error: GetStreamError = NetworkError(
-                    f"GetStream did not answer {operation} in time ({self.base_url}).")
-            except httpx.TransportError as e:
-                reason = _transport_reason(e)
-                error = NetworkError(f"Could not reach GetStream at {self.base_url} ({reason}).")
+                response = self._attempt(operation, method, path, query, json, headers,
+                                         min(started + self.timeout, budget_end))
+            except (NetworkError, ProtocolError) as e:
+                if isinstance(e, ProtocolError) and not e.retry:
+                    raise
+                error: GetStreamError = e
             else:
                 log.debug("GetStream %s -> %d in %.0f ms", operation, response.status_code,
                           (time.monotonic() - started) * 1000)
@@ -671,13 +714,107 @@ class GetStreamClient:
             if attempt >= self.max_retries:
                 raise error
             delay = self._delay(attempt, error)
-            if waited + delay > self.max_retry_wait:
+            if waited + delay > self.max_retry_wait or time.monotonic() + delay >= budget_end:
                 raise error
             log.info("GetStream %s failed (%s); retry %d in %.1fs", operation, type(error).__name__,
                      attempt + 1, delay)
-            self._sleep(delay)
+            if self._sleep is time.sleep:  # the real wait ends early on cancel()
+                self._cancelled.wait(delay)
+            else:
+                self._sleep(delay)
             waited += delay
             attempt += 1
+            if self._cancelled.is_set():
+                raise Cancelled(f"Cancelled {operation}.")
+
+    def _attempt(self, operation: str, method: str, path: str, query: dict[str, Any], json: Any,
+                 headers: dict[str, str], deadline: float) -> httpx.Response:
+        """One exchange, bounded by ``deadline`` (monotonic) whatever the server does.
+
+        httpx's timeouts apply per socket operation, so a server trickling one byte a second
+        never trips them. The exchange therefore runs on a short-lived worker thread while this
+        one waits for it until the deadline (or a :meth:`cancel`); at the deadline the socket is
+        shut down, which ends the worker's blocked read, and the caller gets its NetworkError."""
+        if self._cancelled.is_set():
+            raise Cancelled(f"Cancelled {operation}.")
+        wake = threading.Event()
+        abort = threading.Event()
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                box["response"] = self._exchange(operation, method, path, query, json, headers,
+                                                 deadline, abort, box)
+            except BaseException as e:  # handed to the waiting thread, never lost in this one
+                box["error"] = e
+            finally:
+                wake.set()
+
+        with self._inflight_lock:
+            self._inflight.add(wake)
+        try:
+            threading.Thread(target=run, name=f"getstream-{operation}", daemon=True).start()
+            wake.wait(max(0.0, deadline - time.monotonic()))
+        finally:
+            with self._inflight_lock:
+                self._inflight.discard(wake)
+        if "response" in box:
+            return box["response"]  # type: ignore[no-any-return]
+        if "error" in box:
+            raise box["error"]
+        abort.set()
+        _shutdown(box.get("stream"))
+        if self._cancelled.is_set():
+            raise Cancelled(f"Cancelled {operation}.")
+        raise self._late(operation)
+
+    def _exchange(self, operation: str, method: str, path: str, query: dict[str, Any], json: Any,
+                  headers: dict[str, str], deadline: float, abort: threading.Event,
+                  box: dict[str, Any]) -> httpx.Response:
+        """The request and its whole body (streamed, capped at ``MAX_BODY_BYTES``), on the worker."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise self._late(operation)
+        timeout = httpx.Timeout(remaining, connect=min(5.0, remaining))
+        try:
+            request = self._http.build_request(method, path, params=query, json=json, headers=headers,
+                                               timeout=timeout)
+            response = self._http.send(request, stream=True)
+            box["stream"] = response
+            try:
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+                    raise _too_big(operation, response.status_code)
+                body = bytearray()
+                for chunk in response.iter_bytes():  # decoded, so a compression bomb is capped too
+                    body += chunk
+                    if len(body) > MAX_BODY_BYTES:
+                        raise _too_big(operation, response.status_code)
+                    if abort.is_set() or time.monotonic() > deadline:
+                        raise self._late(operation)
+            finally:
+                response.close()
+        except httpx.TimeoutException:
+            raise self._late(operation) from None
+        except httpx.DecodingError:
+            raise ProtocolError(f"GetStream sent an unreadable reply to {operation} (bad encoding).",
+                                retry=True) from None
+        except httpx.TransportError as e:
+            if abort.is_set():
+                raise self._late(operation) from None
+            raise self._unreachable(_transport_reason(e)) from None
+        except httpx.HTTPError as e:
+            raise self._unreachable(type(e).__name__) from None
+        # A plain, fully read response: the body is already decoded, so its encoding headers go.
+        kept = [(k, v) for k, v in response.headers.multi_items()
+                if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        return httpx.Response(response.status_code, headers=kept, content=bytes(body), request=request)
+
+    def _late(self, operation: str) -> NetworkError:
+        return NetworkError(f"GetStream did not answer {operation} in time ({self.base_url}).")
+
+    def _unreachable(self, reason: str) -> NetworkError:
+        return NetworkError(f"Could not reach GetStream at {self.base_url} ({reason}).")
 
     def _delay(self, attempt: int, error: GetStreamError) -> float:
         backoff = min(BACKOFF_CAP, BACKOFF_BASE * 2.0**attempt)
@@ -689,6 +826,22 @@ class GetStreamClient:
             if until_reset > 0:
                 delay = until_reset + self._rng.uniform(0, 0.25)
         return delay
+
+
+def _too_big(operation: str, status: int) -> ProtocolError:
+    return ProtocolError(f"GetStream's reply to {operation} is larger than "
+                         f"{MAX_BODY_BYTES // (1024 * 1024)} MB; streamdesk did not read it.", status=status)
+
+
+def _shutdown(response: Any) -> None:
+    """Shut the socket under a streaming response down, which wakes a read blocked on it (closing
+    the file descriptor alone does not, on Linux)."""
+    stream = getattr(response, "extensions", {}).get("network_stream") if response is not None else None
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is None:
+        return
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def _parse_call_type(data: dict[str, Any]) -> CallTypeState:
@@ -707,24 +860,11 @@ def _parse_call_type(data: dict[str, Any]) -> CallTypeState:
     )
 
 
-_MAX_COUNT = 10_000_000  # a participant count beyond this is a broken reply, not a show
 _FILENAME_RE = re.compile(r"^[^/\\\x00-\x1f]{1,255}$")
 
 
 def _is_web_url(url: str) -> bool:
     return url.startswith(("https://", "http://")) and len(url) <= 8192 and not any(c.isspace() for c in url)
-
-
-def _count(data: dict[str, Any], key: str, where: str) -> int | None:
-    raw = data.get(key)
-    if isinstance(raw, float) and not math.isfinite(raw):
-        raise ProtocolError(f"GetStream's reply has an impossible {where}.{key}.")
-    value = _int(data, key, where, default=None)
-    if value is None:
-        return None
-    if not 0 <= value <= _MAX_COUNT:
-        raise ProtocolError(f"GetStream's reply has an impossible {where}.{key} ({value}).")
-    return value
 
 
 def _parse_files(data: dict[str, Any], key: str, kind: str) -> list[CallFile]:
@@ -761,7 +901,7 @@ def _groups(data: dict[str, Any], key: str, where: str) -> tuple[tuple[str, int]
         if not isinstance(item, dict):
             continue  # GetStream sends null entries in these lists (nullable items)
         name = item.get("name")
-        n = _count(item, "unique", f"{where}.{key}[]")
+        n = _int(item, "unique", f"{where}.{key}[]", default=None)
         if isinstance(name, str) and n is not None:
             out.append((name[:80], n))
     return tuple(sorted(out, key=lambda g: (-g[1], g[0])))
@@ -773,8 +913,8 @@ def _parse_report(data: dict[str, Any]) -> CallReport:
     where = "response.report.participants"
     return CallReport(
         session_id=_str(data, "session_id", "response", required=False) or "",
-        unique_participants=_count(participants, "unique", where),
-        max_concurrent=_count(participants, "max_concurrent", where),
+        unique_participants=_int(participants, "unique", where, default=None),
+        max_concurrent=_int(participants, "max_concurrent", where, default=None),
         countries=_groups(participants, "by_country", where),
         devices=_groups(participants, "by_device", where),
         operating_systems=_groups(participants, "by_operating_system", where),
@@ -797,6 +937,11 @@ def _channel_path(channel_type: str, channel_id: str, action: str | None = None)
 
 
 def _json_body(response: httpx.Response, operation: str) -> dict[str, Any]:
+    content_type = response.headers.get("content-type", "")
+    if content_type and "json" not in content_type.lower():
+        kind = remote_values.terminal_safe(content_type.split(";")[0].strip())[:40]
+        raise ProtocolError(f"GetStream answered {operation} with {kind} instead of JSON.",
+                            status=response.status_code)
     try:
         data = response.json()
     except (ValueError, UnicodeDecodeError):
@@ -811,7 +956,7 @@ def _json_body(response: httpx.Response, operation: str) -> dict[str, Any]:
 def _unrecoverable(response: httpx.Response) -> bool:
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, UnicodeDecodeError):
         return False
     return isinstance(data, dict) and data.get("unrecoverable") is True
 
@@ -825,19 +970,13 @@ def _first_header(response: httpx.Response, name: str) -> str | None:
 
 
 def _reset_at(response: httpx.Response, clock: Callable[[], float]) -> float | None:
-    reset = _first_header(response, "X-RateLimit-Reset")
+    """When a 429 lifts, in Unix seconds: ``X-RateLimit-Reset`` (absolute seconds), else
+    ``Retry-After`` (delta seconds); None when absent or implausible (not within a day of now)."""
+    now = clock()
+    reset = remote_values.rate_limit_reset(_first_header(response, "X-RateLimit-Reset"), now)
     if reset is not None:
-        try:
-            return float(reset)
-        except ValueError:
-            pass
-    retry_after = _first_header(response, "Retry-After")
-    if retry_after is not None:
-        try:
-            return clock() + float(retry_after)
-        except ValueError:
-            pass
-    return None
+        return reset
+    return remote_values.retry_after(_first_header(response, "Retry-After"), now)
 
 
 def _error_from(response: httpx.Response, operation: str, clock: Callable[[], float]) -> GetStreamError:
@@ -845,10 +984,11 @@ def _error_from(response: httpx.Response, operation: str, clock: Callable[[], fl
     code, api_message = -1, ""
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, UnicodeDecodeError):
         data = None
     if isinstance(data, dict):
-        if isinstance(data.get("code"), int):
+        if isinstance(data.get("code"), int) and not isinstance(data.get("code"), bool) \
+                and -1 <= data["code"] <= 1_000_000:
             code = data["code"]
         api_message = _clean_api_message(data.get("message"))
     detail = f" (code {code}: {api_message})" if api_message else f" (HTTP {status})"
@@ -864,6 +1004,9 @@ def _error_from(response: httpx.Response, operation: str, clock: Callable[[], fl
         return RateLimitedError(f"GetStream is rate limiting {operation}{when}.", reset_at=reset_at, **kw)
     if status >= 500:
         return ServerError(f"GetStream had a server error during {operation}{detail}.", **kw)
+    if 300 <= status < 400:
+        return ProtocolError(f"GetStream answered {operation} with a redirect (HTTP {status}); "
+                             "streamdesk does not follow redirects.", **kw)
     if status == 400:
         return InputError(f"GetStream rejected {operation}{detail}.", **kw)
     if status == 403:

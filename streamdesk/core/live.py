@@ -18,15 +18,14 @@ the terminal, a QTimer in the GUI). Failed polls are recorded as gaps (viewers N
 zeros, and never raise. When the call goes back to backstage or is ended, the recorder finishes
 the session row (``ended_at``, total minutes from live start to end).
 
-Only one recorder per session at a time, across processes: an exclusive ``flock`` on a lock
-file under ``paths.lock_dir``; a second recorder (the GUI and ``watch`` at once) gets
+Only one recorder per session at a time, across processes: an exclusive OS file lock
+(``core/session_lock.py``) under ``paths.lock_dir``; a second recorder (the GUI and ``watch`` at once) gets
 ``RecorderBusy`` instead of double counting.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import time
@@ -34,7 +33,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from streamdesk.core import stats
 from streamdesk.core.cadence import MIN_POLL_INTERVAL_S, POLL_INTERVAL_SETTING
@@ -46,6 +45,7 @@ from streamdesk.core.getstream import (
     GetStreamError,
     RateLimitedError,
 )
+from streamdesk.core.session_lock import LockHeld, SessionLock
 from streamdesk.core.store import Sample, Session
 
 if TYPE_CHECKING:
@@ -95,34 +95,18 @@ class LiveSnapshot:
         }
 
 
-class _SessionLock:
-    """An exclusive, non-blocking ``flock`` held for the recorder's lifetime. The kernel drops it
-    when the process dies, so a crashed recorder never leaves a stale lock behind."""
+class _SessionLock(SessionLock):
+    """The recorder's cross-process lock (core/session_lock.py): a second recorder gets ``RecorderBusy``."""
 
     def __init__(self, path: os.PathLike[str] | str, session_id: int) -> None:
-        self._file: IO[str] | None = open(path, "a+")  # noqa: SIM115 (held open on purpose)
         try:
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._file.seek(0)
-            holder = self._file.read().strip()
-            self._file.close()
-            self._file = None
-            who = f" (process {holder})" if holder.isdigit() else ""
+            super().__init__(path)
+        except LockHeld as held:
+            who = f" (process {held.pid})" if held.pid else ""
             raise RecorderBusy(
                 f"Session {session_id} is already being recorded by another streamdesk{who}.",
                 hint="Close the other window or `streamdesk watch` first; two recorders would count twice.",
             ) from None
-        self._file.seek(0)
-        self._file.truncate()
-        self._file.write(str(os.getpid()))
-        self._file.flush()
-
-    def release(self) -> None:
-        if self._file is not None:
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
 
 
 def poll_interval(ctx: AppContext) -> float:
@@ -130,12 +114,13 @@ def poll_interval(ctx: AppContext) -> float:
     return _interval_from(ctx.store.get_setting(POLL_INTERVAL_SETTING, None))
 
 
-def default_client(ctx: AppContext, timeout: float = 5.0) -> GetStreamClient:
+def default_client(ctx: AppContext, timeout: float = 5.0,
+                   clock: Callable[[], float] = time.time) -> GetStreamClient:
     """A client that never retries on its own: the recorder's next poll is the retry, and a
     poll must not sleep (a 429 backs off through ``LiveSnapshot.next_poll_s`` instead)."""
     from streamdesk.core import channel_ops
 
-    return channel_ops.client(ctx, timeout=timeout, max_retries=0)
+    return channel_ops.client(ctx, timeout=timeout, max_retries=0, clock=clock)
 
 
 def _ts(value: datetime | None) -> float | None:
@@ -156,6 +141,7 @@ class LiveRecorder:
         clock: Callable[[], float] = time.time,
         interval: float | None = None,
         frames: Callable[[], tuple[int, int] | None] | None = None,
+        timeout: float = 5.0,
     ) -> None:
         self.ctx = ctx
         # aftershow: OBS's cumulative (dropped, total) frames, for the summary's dropped %
@@ -185,11 +171,14 @@ class LiveRecorder:
         self._lock = _SessionLock(ctx.paths.lock_dir / f"recorder-{session_id}.lock", session_id)
         self._owns_client = client is None
         try:
-            self.client = client if client is not None else default_client(ctx)
+            # the recorder's clock is "now" for a rate-limit reset too (core/remote_values)
+            self.client = client if client is not None else default_client(ctx, timeout=timeout, clock=clock)
         except BaseException:
             self._lock.release()
             raise
         self.ended = False
+        #: time.monotonic() past which no more chat pages are read (a force end's budget)
+        self.deadline: float | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def close(self) -> None:
@@ -247,6 +236,8 @@ class LiveRecorder:
         counted = 0
         try:
             for _ in range(MAX_CHAT_PAGES):
+                if self.deadline is not None and time.monotonic() >= self.deadline:
+                    break  # out of time (a force end): the rest is counted by no one, say so below
                 page = self.client.messages_since(self.chat_type, self.chat_id, cursor, limit=CHAT_PAGE)
                 kept = [m for m in page if self._counts(m, until)]
                 counted += len(kept)
@@ -373,15 +364,17 @@ def open_session(ctx: AppContext, call_cid: str, started_at: float, gs_session_i
 
 
 def finish_session(ctx: AppContext, call_cid: str, *, ended_at: float, reason: str,
-                   recorder: LiveRecorder | None = None) -> Session | None:
+                   recorder: LiveRecorder | None = None, budget_s: float | None = None) -> Session | None:
     """The streamer ended the show (``stop``, ``end``, ``end --force``, the window): close the open
-    row of ``call_cid`` at ``ended_at`` with its final chat count. None when no row is open."""
+    row of ``call_cid`` at ``ended_at`` with its final chat count. None when no row is open.
+    ``budget_s``: the most the count may take (a force end's time budget); with less than a
+    second left the row is closed uncounted rather than late."""
     session = ctx.store.open_session(call_cid) if call_cid else None
     if session is None:
         return None
     own = recorder if recorder is not None and recorder.session_id == session.id else None
     ended_at = max(ended_at, session.started_at)
-    return _finish_row(ctx, session.id, ended_at=ended_at, reason=reason, recorder=own)
+    return _finish_row(ctx, session.id, ended_at=ended_at, reason=reason, recorder=own, budget_s=budget_s)
 
 
 def close_stale(ctx: AppContext, session_id: int, *, recorder: LiveRecorder | None = None,
@@ -406,14 +399,20 @@ def close_stale(ctx: AppContext, session_id: int, *, recorder: LiveRecorder | No
 
 
 def _finish_row(ctx: AppContext, session_id: int, *, ended_at: float, reason: str,
-                recorder: LiveRecorder | None) -> Session:
+                recorder: LiveRecorder | None, budget_s: float | None = None) -> Session:
     """Count, then close. Whoever holds the session's recorder counts: ``recorder``, or one taken
     here; when another recorder holds it (``watch``, the window's recorder thread), only the row
     is closed here and that recorder's next poll, seeing the row closed, counts the last chat."""
     if recorder is not None:
         return recorder.finish(ended_at, reason)
+    if budget_s is not None and budget_s < 1.0:
+        log.warning("the last chat of session %d was not counted: no time left", session_id)
+        return ctx.store.end_session(session_id, ended_at, reason)
     try:
-        with LiveRecorder(ctx, session_id) as own:
+        timeout = 5.0 if budget_s is None else min(5.0, budget_s / 2)
+        with LiveRecorder(ctx, session_id, timeout=timeout) as own:
+            if budget_s is not None:
+                own.deadline = time.monotonic() + budget_s
             return own.finish(ended_at, reason)
     except RecorderBusy:
         log.info("session %d is recorded elsewhere: that recorder counts its last chat", session_id)

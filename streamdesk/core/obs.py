@@ -1,42 +1,36 @@
 """OBS controller over obs-websocket v5: connect, one-click configure, start/stop, health, events.
 
 Built on obsws-python's connection (``obsws_python.baseclient.ObsClient``: websocket connect and
-``Hello``), with two things done here because the library cannot: Identify and every read keep
+``Hello``; the internals used are listed in ``obs_socket.OBSWS_INTERNALS``), with two things done
+here because the library cannot: Identify and every read keep
 the websocket *close code* (4009 wrong password, 4010 unsupported RPC, 4011 kicked — the library
 turns all of them into one "failed to identify" error), and responses are matched to their
 request id (the library reads "the next message", which desynchronises after a timeout).
 
-Parts: ``obs_errors`` (what can go wrong, in words), ``obs_socket`` (one websocket session),
+Parts: ``obs_errors`` (what can go wrong, in words), ``obs_frames`` (checked frames and numbers),
+``obs_socket`` (one websocket session),
 ``obs_events`` (the event socket: events, liveness probe, reconnect), ``obs_health`` (status-bar
 math). Import everything from here.
 
 Threads: ``ObsController`` is NOT thread-safe. One thread owns it and makes every call (the GUI
-gives it one worker). The only other thread is the controller's own event reader, which owns the
-second socket (events + liveness probe + reconnect) and calls ``on_event`` from that thread.
+gives it one worker, ``ui.tasks.ObsWorker``). Besides it there is streamdesk's own
+``obs_events.EventThread`` (not an obsws-python thread: no obsws-python client or callback is used),
+which owns the event socket (events + liveness probe + reconnect) and calls ``on_event`` from that
+thread, and one process-wide deadline thread (``obs_socket._Watchdog``) that only shuts sockets down.
+A one-click configure opens no socket: it runs on the owner's request socket, as one RequestBatch
+of reads and one of writes. Every exchange has a total deadline (``timeout``).
+
+Hostile input: every frame and every number read from OBS is checked (``obs_frames``); anything
+malformed or implausible is an ``ObsMalformed`` (one sentence), never an unexpected error. The
+facts this module relies on about OBS 29 / obs-websocket 5.1 are collected in docs/obs.md.
 
 Secrets: obsws-python logs the password at INFO and request payloads (the stream key) at DEBUG,
 and its ``repr`` shows the password. Its logger is raised to WARNING here (and by
 ``secrets.setup_logging``), the password and key are registered with the redaction filter when
 used, our own logs never include payloads, and our reprs hide both.
 
-Where OBS 29 keeps the output settings (checked against real OBS 29.0.2 by streaming and reading
-the encoder settings OBS logs):
-
-- Simple output mode (``[Output] Mode=Simple``): ``[SimpleOutput] VBitrate`` (kbps) and ``Preset``
-  (the x264 preset) are read at every stream start, so ``SetProfileParameter`` takes effect on the
-  next start. (Per OBS's source, hardware encoders read ``NVENCPreset``/``QSVPreset``/``AMDPreset``
-  instead; there was no hardware encoder to check that on.) Simple mode has
-  no keyframe-interval setting (x264 then uses 250 frames); with ``UseAdvanced=true`` OBS passes
-  ``x264Settings`` to x264 as custom options, so ``keyint=<2 × fps>`` gives a 2 s interval (x264
-  only). ``StreamEncoder`` (``x264``, ``nvenc``, ``qsv``, ``amd``, …) is read only when OBS builds
-  its outputs (start-up, profile switch, Settings → OK): a change applies after that.
-- Advanced output mode: ``[AdvOut] Encoder`` names the encoder, and its bitrate, keyframe interval
-  (``keyint_sec``) and preset live in the profile's ``streamEncoder.json``, which OBS reads only
-  when it builds its outputs and which obs-websocket 5 cannot write. In Advanced mode we change
-  nothing in the encoder and say what to set by hand.
-- ``[Output] Mode`` itself is also read only when outputs are built; we never change it.
-- obs-websocket 5 cannot list the encoders OBS has. OBS's auto-configuration and settings only
-  offer encoders that exist, so a profile already on a hardware encoder keeps it; otherwise x264.
+Where OBS 29 keeps the output settings, when each takes effect and what configure therefore sets in
+Simple and Advanced output mode: docs/obs.md ("What configure sets").
 """
 
 from __future__ import annotations
@@ -51,12 +45,14 @@ from typing import Any
 
 import websocket
 
+from streamdesk.core import obs_frames
 from streamdesk.core.keys import mask_key
 from streamdesk.core.obs_errors import (
     FINAL_CLOSE_CODES,
     ObsAuthFailed,
     ObsError,
     ObsKicked,
+    ObsMalformed,
     ObsNotRunning,
     ObsOutputActive,
     ObsRequestFailed,
@@ -78,13 +74,13 @@ from streamdesk.core.obs_events import (
     ObsEvent,
 )
 from streamdesk.core.obs_health import HealthMeter, StreamHealth
-from streamdesk.core.obs_socket import Closed, ObsSocket, register_secrets
+from streamdesk.core.obs_socket import Closed, DeadlinePassed, ObsSocket, register_secrets
 
 __all__ = [  # the public OBS API lives here; the other obs_* modules are its parts
     "EVENT_SUBSCRIPTIONS", "RECONNECTED", "RECONNECTING", "STARTED", "STARTING", "STOPPED", "STOPPING",
     "ConfigChange", "EventCallback", "ObsAuthFailed", "ObsBackup", "ObsController", "ObsError", "ObsEvent",
-    "ObsInfo", "ObsKicked", "ObsNotRunning", "ObsOutputActive", "ObsRequestFailed", "ObsStartFailed",
-    "ObsTarget", "ObsTimeout", "ObsUnsupported", "StreamHealth", "mask_key",
+    "ObsInfo", "ObsKicked", "ObsMalformed", "ObsNotRunning", "ObsOutputActive", "ObsRequestFailed",
+    "ObsStartFailed", "ObsTarget", "ObsTimeout", "ObsUnsupported", "StreamHealth", "mask_key",
 ]
 
 log = logging.getLogger(__name__)
@@ -97,7 +93,7 @@ CODE_OUTPUT_RUNNING = 500
 CODE_OUTPUT_NOT_RUNNING = 501
 CODE_RESOURCE_NOT_FOUND = 600
 
-# Recommended output settings for a GetStream RTMPS ingest (docs/obs.md, "Output settings")
+# Recommended output settings (docs/obs.md, "What configure sets")
 BITRATE_1080P_KBPS = 4500
 BITRATE_720P_KBPS = 2500
 KEYFRAME_INTERVAL_S = 2
@@ -192,10 +188,37 @@ class ObsBackup:
                    [list(p) for p in data.get("profile", [])], float(data.get("saved_at", 0.0)))
 
 
-def _status_error(d: dict[str, Any]) -> ObsRequestFailed:
-    status = d.get("requestStatus", {})
-    return ObsRequestFailed(d.get("requestType", "request"), int(status.get("code", 0)),
-                            str(status.get("comment") or ""))
+# Every profile parameter the plan reads or may write (read in one batch whatever the mode).
+PLAN_PARAMETERS: tuple[tuple[str, str], ...] = (
+    ("Output", "Mode"), ("AdvOut", "Encoder"), ("SimpleOutput", "StreamEncoder"),
+    ("SimpleOutput", "VBitrate"), ("SimpleOutput", "Preset"), ("SimpleOutput", "UseAdvanced"),
+    ("SimpleOutput", "x264Settings"),
+)
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What OBS had when configure/plan/restore read it (one batch), numbers checked."""
+
+    streaming: bool
+    service_type: str
+    service: dict[str, Any] = field(repr=False)
+    height: int
+    fps: float
+    params: dict[tuple[str, str], str | None]
+
+
+def _fps(video: dict[str, Any]) -> float:
+    num = obs_frames.number(video, "fpsNumerator", 1, 1_000_000, default=30)
+    den = obs_frames.number(video, "fpsDenominator", 1, 1_000_000, default=1)
+    fps = num / den
+    if not 1 <= fps <= 1000:
+        raise ObsMalformed(f"OBS reported a frame rate of {fps:g} fps, outside the plausible range.")
+    return fps
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -258,8 +281,13 @@ class ObsController:
                 sock.close()
                 self._req = None
                 raise
-            self.info = ObsInfo(str(v.get("obsVersion", "")), str(v.get("obsWebSocketVersion", "")),
-                                int(v.get("rpcVersion", 1)))
+            try:
+                rpc = int(obs_frames.number(v, "rpcVersion", 1, 999, default=1, integer=True))
+                self.info = ObsInfo(obs_frames.text(v, "obsVersion"),
+                                    obs_frames.text(v, "obsWebSocketVersion"), rpc)
+            except ObsMalformed as e:
+                self.close()
+                raise self._located(e) from None
             log.info("connected to OBS %s (obs-websocket %s) at %s", self.info.obs_version,
                      self.info.websocket_version, self.target)
         if self._want_events and (self._events is None or not self._events.alive):
@@ -309,15 +337,32 @@ class ObsController:
         thread notices on its next request and opens a new one."""
         sock = self._req
         if sock is not None:
-            with contextlib.suppress(Exception):
-                sock.ws.abort()
+            sock.abort()
 
     def _drop_request_socket(self) -> None:
         if self._req is not None:
             self._req.close()
             self._req = None
 
+    def _located(self, e: ObsMalformed, during: str = "", hint: str = "") -> ObsMalformed:
+        """The same malformed-input sentence, saying which OBS sent it."""
+        return ObsMalformed(f"{e.message.rstrip('.')} (OBS at {self.target}{during}).", hint=hint)
+
     def _call(self, request_type: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = self._exchange(request_type, lambda sock: sock.send_request(request_type, data),
+                                  obs_frames.OP_REQUEST_RESPONSE)
+        try:
+            res = obs_frames.result(response)
+        except ObsMalformed as e:
+            raise self._located(e) from None
+        if not res.ok:
+            raise ObsRequestFailed(res.request_type, res.code, res.comment)
+        return res.data
+
+    def _exchange(self, what: str, send: Callable[[ObsSocket], str], answer_op: int) -> dict[str, Any]:
+        """Send on the request socket and wait (within ``timeout`` in total) for the answer with the
+        same request id; returns its ``d``. Frames that are not ours are skipped; a malformed one
+        is an ``ObsMalformed`` and the socket is dropped (its stream can no longer be trusted)."""
         sock = self._req
         assert sock is not None
         # Anything waiting on an idle request socket is news: a close frame (kicked?) or a dead peer.
@@ -329,67 +374,130 @@ class ObsController:
                 raise self._gone
             raise _SendFailed
         try:
-            request_id = sock.send_request(request_type, data)
+            request_id = send(sock)
         except (websocket.WebSocketException, OSError) as e:
             raise _SendFailed from e
-        deadline = self._clock() + self.timeout
         try:
-            while True:
-                remaining = deadline - self._clock()
-                if remaining <= 0:
-                    raise TimeoutError
-                sock.ws.settimeout(remaining)
-                msg = sock.recv_message()
-                d = msg.get("d", {})
-                if msg.get("op") == 7 and d.get("requestId") == request_id:
-                    break
-                # a late answer to an earlier, timed-out request (or an event): not ours
-        except (TimeoutError, websocket.WebSocketTimeoutException):
+            with sock.deadline(self.timeout):
+                sock.settimeout(self.timeout)
+                while True:
+                    msg = sock.recv_message()
+                    d: dict[str, Any] = msg["d"]
+                    if msg["op"] == answer_op and d.get("requestId") == request_id:
+                        return d
+                    # a late answer to an earlier, timed-out request (or an event): not ours
+        except (TimeoutError, websocket.WebSocketTimeoutException, DeadlinePassed):
             # the socket may still deliver the late answer: start clean next time
             self._drop_request_socket()
-            raise ObsTimeout(f"OBS at {self.target} did not answer {request_type} within {self.timeout:g} s.",
+            raise ObsTimeout(f"OBS at {self.target} did not answer {what} within {self.timeout:g} s.",
                              hint="OBS may be busy or frozen; check that it responds.") from None
+        except ObsMalformed as e:
+            self._drop_request_socket()
+            raise self._located(e, f", during {what}",
+                                hint="Is this port really OBS's WebSocket server?") from None
         except Closed as c:
             self._drop_request_socket()
-            err = closed_error(self.target, c.code, during=f"during {request_type}")
+            err = closed_error(self.target, c.code, during=f"during {what}")
             if c.code in FINAL_CLOSE_CODES:
                 self._gone = err
             raise err from None
         except (websocket.WebSocketException, OSError, ValueError):
             self._drop_request_socket()
             raise _LostWaiting from None
-        status = d.get("requestStatus", {})
-        if not status.get("result"):
-            raise _status_error(d)
-        return d.get("responseData") or {}
+
+    def batch(self, requests: list[tuple[str, dict[str, Any] | None]], *,
+              halt_on_failure: bool = True) -> list[obs_frames.Result]:
+        """Several requests in one ``RequestBatch`` round trip, run by OBS one after the other.
+
+        Returns one ``Result`` per request OBS ran (with ``halt_on_failure`` it stops after the
+        first failure, so there may be fewer). Reconnects and retries like ``request``: a batch of
+        ``Get*`` requests only is resent after a connection lost while waiting; one with writes is not."""
+        if not requests:
+            return []
+        names = ", ".join(sorted({r for r, _ in requests}))
+        what = f"a batch of {len(requests)} request(s) ({names})"
+        read_only = all(r.startswith("Get") for r, _ in requests)
+        halt = halt_on_failure
+        for attempt in (1, 2):
+            gone = self._gone
+            if gone is not None:
+                raise type(gone)(gone.message, hint=gone.hint)
+            if self._req is None:
+                self.connect()
+            try:
+                d = self._exchange(what, lambda sock: sock.send_batch(requests, halt_on_failure=halt),
+                                   obs_frames.OP_REQUEST_BATCH_RESPONSE)
+            except _SendFailed:
+                self._drop_request_socket()
+                continue
+            except _LostWaiting:
+                if not read_only or attempt == 2:
+                    raise ObsNotRunning(f"Lost the connection to OBS at {self.target} during {what}.",
+                                        hint="Is OBS still running?") from None
+                continue
+            try:
+                results = obs_frames.batch_results(d, len(requests))
+                for res, (request_type, _data) in zip(results, requests, strict=False):
+                    if res.request_type != request_type:
+                        got = obs_frames.shown(res.request_type)
+                        raise ObsMalformed(f"OBS answered a batch out of order ({got} where {request_type} "
+                                           "was sent).")
+                if not halt_on_failure and len(results) != len(requests):
+                    raise ObsMalformed(f"OBS answered {len(results)} of the {len(requests)} requests "
+                                       "in a batch.")
+            except ObsMalformed as e:
+                self._drop_request_socket()
+                raise self._located(e) from None
+            return results
+        raise ObsNotRunning(f"Lost the connection to OBS at {self.target}.", hint="Is OBS still running?")
 
     # -- stream service and output settings --------------------------------------------------------
+    #
+    # Configure is two round trips on the one request socket: a RequestBatch that reads everything the
+    # plan depends on (stream status, service, video, every profile parameter it may touch), then one
+    # RequestBatch with haltOnFailure that writes. The plan is computed from the snapshot in between.
 
-    def _profile_get(self, category: str, name: str) -> str | None:
-        return self.request("GetProfileParameter",
-                            {"parameterCategory": category, "parameterName": name}).get("parameterValue")
-
-    def _profile_set(self, category: str, name: str, value: str | None) -> None:
-        """Set a profile parameter; ``None`` deletes it (OBS answers 600 when there is none: fine)."""
+    def _snapshot(self) -> _Snapshot:
+        """Everything configure/plan/restore decide from, read in one batch."""
+        reads: list[tuple[str, dict[str, Any] | None]] = [
+            ("GetStreamStatus", None), ("GetStreamServiceSettings", None), ("GetVideoSettings", None)]
+        reads += [("GetProfileParameter", {"parameterCategory": c, "parameterName": n})
+                  for c, n in PLAN_PARAMETERS]
+        results = self.batch(reads, halt_on_failure=False)
+        for res in results:
+            if not res.ok:
+                raise ObsRequestFailed(res.request_type, res.code, res.comment)
+        status, service, video = results[0].data, results[1].data, results[2].data
         try:
-            self.request("SetProfileParameter",
-                         {"parameterCategory": category, "parameterName": name, "parameterValue": value})
-        except ObsRequestFailed as e:
-            if not (value is None and e.code == CODE_RESOURCE_NOT_FOUND):
-                raise
+            params: dict[tuple[str, str], str | None] = {}
+            for (category, name), res in zip(PLAN_PARAMETERS, results[3:], strict=True):
+                value = res.data.get("parameterValue")
+                if value is not None and not isinstance(value, str):
+                    raise ObsMalformed(f"OBS reported the profile parameter {category}/{name} "
+                                       "as a non-string.")
+                params[(category, name)] = value
+            return _Snapshot(
+                streaming=obs_frames.flag(status, "outputActive"),
+                service_type=obs_frames.text(service, "streamServiceType"),
+                service=obs_frames.obj(service, "streamServiceSettings"),
+                height=int(obs_frames.number(video, "outputHeight", 0, 16384, default=0, integer=True)),
+                fps=_fps(video),
+                params=params,
+            )
+        except ObsMalformed as e:
+            raise self._located(e) from None
 
-    def _output_plan(self) -> tuple[list[tuple[str, str, str | None, str]], list[ConfigChange]]:
+    @staticmethod
+    def _output_plan(snap: _Snapshot) -> tuple[list[tuple[str, str, str | None, str]], list[ConfigChange]]:
         """The profile parameters to set ``[(category, name, new, note)]`` and the advisory rows."""
-        video = self.request("GetVideoSettings")
-        height = int(video.get("outputHeight") or 0)
-        fps = float(video.get("fpsNumerator") or 30) / float(video.get("fpsDenominator") or 1)
+        height, fps = snap.height, snap.fps
         bitrate = BITRATE_1080P_KBPS if height >= 1080 else BITRATE_720P_KBPS
         keyint_frames = max(1, round(KEYFRAME_INTERVAL_S * fps))
-        mode = self._profile_get("Output", "Mode") or "Simple"
+        mode = snap.params[("Output", "Mode")] or "Simple"
         sets: list[tuple[str, str, str | None, str]] = []
         notes: list[ConfigChange] = []
         if mode != "Simple":
-            encoder = self._profile_get("AdvOut", "Encoder") or "obs_x264"
+            encoder = snap.params[("AdvOut", "Encoder")] or "obs_x264"
             notes.append(ConfigChange(
                 "Advanced output encoder settings", encoder, encoder,
                 note="OBS is in Advanced output mode, whose encoder settings obs-websocket cannot change: "
@@ -397,7 +505,7 @@ class ObsController:
                 f"{', preset ' + X264_PRESET if 'x264' in encoder else ''} in OBS → Settings → Output.",
             ))
             return sets, notes
-        encoder = self._profile_get("SimpleOutput", "StreamEncoder") or "x264"
+        encoder = snap.params[("SimpleOutput", "StreamEncoder")] or "x264"
         sets.append(("SimpleOutput", "VBitrate", str(bitrate), f"{height}p output"))
         if encoder in HARDWARE_SIMPLE_ENCODERS:
             notes.append(ConfigChange("SimpleOutput/StreamEncoder", encoder, encoder,
@@ -406,7 +514,7 @@ class ObsController:
         if encoder != "x264":
             sets.append(("SimpleOutput", "StreamEncoder", "x264", "applies after OBS restarts"))
         sets.append(("SimpleOutput", "Preset", X264_PRESET, ""))
-        custom = self._profile_get("SimpleOutput", "x264Settings") or ""
+        custom = snap.params[("SimpleOutput", "x264Settings")] or ""
         opts = [o for o in custom.split() if not o.startswith(("keyint=", "keyint_sec="))]
         opts.append(f"keyint={keyint_frames}")
         sets.append(("SimpleOutput", "UseAdvanced", "true", "lets OBS use the x264 options below"))
@@ -416,73 +524,111 @@ class ObsController:
 
     def _current_service(self) -> tuple[str, dict[str, Any]]:
         s = self.request("GetStreamServiceSettings")
-        return str(s.get("streamServiceType") or ""), dict(s.get("streamServiceSettings") or {})
+        try:
+            return obs_frames.text(s, "streamServiceType"), dict(obs_frames.obj(s, "streamServiceSettings"))
+        except ObsMalformed as e:
+            raise self._located(e) from None
 
-    def plan_configure(self, server: str, key: str, *, output_settings: bool = True) -> list[ConfigChange]:
-        """What ``configure`` would change, read from OBS; changes nothing. Keys are masked."""
-        register_secrets(key)
-        service_type, settings = self._current_service()
+    @staticmethod
+    def _plan_rows(snap: _Snapshot, server: str, key: str, output_settings: bool) -> list[ConfigChange]:
+        settings = snap.service
         changes = [
-            ConfigChange("stream service", service_type or "(none)", "rtmp_custom"),
+            ConfigChange("stream service", snap.service_type or "(none)", "rtmp_custom"),
             ConfigChange("stream server", str(settings.get("server") or "(none)"), server),
-            ConfigChange("stream key", mask_key(settings.get("key")), mask_key(key),
+            ConfigChange("stream key", mask_key(_str_or_none(settings.get("key"))), mask_key(key),
                          changed=settings.get("key") != key),
         ]
         if output_settings:
-            sets, notes = self._output_plan()
+            sets, notes = ObsController._output_plan(snap)
             for category, name, new, note in sets:
-                old = self._profile_get(category, name)
+                old = snap.params[(category, name)]
                 changes.append(ConfigChange(f"{category}/{name}", "(unset)" if old is None else old,
                                             new or "(unset)", note))
             changes.extend(notes)
         return changes
 
-    def configure(self, server: str, key: str, *, output_settings: bool = True) -> ObsBackup:
-        """Push ``rtmp_custom {server, key}`` (+ recommended output settings). Reads and returns the
-        previous values first. Refuses while the stream output is active."""
+    def plan_configure(self, server: str, key: str, *, output_settings: bool = True) -> list[ConfigChange]:
+        """What ``configure`` would change, read from OBS in one batch; changes nothing. Keys are masked."""
         register_secrets(key)
-        if self.is_streaming():
+        snap = self._snapshot()
+        register_secrets(_str_or_none(snap.service.get("key")))
+        return self._plan_rows(snap, server, key, output_settings)
+
+    def configure(self, server: str, key: str, *, output_settings: bool = True) -> ObsBackup:
+        """Push ``rtmp_custom {server, key}`` (+ recommended output settings). Reads the previous values
+        first (one batch), returns them as the backup, then writes everything in one halting batch.
+        Refuses while the stream output is active."""
+        return self.configure_planned(server, key, output_settings=output_settings)[0]
+
+    def configure_planned(self, server: str, key: str, *, output_settings: bool = True,
+                          before_write: Callable[[ObsBackup], None] | None = None,
+                          ) -> tuple[ObsBackup, list[ConfigChange]]:
+        """``configure``, also returning the rows it changed (the plan, from the same snapshot).
+        ``before_write`` gets the backup before anything in OBS changes (to keep the undo first:
+        if keeping it fails, OBS is left as it was)."""
+        register_secrets(key)
+        snap = self._snapshot()
+        register_secrets(*(str(v) for k, v in snap.service.items() if k in SECRET_SERVICE_FIELDS and v))
+        if snap.streaming:
             raise output_active()
-        service_type, settings = self._current_service()
-        backup = ObsBackup.of(service_type, settings)
+        backup = ObsBackup.of(snap.service_type, snap.service)
         sets: list[tuple[str, str, str | None, str]] = []
         if output_settings:
-            sets, _ = self._output_plan()
-            backup.profile = [[c, n, self._profile_get(c, n)] for c, n, _new, _note in sets]
-        try:
-            self.request("SetStreamServiceSettings", {
+            sets, _ = self._output_plan(snap)
+            backup.profile = [[c, n, snap.params[(c, n)]] for c, n, _new, _note in sets]
+        # Only what differs is written: OBS saves a file per write, and an unchanged value needs none.
+        current = snap.service
+        writes: list[tuple[str, dict[str, Any] | None]] = []
+        if not (snap.service_type == "rtmp_custom" and current.get("server") == server
+                and current.get("key") == key and not current.get("use_auth")):
+            writes.append(("SetStreamServiceSettings", {
                 "streamServiceType": "rtmp_custom",
                 "streamServiceSettings": {"server": server, "key": key, "use_auth": False},
-            })
-        except ObsRequestFailed as e:
-            raise (output_active() if e.code == CODE_OUTPUT_RUNNING else e) from None
-        for category, name, value, _note in sets:
-            self._profile_set(category, name, value)
-        log.info("configured OBS at %s: server %s, %d output setting(s)", self.target, server, len(sets))
-        return backup
+            }))
+        writes += [("SetProfileParameter", {"parameterCategory": c, "parameterName": n, "parameterValue": v})
+                   for c, n, v, _note in sets if snap.params[(c, n)] != v]
+        if before_write is not None:
+            before_write(backup)
+        self._write_all(writes)
+        log.info("configured OBS at %s: server %s, %d change(s) written", self.target, server, len(writes))
+        return backup, self._plan_rows(snap, server, key, output_settings)
+
+    def _write_all(self, writes: list[tuple[str, dict[str, Any] | None]]) -> None:
+        """One halting batch; the first failure (if any) is raised. A refusal of the stream service
+        change because the output runs is ``ObsOutputActive`` (nothing after it ran)."""
+        results = self.batch(writes, halt_on_failure=True)
+        for res in results:
+            if not res.ok:
+                if res.request_type == "SetStreamServiceSettings" and res.code == CODE_OUTPUT_RUNNING:
+                    raise output_active()
+                raise ObsRequestFailed(res.request_type, res.code, res.comment)
+        if len(results) != len(writes):
+            raise ObsMalformed(f"OBS ran {len(results)} of the {len(writes)} changes in a batch without "
+                               f"reporting a failure (OBS at {self.target}).")
 
     def restore(self, backup: ObsBackup) -> None:
-        """Put back what ``configure`` found."""
-        if self.is_streaming():
-            raise output_active()
+        """Put back what ``configure`` found: one batch to read, one halting batch to write."""
         register_secrets(*backup.secrets.values())
+        snap = self._snapshot()
+        if snap.streaming:
+            raise output_active()
         # OBS *merges* settings into a service of the same type, so anything configure wrote that the
         # old settings lack must be blanked explicitly, or our key would outlive the restore.
         settings = {"server": "", "key": "", "use_auth": False, **backup.service_settings, **backup.secrets}
-        try:
-            self.request("SetStreamServiceSettings",
-                         {"streamServiceType": backup.service_type or "rtmp_common",
-                          "streamServiceSettings": settings})
-        except ObsRequestFailed as e:
-            raise (output_active() if e.code == CODE_OUTPUT_RUNNING else e) from None
+        writes: list[tuple[str, dict[str, Any] | None]] = [("SetStreamServiceSettings", {
+            "streamServiceType": backup.service_type or "rtmp_common", "streamServiceSettings": settings})]
         for category, name, value in backup.profile:
-            self._profile_set(category, name, value)
+            if (category, name) in snap.params and snap.params[(category, name)] == value:
+                continue  # already so (and deleting an unset one is refused with 600, halting the batch)
+            writes.append(("SetProfileParameter",
+                           {"parameterCategory": category, "parameterName": name, "parameterValue": value}))
+        self._write_all(writes)
         log.info("restored OBS settings at %s", self.target)
 
     def stream_service(self) -> tuple[str, dict[str, Any]]:
         """The current stream service type and settings (the dict holds the key: a secret)."""
         service_type, settings = self._current_service()
-        register_secrets(settings.get("key"))
+        register_secrets(_str_or_none(settings.get("key")))
         return service_type, settings
 
     # -- streaming --------------------------------------------------------------------------------
@@ -501,16 +647,24 @@ class ObsController:
         with self._state_lock:
             return self._states[index:]
 
+    def _stream_status(self) -> tuple[bool, bool]:
+        """(outputActive, outputReconnecting), checked."""
+        status = self.request("GetStreamStatus")
+        try:
+            return obs_frames.flag(status, "outputActive"), obs_frames.flag(status, "outputReconnecting")
+        except ObsMalformed as e:
+            raise self._located(e) from None
+
     def is_streaming(self) -> bool:
-        return bool(self.request("GetStreamStatus").get("outputActive"))
+        return self._stream_status()[0]
 
     def _wait_active(self, want: bool, timeout: float, since: int) -> str | None:
         """Wait until the output is (in)active. Events wake us at once; without an event socket we
         poll. Returns None, ``STOPPED`` (a start that failed: STARTING → STOPPED) or ``"timeout"``."""
         deadline = self._clock() + timeout
         while True:
-            status = self.request("GetStreamStatus")
-            if bool(status.get("outputActive")) == want and not (want and status.get("outputReconnecting")):
+            active, reconnecting = self._stream_status()
+            if active == want and not (want and reconnecting):
                 return None
             states = self._states_since(since)
             if want and STARTING in states and STOPPED in states[states.index(STARTING):]:
@@ -559,9 +713,18 @@ class ObsController:
                              hint="Stop it in OBS.")
 
     def health(self, *, with_stats: bool = True) -> StreamHealth:
-        status = self.request("GetStreamStatus")
-        stats = self.request("GetStats") if with_stats else None
-        return self._meter.sample(status, stats)
+        if with_stats:
+            results = self.batch([("GetStreamStatus", None), ("GetStats", None)], halt_on_failure=False)
+            for res in results:
+                if not res.ok:
+                    raise ObsRequestFailed(res.request_type, res.code, res.comment)
+            status, stats = results[0].data, results[1].data
+        else:
+            status, stats = self.request("GetStreamStatus"), None
+        try:
+            return self._meter.sample(status, stats)
+        except ObsMalformed as e:  # a gap in the health series, said in one sentence
+            raise self._located(e) from None
 
     # -- events (called from the event thread) --------------------------------------------------------
 

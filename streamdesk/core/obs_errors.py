@@ -39,6 +39,11 @@ class ObsTimeout(ObsError):
     """OBS accepted the connection but did not answer in time."""
 
 
+class ObsMalformed(ObsError):
+    """OBS (or whatever answers on its port) sent a frame or a value that is not valid obs-websocket 5:
+    bad JSON, a wrong shape, a number that is not finite or not plausible."""
+
+
 class ObsOutputActive(ObsError):
     """OBS refuses to change stream settings while the stream output runs."""
 
@@ -78,9 +83,9 @@ def closed_error(target: object, code: int | None, *, during: str = "") -> ObsEr
             "streamdesk will not reconnect on its own.",
             hint="Connect again when you want streamdesk back.",
         )
-    which = f" (close code {code})" if code else ""
+    shown = f" (close code {code})" if code else ""
     during = f" {during}" if during else ""
-    return ObsNotRunning(f"{where} closed the connection{during}{which}.", hint="Is OBS still running?")
+    return ObsNotRunning(f"{where} closed the connection{during}{shown}.", hint="Is OBS still running?")
 
 
 def output_active() -> ObsOutputActive:

@@ -8,7 +8,6 @@ restores them; events missed meanwhile are made up by reading the stream status 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -16,15 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 import websocket
 
+from streamdesk.core import obs_frames
 from streamdesk.core.obs_errors import (
     FINAL_CLOSE_CODES,
     ObsAuthFailed,
     ObsError,
     ObsKicked,
+    ObsMalformed,
     ObsUnsupported,
     closed_error,
 )
-from streamdesk.core.obs_socket import Closed, ObsSocket
+from streamdesk.core.obs_socket import Closed, DeadlinePassed, ObsSocket
 
 if TYPE_CHECKING:
     from streamdesk.core.obs import ObsController
@@ -43,6 +44,8 @@ STOPPING = "OBS_WEBSOCKET_OUTPUT_STOPPING"
 STOPPED = "OBS_WEBSOCKET_OUTPUT_STOPPED"
 RECONNECTING = "OBS_WEBSOCKET_OUTPUT_RECONNECTING"
 RECONNECTED = "OBS_WEBSOCKET_OUTPUT_RECONNECTED"
+# obs-websocket 5.1 also reports PAUSED/RESUMED (recording only) and unknown future states: not ours.
+OUTPUT_STATES = frozenset({STARTING, STARTED, STOPPING, STOPPED, RECONNECTING, RECONNECTED})
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,7 @@ class EventThread:
     def stop(self) -> None:
         self._stop.set()
         if self._sock is not None:
-            with contextlib.suppress(Exception):
-                self._sock.ws.abort()  # shutdown(): wakes the reader blocked in recv at once
+            self._sock.abort()  # shutdown(): wakes the reader blocked in recv at once
             self._sock.close()
         if threading.current_thread() is not self._thread and self._thread.is_alive():
             self._thread.join(timeout=self.c.timeout + 1)
@@ -121,10 +123,19 @@ class EventThread:
         sock = self._sock
         assert sock is not None
         probe_sent = False
-        sock.ws.settimeout(self.c.probe_interval)
+        sock.settimeout(self.c.probe_interval)
         while not self._stop.is_set():
             try:
-                msg = sock.recv_message()
+                # A healthy socket delivers a frame or times out within probe_interval; a peer that
+                # trickles one endless frame is cut off by this total deadline instead.
+                with sock.deadline(self.c.probe_interval + self.c.timeout):
+                    msg = sock.recv_message()
+            except DeadlinePassed:
+                return f"OBS at {self.c.target} stopped answering (a message took too long to arrive).", None
+            except ObsMalformed as e:  # one bad frame: say so and keep reading (the socket is still good)
+                log.warning("ignored a malformed frame on the OBS event connection: %s", e.message)
+                probe_sent = False
+                continue
             except (TimeoutError, websocket.WebSocketTimeoutException):
                 if probe_sent:
                     sock.close()
@@ -141,14 +152,23 @@ class EventThread:
             except (websocket.WebSocketException, OSError, ValueError):
                 return f"Lost the connection to OBS at {self.c.target}.", None
             probe_sent = False
-            if msg.get("op") == 5:
-                self._dispatch(msg.get("d", {}))
+            if msg["op"] == obs_frames.OP_EVENT:
+                self._dispatch(msg["d"])
         return "closed", None
 
     def _dispatch(self, d: dict[str, Any]) -> None:
-        event_type, data = d.get("eventType"), d.get("eventData") or {}
+        """One Event frame's data; a malformed one is logged and skipped (never ends the thread)."""
+        try:
+            event_type, data = obs_frames.event(d)
+            state = obs_frames.text(data, "outputState") if event_type == "StreamStateChanged" else ""
+            if event_type == "StreamStateChanged" and state not in OUTPUT_STATES:
+                raise ObsMalformed(f"OBS sent a StreamStateChanged event with an unknown state "
+                                   f"{obs_frames.shown(state)}.")
+        except ObsMalformed as e:
+            log.warning("ignored a malformed OBS event: %s", e.message)
+            return
         if event_type == "StreamStateChanged":
-            self.c._emit(ObsEvent("stream_state", str(data.get("outputState", ""))))
+            self.c._emit(ObsEvent("stream_state", state))
         elif event_type == "ExitStarted":
             self.c._abandon_request_socket()
             self.c._emit(ObsEvent("exit"))
@@ -183,18 +203,22 @@ class EventThread:
         sock = self._sock
         assert sock is not None
         try:
-            request_id = sock.send_request("GetStreamStatus")
-            sock.ws.settimeout(self.c.timeout)
-            while True:
-                msg = sock.recv_message()
-                d = msg.get("d", {})
-                if msg.get("op") == 5:
-                    self._dispatch(d)
-                elif msg.get("op") == 7 and d.get("requestId") == request_id:
-                    break
-        except (Closed, TimeoutError, websocket.WebSocketException, OSError, ValueError):
+            with sock.deadline(self.c.timeout):
+                request_id = sock.send_request("GetStreamStatus")
+                sock.settimeout(self.c.timeout)
+                while True:
+                    msg = sock.recv_message()
+                    d = msg["d"]
+                    if msg["op"] == obs_frames.OP_EVENT:
+                        self._dispatch(d)
+                    elif msg["op"] == obs_frames.OP_REQUEST_RESPONSE and d.get("requestId") == request_id:
+                        break
+            active = obs_frames.flag(obs_frames.result(d).data, "outputActive")
+        except ObsMalformed as e:
+            log.warning("could not re-read OBS's stream state after reconnecting: %s", e.message)
+            return
+        except (Closed, TimeoutError, websocket.WebSocketException, OSError, ValueError, DeadlinePassed):
             return  # the read loop will notice a broken socket
-        active = bool((d.get("responseData") or {}).get("outputActive"))
         last = self.c.last_stream_state
         was_active = last in (STARTING, STARTED, RECONNECTING, RECONNECTED)
         if last is not None and active != was_active:

@@ -21,7 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from streamdesk.core import obs_frames
+from streamdesk.core.obs_errors import ObsMalformed
+
 BITRATE_INTERVAL_S = 2.0
+MAX_KBPS = 10_000_000  # 10 Gbit/s: far above any stream OBS can send; more means a bogus byte counter
 CONGESTION_SAMPLES = 4
 
 
@@ -79,9 +83,14 @@ class HealthMeter:
             return self._kbps
         elapsed = now - self._last_t
         if elapsed >= BITRATE_INTERVAL_S:
-            self._kbps = (output_bytes - self._last_bytes) * 8 / elapsed / 1000
-            self._measured = True
+            kbps = (output_bytes - self._last_bytes) * 8 / elapsed / 1000
             self._last_bytes, self._last_t = output_bytes, now
+            if kbps > MAX_KBPS:  # a counter that jumped: a gap, then measure afresh from this count
+                self._kbps, self._measured = 0.0, False
+                raise ObsMalformed(f"OBS's byte counter jumped by {kbps / 1e6:.3g} Gbit/s, which cannot be "
+                                   "a stream; that sample is skipped.")
+            self._kbps = kbps
+            self._measured = True
         return self._kbps
 
     def congestion(self, value: float) -> float:
@@ -96,24 +105,36 @@ class HealthMeter:
         return d_skipped > 10 and d_total > 0 and d_skipped / d_total >= 0.001
 
     def sample(self, stream_status: dict[str, Any], stats: dict[str, Any] | None) -> StreamHealth:
-        """Turn one ``GetStreamStatus`` (+ optional ``GetStats``) response into a ``StreamHealth``."""
-        active = bool(stream_status.get("outputActive"))
-        dropped = int(stream_status.get("outputSkippedFrames") or 0)
-        total = int(stream_status.get("outputTotalFrames") or 0)
+        """Turn one ``GetStreamStatus`` (+ optional ``GetStats``) response into a ``StreamHealth``.
+
+        Every number is checked first (``obs_frames``): a missing/null one is 0, a wrong type or an
+        implausible value (negative, not finite, more dropped than total frames, congestion outside
+        0…1) raises ``ObsMalformed`` before the meter's state changes, so one bad sample is a gap."""
+        active = obs_frames.flag(stream_status, "outputActive")
+        reconnecting = obs_frames.flag(stream_status, "outputReconnecting")
+        dropped = obs_frames.counter(stream_status, "outputSkippedFrames")
+        total = obs_frames.counter(stream_status, "outputTotalFrames")
+        if dropped > total:
+            raise ObsMalformed(f"OBS reported {dropped} dropped frames out of {total}, which cannot be.")
+        output_bytes = obs_frames.counter(stream_status, "outputBytes")
+        duration = obs_frames.counter(stream_status, "outputDuration")
+        congestion = obs_frames.number(stream_status, "outputCongestion", 0.0, 1.0, default=0.0)
         stats = stats or {}
-        enc_skipped = int(stats.get("outputSkippedFrames") or 0)
-        kbps = self.bitrate(int(stream_status.get("outputBytes") or 0)) if active else 0.0
+        enc_skipped = obs_frames.counter(stats, "outputSkippedFrames")
+        enc_total = obs_frames.counter(stats, "outputTotalFrames")
+        render_skipped = obs_frames.counter(stats, "renderSkippedFrames")
+        kbps = self.bitrate(output_bytes) if active else 0.0
         return StreamHealth(
             active=active,
-            reconnecting=bool(stream_status.get("outputReconnecting")),
+            reconnecting=reconnecting,
             bitrate_kbps=kbps,
             dropped_frames=dropped,
             total_frames=total,
             dropped_pct=dropped_pct(dropped, total),
-            congestion=self.congestion(stream_status.get("outputCongestion") or 0.0) if active else 0.0,
-            duration_ms=int(stream_status.get("outputDuration") or 0),
+            congestion=self.congestion(congestion) if active else 0.0,
+            duration_ms=duration,
             encoder_skipped=enc_skipped,
-            render_skipped=int(stats.get("renderSkippedFrames") or 0),
-            encoder_overloaded=self.encoder_overloaded(enc_skipped, int(stats.get("outputTotalFrames") or 0)),
+            render_skipped=render_skipped,
+            encoder_overloaded=self.encoder_overloaded(enc_skipped, enc_total),
             measuring=active and not self._measured,
         )

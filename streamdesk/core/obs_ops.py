@@ -168,15 +168,23 @@ def configure(ctx: AppContext, *, dry_run: bool = False, output_settings: bool =
     ``obs``: an already connected controller to use (it is left open)."""
     server, key = _server_and_key(ctx)
     with _session(ctx, t, obs) as obs:
-        changes = obs.plan_configure(server, key, output_settings=output_settings)
         if dry_run:
+            changes = obs.plan_configure(server, key, output_settings=output_settings)
             return ConfigureResult(obs.target, changes, dry_run=True)
         had_backup = _load_backup(ctx, obs.target) is not None
-        backup = obs.configure(server, key, output_settings=output_settings)
-        if not had_backup:
-            _save_backup(ctx, obs.target, backup)
-        else:
-            _extend_backup(ctx, obs.target, backup)
+        target = obs.target
+
+        def keep_undo(backup: ObsBackup) -> None:
+            # before the write batch: a backup that can't be kept (keyring refuses or is too
+            # small for the old key) stops the configure with OBS untouched
+            if had_backup:
+                _extend_backup(ctx, target, backup)
+            else:
+                _save_backup(ctx, target, backup)
+
+        # one read batch (the plan and the backup come from the same snapshot), one write batch
+        _backup, changes = obs.configure_planned(server, key, output_settings=output_settings,
+                                                 before_write=keep_undo)
         ctx.store.put_setting(SETTING_CONFIGURED,
                               {"obs": obs.target.scope, "server": server, "at": time.time()})
         return ConfigureResult(obs.target, changes, dry_run=False, backup_taken=not had_backup)

@@ -24,14 +24,15 @@ import functools
 import json
 import logging
 import logging.handlers
+import math
 import os
 import re
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from streamdesk.core.errors import StreamdeskError
 from streamdesk.core.keys import JWT
@@ -45,6 +46,13 @@ SERVICE = "streamdesk"
 
 #: how long a Secret Service lock probe may take before we call the keyring unresponsive
 PROBE_TIMEOUT_S = 5.0
+#: one keyring get/set/delete (issue 13: a hung backend is a clear error within about 10 s)
+KEYRING_TIMEOUT_S = 10.0
+
+#: Windows Credential Manager holds at most 2560 bytes per credential (CRED_MAX_CREDENTIAL_BLOB_SIZE),
+#: and keyring's WinVault backend stores text as UTF-16. Every OS gets the same ceiling, so a secret
+#: saved on one desktop can be saved on the others (docs/platforms.md).
+MAX_ENTRY_BYTES = 2560
 
 
 class SecretKind(enum.StrEnum):
@@ -242,6 +250,19 @@ def memory_keyring() -> KeyringBackend:
     return _memory_keyring_class()()
 
 
+def entry_bytes(value: str) -> int:
+    """The size of ``value`` as Windows Credential Manager stores it: UTF-16 code units, 2 bytes each."""
+    return len(value.encode("utf-16-le", "surrogatepass"))
+
+
+class SecretTooLong(StreamdeskError):
+    """A secret bigger than ``MAX_ENTRY_BYTES``: refused before anything is stored."""
+
+
+#: the secrets a streamer pastes in (the others are minted or read by streamdesk)
+_TYPED = {SecretKind.API_SECRET, SecretKind.OBS_PASSWORD, SecretKind.DISCORD_WEBHOOK}
+
+
 def entry_name(kind: SecretKind, scope: str = "") -> str:
     """The keyring user name of one secret: ``stream_key:livestream:show-1``."""
     return f"{SecretKind(kind).value}:{scope}" if scope else SecretKind(kind).value
@@ -281,7 +302,7 @@ class SecretStore:
     def get(self, kind: SecretKind, scope: str = "") -> str | None:
         backend = self._resolve()
         with _keyring_errors():
-            value = backend.get_password(SERVICE, entry_name(kind, scope))
+            value = _bounded(lambda: backend.get_password(SERVICE, entry_name(kind, scope)))
         if value:
             register_secret(value)
         return value or None
@@ -289,10 +310,16 @@ class SecretStore:
     def set(self, kind: SecretKind, value: str, scope: str = "") -> None:
         if not value or not value.strip():
             raise StreamdeskError(f"The {SecretKind(kind).label} is empty: enter it again.")
+        if (size := entry_bytes(value)) > MAX_ENTRY_BYTES:
+            raise SecretTooLong(
+                f"The {SecretKind(kind).label} is too long to keep in the system keyring: {size} bytes, "
+                f"and streamdesk keeps every secret within {MAX_ENTRY_BYTES} (what Windows Credential "
+                "Manager holds).",
+                hint=f"Check that you pasted only the {SecretKind(kind).label}." if kind in _TYPED else "")
         register_secret(value)  # before anything can log it
         backend = self._resolve()
         with _keyring_errors():
-            backend.set_password(SERVICE, entry_name(kind, scope), value)
+            _bounded(lambda: backend.set_password(SERVICE, entry_name(kind, scope), value))
 
     def delete(self, kind: SecretKind, scope: str = "") -> None:
         """Remove one secret; deleting one that is not there is not an error."""
@@ -300,7 +327,45 @@ class SecretStore:
 
         backend = self._resolve()
         with _keyring_errors(), suppress(PasswordDeleteError):
-            backend.delete_password(SERVICE, entry_name(kind, scope))
+            _bounded(lambda: backend.delete_password(SERVICE, entry_name(kind, scope)))
+
+
+def keyring_timeout() -> float:
+    """How long one keyring call may take: ``KEYRING_TIMEOUT_S`` or ``STREAMDESK_KEYRING_TIMEOUT``."""
+    try:
+        value = float(os.environ.get("STREAMDESK_KEYRING_TIMEOUT", ""))
+    except ValueError:
+        return KEYRING_TIMEOUT_S
+    return value if math.isfinite(value) and 0 < value <= 120 else KEYRING_TIMEOUT_S
+
+
+_T = TypeVar("_T")
+
+
+def _bounded(call: Callable[[], _T]) -> _T:
+    """Run one keyring call on a daemon thread and give up after :func:`keyring_timeout`: a hung
+    backend (a prompt nobody can answer, a stuck D-Bus) becomes a clear error, not a hang. The
+    abandoned thread dies with the process."""
+    result: dict[str, Any] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            result["value"] = call()
+        except BaseException as e:  # re-raised on the caller's thread, where it is classified
+            result["error"] = e
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="keyring-call", daemon=True).start()
+    limit = keyring_timeout()
+    if not done.wait(limit):
+        log.info("keyring call did not return within %.1f s", limit)
+        raise KeyringLocked(f"Your keyring did not answer within {limit:g} s: unlock your keyring and "
+                            "check that its service is running, then try again.")
+    if "error" in result:
+        raise result["error"]
+    return result["value"]  # type: ignore[no-any-return]
 
 
 @contextmanager
@@ -426,8 +491,10 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """Log files are created 0600 (rotated ones too): logs are redacted, but still private."""
 
     def _open(self):  # type: ignore[no-untyped-def]
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        os.chmod(self.baseFilename, 0o600)  # an older file may have been created wider
+        from streamdesk.core.paths import open_private
+
+        # never through a planted symlink; an older file created wider is made 0600
+        fd = open_private(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         return os.fdopen(fd, self.mode.replace("w", "a"), encoding=self.encoding, errors=self.errors)
 
 
@@ -454,7 +521,12 @@ def setup_logging(log_file: Path | str, level: int = logging.INFO) -> logging.Ha
             path.parent.mkdir(parents=True, exist_ok=True)
         finally:
             os.umask(old)
-        ours = _PrivateRotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        try:
+            ours = _PrivateRotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        except OSError as e:  # a planted symlink, a full or read-only disk: one sentence, no traceback
+            from streamdesk.core.paths import HomeError, describe_os_error
+
+            raise HomeError(describe_os_error(e, path, what=f"The log file {path}")) from None
         ours.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         setattr(ours, _HANDLER_MARK, str(path))
         root.addHandler(ours)

@@ -10,6 +10,7 @@ crash loses at most the transaction in flight.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -23,8 +24,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.errors import InvalidInput, StreamdeskError
 from streamdesk.core.keys import JWT
+from streamdesk.core.paths import describe_os_error, open_private
 
 #: one past the last migration: a new migration is appended to ``MIGRATIONS`` and this follows
 SCHEMA_VERSION = 2
@@ -83,6 +85,39 @@ _SECRETISH = [
 
 class StoreError(StreamdeskError):
     """The database could not be opened, is damaged, or is of a newer version than this app knows."""
+
+
+def _database_error(e: sqlite3.Error, path: Path) -> StoreError:
+    """One precise sentence per failure. Only real damage says "damaged"; a full disk, a read-only
+    home or a file in the way never suggests moving or deleting the history."""
+    code = getattr(e, "sqlite_errorcode", None)
+    text = str(e).lower()
+    if code == sqlite3.SQLITE_FULL or "disk is full" in text:
+        return StoreError(describe_os_error(OSError(errno.ENOSPC, "disk full"), path,
+                                            what=f"The database {path}"))
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN) or "readonly" in text \
+            or "unable to open" in text:
+        return StoreError(f"The database {path} cannot be opened for writing (read-only file system, "
+                          f"permissions, or a folder in the way); nothing was lost ({e}).",
+                          hint="Make the streamdesk folder writable or set STREAMDESK_HOME elsewhere.")
+    if code == sqlite3.SQLITE_IOERR or "disk i/o" in text:
+        return StoreError(f"The disk holding the database {path} reported an I/O error ({e}); "
+                          "nothing was deleted.", hint="Check the disk, then try again.")
+    return StoreError(
+        f"The database {path} is damaged or not a streamdesk database ({e}).",
+        hint="Keep the file (it holds your session history): copy it somewhere safe and tell us; "
+             "your keyring secrets are not in it.",
+    )
+
+
+class SecretLikeSetting(InvalidInput, ValueError):
+    """A setting that looks like a secret (a JWT, a webhook URL): secrets belong in the keyring."""
+
+
+def check_setting(key: str, value: Any) -> None:
+    """Raise :class:`SecretLikeSetting` (an ``InvalidInput``) for a value ``put_setting`` refuses,
+    so a command can check every argument before storing any of them."""
+    _check_not_secret(key, value)
 
 
 @dataclass
@@ -182,7 +217,8 @@ def _check_not_secret(key: str, value: Any) -> None:
     text = json.dumps(value)
     for pattern in _SECRETISH:
         if pattern.search(text):
-            raise ValueError(f"refusing to store what looks like a secret under setting {key!r}")
+            raise SecretLikeSetting(f"Refusing to store what looks like a secret under setting {key!r}.",
+                                    hint="Secrets belong in the keyring.")
 
 
 @dataclass
@@ -198,30 +234,42 @@ class Store:
             store._migrate()
         except sqlite3.DatabaseError as e:
             store.close()
-            raise StoreError(
-                f"The database {path} is damaged or not a streamdesk database ({e}).",
-                hint="Move it aside to start fresh; your keyring secrets are not in it.",
-            ) from None
+            raise _database_error(e, Path(path)) from None
         return store
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
+            files = (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
             old = os.umask(0o077)
             try:
+                # The database and its WAL files: never through a planted symlink, always 0600
+                # (sqlite itself would follow a link). open_private creates the database file.
+                for i, p in enumerate(files):
+                    if i == 0 or os.path.lexists(p):
+                        os.close(open_private(p, os.O_RDWR | (os.O_CREAT if i == 0 else 0)))
                 conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            except OSError as e:
+                raise StoreError(describe_os_error(e, self.path, what=f"The database {self.path}")) from None
             except sqlite3.Error as e:
-                raise StoreError(f"cannot open the database {self.path}: {e}") from None
+                raise _database_error(e, self.path) from None
             finally:
                 os.umask(old)
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+            except sqlite3.Error as e:
+                conn.close()
+                raise _database_error(e, self.path) from None
             self._local.conn = conn
-            for p in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
-                if p.exists():
-                    os.chmod(p, 0o600)
+            for p in files[1:]:  # created by sqlite just now, with the database's mode
+                if os.path.lexists(p):
+                    try:
+                        os.close(open_private(p, os.O_RDWR))
+                    except OSError as e:
+                        raise StoreError(describe_os_error(e, p, what=f"The database file {p}")) from None
         return conn
 
     @contextmanager

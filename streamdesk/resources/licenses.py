@@ -20,6 +20,7 @@ KNOWN_LICENSES: dict[str, str] = {
     "obsws-python": "GPL-3.0-only",
     "platformdirs": "MIT",
     "websockets": "BSD-3-Clause",
+    "filelock": "MIT",
     "httpcore": "BSD-3-Clause",
     "h11": "MIT",
     "anyio": "MIT",

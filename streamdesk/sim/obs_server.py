@@ -126,6 +126,35 @@ _FollowUp = Callable[[], Awaitable[None]] | None
 _Handler = Callable[[dict[str, Any] | None], tuple[dict[str, Any] | None, _FollowUp]]
 
 
+DROP = b"<drop>"  # what a ``rewrite`` hook returns to send nothing at all
+
+BATCH_SERIAL_REALTIME = 0
+BATCH_SERIAL_FRAME = 1
+BATCH_PARALLEL = 2
+
+
+def _batch_problem(d: dict[str, Any]) -> tuple[int, str] | None:
+    """The close a malformed RequestBatch gets from obs-websocket 5.1 (reasons as measured on OBS 29)."""
+    if "requestId" not in d:
+        return CloseCode.MISSING_DATA_FIELD, "Your payload data is missing a `requestId`."
+    if "requests" not in d:
+        return CloseCode.MISSING_DATA_FIELD, "Your payload data is missing a `requests`."
+    if not isinstance(d["requests"], list):
+        return CloseCode.INVALID_DATA_FIELD_TYPE, "Your `requests` is not an array."
+    halt = d.get("haltOnFailure")
+    if halt is not None and not isinstance(halt, bool):
+        return CloseCode.INVALID_DATA_FIELD_TYPE, "Your `haltOnFailure` is not a boolean."
+    execution = d.get("executionType")
+    if execution is not None:
+        # -1 (None) is "not a number" too: OBS checks for an unsigned integer first
+        if isinstance(execution, bool) or not isinstance(execution, int) or execution < 0:
+            return CloseCode.INVALID_DATA_FIELD_TYPE, "Your `executionType` is not a number."
+        if execution not in (BATCH_SERIAL_REALTIME, BATCH_SERIAL_FRAME, BATCH_PARALLEL):
+            return CloseCode.INVALID_DATA_FIELD_VALUE, "Your `executionType` has an invalid value."
+    # ``variables`` of the wrong type are not refused by 5.1 (it checks the payload instead): ignored.
+    return None
+
+
 class ObsSimulator:
     """obs-websocket 5.1 server on ``host:port`` (port 0: any free port, kept across ``restart()``)."""
 
@@ -154,6 +183,11 @@ class ObsSimulator:
         self.hang_requests: bool | Collection[str] = False
         self.knobs = OutputKnobs()
         self.received: list[ReceivedRequest] = []
+        self.sessions_opened = 0  # every websocket session ever opened (tests count sockets with it)
+        # Hostile mode: ``rewrite(op, d, session_subscriptions)`` may replace any outgoing frame with
+        # other text/bytes (a malformed frame), DROP it, or return None to send it as it is.
+        self.rewrite: Callable[[int, dict[str, Any], int], str | bytes | None] | None = None
+        self.batches: list[list[str]] = []  # the request types of every RequestBatch, in order
         #: called with (outputState, stream service settings) on every stream state change, from the
         #: simulator's loop thread: how ``sim.ingest_link`` lets the stream reach a GetStream simulator
         self.stream_listener: Callable[[str, dict[str, Any]], None] | None = None
@@ -172,6 +206,7 @@ class ObsSimulator:
         self._launched_at = clock()
         self._handlers: dict[str, _Handler] = {
             "GetVersion": self._get_version,
+            "Sleep": lambda d: (None, None),  # batches only: run by _sleep, refused (206) alone
             "GetStats": self._get_stats,
             "GetVideoSettings": lambda d: (self._video.as_response(), None),
             "GetStreamServiceSettings": self._get_stream_service,
@@ -268,7 +303,8 @@ class ObsSimulator:
 
     def stream_status(self) -> dict[str, object]:
         """What GetStreamStatus would answer now."""
-        return self._call(self._async(lambda: self._output.status(self.clock())))
+        status: dict[str, object] = self._call(self._async(lambda: self._output.status(self.clock())))
+        return status
 
     # ================================================================ faults
     def close_next_with(self, code: int, reason: str | None = None) -> None:
@@ -278,11 +314,26 @@ class ObsSimulator:
 
     def kick(self) -> int:
         """Close every identified session with 4011, like OBS's "Kick" button; returns how many."""
-        return self._call(self._close_sessions(CloseCode.SESSION_INVALIDATED, identified_only=True))
+        return int(self._call(self._close_sessions(CloseCode.SESSION_INVALIDATED, identified_only=True)))
+
+    def inject(self, frame: str | bytes, *, subscribed_to: int = 0) -> int:
+        """Hostile mode: send one raw frame (any text or bytes) to every identified session whose
+        event subscriptions include ``subscribed_to`` (0: every session). Returns how many got it."""
+
+        async def send_all() -> int:
+            sent = 0
+            for s in list(self._sessions):
+                if s.identified and (s.subscriptions & subscribed_to) == subscribed_to:
+                    with contextlib.suppress(ConnectionClosed):
+                        await s.ws.send(frame)
+                        sent += 1
+            return sent
+
+        return int(self._call(send_all()))
 
     def drop_connections(self) -> int:
         """Kill every client's TCP connection with no close frame (a crashed OBS or a dead network)."""
-        return self._call(self._async(self._abort_all))
+        return int(self._call(self._async(self._abort_all)))
 
     def simulate_reconnect(self, duration: float | None = 1.0) -> None:
         """The ingest connection drops: RECONNECTING now and again every ``Output/RetryDelay`` seconds
@@ -303,7 +354,7 @@ class ObsSimulator:
         self._loop.call_soon(ready.set)
         self._loop.run_forever()
 
-    def _call(self, coro: Coroutine[Any, Any, _T], timeout: float = 5.0) -> _T:
+    def _call(self, coro: Coroutine[Any, Any, Any], timeout: float = 5.0) -> Any:
         if self._loop is None:
             raise RuntimeError("the OBS simulator is not running; call start() first")
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
@@ -391,6 +442,7 @@ class ObsSimulator:
     async def _serve_session(self, ws: ServerConnection) -> None:
         session = _Session(ws, challenge=_random_b64())
         self._sessions.add(session)
+        self.sessions_opened += 1
         try:
             hello: dict[str, Any] = {"obsWebSocketVersion": WEBSOCKET_VERSION, "rpcVersion": RPC_VERSION}
             if self._password:
@@ -411,7 +463,12 @@ class ObsSimulator:
 
     async def _send(self, session: _Session, op: int, d: dict[str, Any]) -> None:
         session.outgoing += 1
-        await session.ws.send(json.dumps({"op": int(op), "d": d}))
+        rewrite = self.rewrite
+        frame = rewrite(int(op), d, session.subscriptions) if rewrite is not None else None
+        if frame is None:
+            await session.ws.send(json.dumps({"op": int(op), "d": d}))
+        elif frame != DROP:
+            await session.ws.send(frame)
 
     async def _on_message(self, session: _Session, raw: str | bytes) -> tuple[int, str] | None:
         """Handle one frame; return (close code, reason) to end the session."""
@@ -448,8 +505,14 @@ class ObsSimulator:
             self._spawn(session, self._answer(session, d))
             return None
         if op == Op.REQUEST_BATCH:
-            if "requestId" not in d or not isinstance(d.get("requests"), list):
-                return CloseCode.MISSING_DATA_FIELD, "Your payload is missing a `requestId` or `requests`."
+            problem = _batch_problem(d)
+            if problem is not None:
+                return problem
+            if any(not isinstance(item, dict) for item in d["requests"]):
+                # Real OBS 29 (obs-websocket 5.1.0) drops the connection without a close frame here
+                # (measured: its websocket server stops answering). The simulator drops this session only.
+                session.ws.transport.abort()
+                return None
             self._spawn(session, self._answer_batch(session, d))
             return None
         return CloseCode.UNKNOWN_OP_CODE, f"Unknown OpCode: {op}"
@@ -505,22 +568,32 @@ class ObsSimulator:
             self._start_follow_up(follow_up)
 
     async def _answer_batch(self, session: _Session, d: dict[str, Any]) -> None:
+        """RequestBatch as obs-websocket 5.1 runs it: in order (SerialRealtime, SerialFrame: one frame
+        apart; Parallel: here in order too, real OBS answers in completion order); ``haltOnFailure``
+        stops after the first failure, whose result is included (Parallel ignores it). A request
+        without a string ``requestType`` runs as ``""`` (203). ``variables`` are not modelled."""
+        execution = d.get("executionType")
+        execution = BATCH_SERIAL_REALTIME if execution is None else int(execution)
+        halt = bool(d.get("haltOnFailure")) and execution != BATCH_PARALLEL
+        self.batches.append([str(item.get("requestType")) for item in d["requests"]])
         results = []
         follow_ups = []
         for item in d["requests"]:
-            if not isinstance(item, dict) or not isinstance(item.get("requestType"), str):
-                results.append({"requestType": "", "requestStatus": {
-                    "result": False, "code": Status.MISSING_REQUEST_TYPE,
-                    "comment": "Your request is missing a `requestType`"}})
-                continue
-            await self._delay_for(item["requestType"])
-            response, follow_up = self._execute(item["requestType"], item.get("requestData"))
-            if "requestId" in item:
+            request_type = item.get("requestType")
+            request_type = request_type if isinstance(request_type, str) else ""
+            if execution == BATCH_SERIAL_FRAME:
+                await asyncio.sleep(1 / max(self._video.fps, 1.0))
+            await self._delay_for(request_type)
+            if request_type == "Sleep":
+                response, follow_up = await self._sleep(item.get("requestData"), execution)
+            else:
+                response, follow_up = self._execute(request_type, item.get("requestData"), in_batch=True)
+            if item.get("requestId") is not None:
                 response["requestId"] = item["requestId"]
             results.append(response)
             if follow_up is not None:
                 follow_ups.append(follow_up)
-            if d.get("haltOnFailure") and not response["requestStatus"]["result"]:
+            if halt and not response["requestStatus"]["result"]:
                 break
         with contextlib.suppress(ConnectionClosed):
             await self._send(session, Op.REQUEST_BATCH_RESPONSE,
@@ -528,16 +601,53 @@ class ObsSimulator:
         for follow_up in follow_ups:
             self._start_follow_up(follow_up)
 
+    async def _sleep(self, data: Any, execution: int) -> tuple[dict[str, Any], _FollowUp]:
+        """``Sleep`` (batches only): ``sleepMillis`` 0…50000 in SerialRealtime, ``sleepFrames``
+        0…10000 in SerialFrame; refused (206) in Parallel."""
+        response: dict[str, Any] = {"requestType": "Sleep"}
+        if execution == BATCH_PARALLEL:
+            response["requestStatus"] = {"result": False,
+                                         "code": int(Status.UNSUPPORTED_BATCH_EXECUTION_TYPE)}
+            return response, None
+        field, top = ("sleepFrames", 10000) if execution == BATCH_SERIAL_FRAME else ("sleepMillis", 50000)
+        value = data.get(field) if isinstance(data, dict) else None
+        comment = None
+        if value is None:
+            code, comment = Status.MISSING_REQUEST_FIELD, f"Your request is missing the `{field}` field."
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            code = Status.INVALID_REQUEST_FIELD_TYPE
+            comment = f"The field value of `{field}` must be a number."
+        elif value < 0:
+            code, comment = Status.REQUEST_FIELD_OUT_OF_RANGE, \
+                f"The field value of `{field}` is below the minimum of `0.000000`"
+        elif value > top:
+            code, comment = Status.REQUEST_FIELD_OUT_OF_RANGE, \
+                f"The field value of `{field}` is above the maximum of `{top:.6f}`"
+        else:
+            seconds = value / 1000 if field == "sleepMillis" else value / max(self._video.fps, 1.0)
+            await asyncio.sleep(seconds)
+            code = Status.SUCCESS
+        response["requestStatus"] = {"result": code == Status.SUCCESS, "code": int(code)}
+        if comment:
+            response["requestStatus"]["comment"] = comment
+        return response, None
+
     def _start_follow_up(self, follow_up: Callable[[], Awaitable[None]]) -> None:
         self._stream_task = asyncio.ensure_future(follow_up())
 
-    def _execute(self, request_type: str, data: Any) -> tuple[dict[str, Any], _FollowUp]:
+    def _execute(self, request_type: str, data: Any, *,
+                 in_batch: bool = False) -> tuple[dict[str, Any], _FollowUp]:
         log.debug("obs-sim request %s", request_type)  # type only: payloads may hold a stream key
         self.received.append(ReceivedRequest(request_type, data if isinstance(data, dict) else None))
         response: dict[str, Any] = {"requestType": request_type}
         handler = self._handlers.get(request_type)
         follow_up: _FollowUp = None
         try:
+            if request_type == "":
+                raise RequestError(Status.MISSING_REQUEST_TYPE,
+                                   "Your request's `requestType` may not be empty.")
+            if request_type == "Sleep" and not in_batch:
+                raise RequestError(Status.UNSUPPORTED_BATCH_EXECUTION_TYPE)
             if handler is None:
                 raise RequestError(Status.UNKNOWN_REQUEST_TYPE, "Your request type is not valid.")
             if data is not None and not isinstance(data, dict):

@@ -16,12 +16,12 @@ from PySide6.QtCore import QTimer
 
 from streamdesk.core.errors import NetworkUnreachable
 from streamdesk.core.flow import State
-from streamdesk.ui.controller_base import FORCE_END_STATES, STAGE_OF_STATE, STAGES, LocalCall
+from streamdesk.ui.controller_base import CANCELLABLE, FORCE_END_STATES, STAGE_OF_STATE, STAGES, LocalCall
 from streamdesk.ui.controller_getstream import GetStreamOps
 from streamdesk.ui.controller_live import LiveOps
 from streamdesk.ui.controller_obs import ObsOps
 
-__all__ = ["FORCE_END_STATES", "STAGES", "STAGE_OF_STATE", "Controller"]
+__all__ = ["CANCELLABLE", "FORCE_END_STATES", "STAGES", "STAGE_OF_STATE", "Controller"]
 
 log = logging.getLogger("streamdesk.ui")
 

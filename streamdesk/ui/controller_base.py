@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from streamdesk.core.cadence import POLL_INTERVAL_SETTING, poll_interval
+from streamdesk.core.cancel import CancelToken
+from streamdesk.core.cancel import scope as cancel_scope
 from streamdesk.core.errors import NetworkUnreachable, StreamdeskError
 from streamdesk.core.flow import Event, Flow, Refused, State
 from streamdesk.core.obs_errors import ObsKicked, ObsNotRunning
@@ -45,6 +47,8 @@ STAGE_OF_STATE = {
     State.ENDING: "live",
 }
 FORCE_END_STATES = (State.READY, State.GOING_LIVE, State.LIVE, State.ENDING)
+#: long GetStream operations the busy bar offers to cancel (``ui/busy_bar.py``)
+CANCELLABLE = {"provision": "Provisioning", "go_live": "Going live", "force_end": "Force ending"}
 WINDOW_SETTING = "ui.window"  # {"geometry": hex, "stage": name}
 
 
@@ -82,6 +86,7 @@ class ControllerBase(QObject):
         self.obs.obs_event.connect(self._on_obs_event)
         self.recorder = RecorderWorker(ctx, clock=clock, parent=self)
         self.busy: set[str] = set()
+        self.cancel_tokens: dict[str, CancelToken] = {}  # by action: see cancel()
         self.channel: ChannelConfig = ctx.store.channel()
         self.call: Any = None  # CallState, or a LocalCall until GetStream answers
         self.session: Session | None = None
@@ -180,6 +185,13 @@ class ControllerBase(QObject):
             return False
         return True
 
+    def cancel(self, action: str) -> None:
+        """Cancel the running ``action`` (one of ``CANCELLABLE``): its GetStream request stops at
+        once; its own cleanup (a force end's closing of the session row) still runs."""
+        token = self.cancel_tokens.get(action)
+        if token is not None:
+            token.cancel()
+
     def _set_busy(self, action: str, busy: bool) -> None:
         if busy:
             self.busy.add(action)
@@ -191,16 +203,21 @@ class ControllerBase(QObject):
              failed: Callable[[str, BaseException], None] | None = None, *, clear: bool = True) -> None:
         """Run a GetStream/keyring/database op; a failure lands as an inline error on ``stage``.
         ``clear=False`` keeps the stage's current message (a background refresh must not wipe the
-        error that triggered it)."""
+        error that triggered it). A ``CANCELLABLE`` action runs in its own cancel scope."""
+        if action in CANCELLABLE:
+            token = self.cancel_tokens[action] = CancelToken()
+            op = _in_scope(token, op)
         self._set_busy(action, True)
         if clear:
             self.message.emit(stage, "clear", "")
 
         def ok(result: Any) -> None:
+            self.cancel_tokens.pop(action, None)
             self._set_busy(action, False)
             done(result)
 
         def bad(text: str, error: BaseException) -> None:
+            self.cancel_tokens.pop(action, None)
             self._set_busy(action, False)
             self._note_unreachable(error)
             if failed is not None:
@@ -239,6 +256,13 @@ class ControllerBase(QObject):
     def _note_unreachable(self, error: BaseException) -> None:
         if isinstance(error, NetworkUnreachable):
             self.reachability.emit("getstream", False)
+
+
+def _in_scope(token: CancelToken, op: Callable[[], Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        with cancel_scope(token):
+            return op()
+    return run
 
 
 class LocalCall:

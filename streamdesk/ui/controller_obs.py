@@ -105,10 +105,10 @@ class ObsOps(ControllerBase):
             return
         ctx = self.ctx
 
-        def op(_controller: Any) -> Any:
+        def op(controller: Any) -> Any:
             from streamdesk.core import obs_ops
 
-            return obs_ops.configure(ctx, dry_run=True, t=self.obs.target).changes
+            return obs_ops.configure(ctx, dry_run=True, obs=controller).changes  # on the open connection
 
         self._run_obs("plan_configure", "obs", op, self.obs_plan.emit)
 
@@ -119,10 +119,10 @@ class ObsOps(ControllerBase):
             return
         ctx = self.ctx
 
-        def op(_controller: Any) -> Any:
+        def op(controller: Any) -> Any:
             from streamdesk.core import obs_ops
 
-            return obs_ops.configure(ctx, t=self.obs.target)
+            return obs_ops.configure(ctx, obs=controller)  # no second socket: the worker's connection
 
         def done(_result: Any) -> None:
             self.obs_backup_changed.emit(True)
@@ -136,10 +136,10 @@ class ObsOps(ControllerBase):
     def undo_configure(self) -> None:
         ctx = self.ctx
 
-        def op(_controller: Any) -> Any:
+        def op(controller: Any) -> Any:
             from streamdesk.core import obs_ops
 
-            return obs_ops.restore(ctx, self.obs.target)
+            return obs_ops.restore(ctx, obs=controller)
 
         def done(_r: Any) -> None:
             self.obs_backup_changed.emit(False)

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -38,6 +37,8 @@ from streamdesk.core.flow import State
 from streamdesk.ui import style
 from streamdesk.ui.controller import FORCE_END_STATES, STAGE_OF_STATE, STAGES, Controller
 from streamdesk.ui.history_page import nav_button
+from streamdesk.ui.plain import ask as ask_plain
+from streamdesk.ui.plain import plain
 from streamdesk.ui.stage_cards import StageCards, card_factories
 from streamdesk.ui.widgets.stepper import Stepper
 
@@ -147,7 +148,14 @@ class MainWindow(QMainWindow):
         outer.addWidget(sidebar)
 
         self.stack = QStackedWidget(central)
-        outer.addWidget(self.stack, 1)
+        # hostile (issue 13): long GetStream operations show here, with Cancel
+        from streamdesk.ui.busy_bar import BusyBar
+
+        main = QVBoxLayout()
+        self.busy_bar = BusyBar(controller, central)
+        main.addWidget(self.busy_bar)
+        main.addWidget(self.stack, 1)
+        outer.addLayout(main, 1)
         self._ask_late = ask
         factories = card_factories(controller, self.stack, confirm=ask, simulator_url=simulator_url)
         self.cards = StageCards(self.stack, factories, self._card_built)
@@ -168,10 +176,12 @@ class MainWindow(QMainWindow):
         self._shortcuts()
         self._restore()
         self._on_state(controller.state.value, controller.state.value, polished=False)
+        plain(*self.findChildren(QLabel))  # remote text is text (ui/plain.py); cards: _card_built
 
     # -- stage cards ----------------------------------------------------------------------------
     def _card_built(self, stage: str, card: StageCard) -> None:
         """Wiring that belongs to one card, done when that card comes to exist."""
+        plain(*card.findChildren(QLabel))  # any label may show GetStream/OBS text: never rich text
         if stage == "provision":
             card.next_button.clicked.connect(lambda: self.show_stage("obs"))  # type: ignore[attr-defined]
         elif stage == "obs":
@@ -187,6 +197,7 @@ class MainWindow(QMainWindow):
 
             # OBS dropping or quitting: one notice, the end-or-wait offer on the Live card, reconnect
             self._obs_watchdog = ObsWatchdog(self.controller, self.cards["live"], confirm=self._ask_late)
+            plain(*self.cards["live"].findChildren(QLabel))  # the watchdog's offer sits on it
 
     @property
     def obs_watchdog(self) -> ObsWatchdog:
@@ -245,6 +256,7 @@ class MainWindow(QMainWindow):
 
             self.history = HistoryPage(self.controller.ctx.store, self.stack, ctx=self.controller.ctx,
                                        tasks=self.controller.tasks)  # aftershow: GetStream + background reads
+            plain(*self.history.findChildren(QLabel))
             self.stack.addWidget(self.history)
         else:
             self.history.refresh()
@@ -307,10 +319,7 @@ class MainWindow(QMainWindow):
             target.click()
 
     def _ask(self, title: str, text: str) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Question, title, text,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        return box.exec() == QMessageBox.StandardButton.Yes
+        return ask_plain(self, title, text)
 
     def _shortcuts(self) -> None:
         def add(keys: str | QKeySequence | QKeySequence.StandardKey, slot: Callable[[], None]) -> None:

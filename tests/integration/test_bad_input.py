@@ -108,7 +108,7 @@ ROWS: list[Row] = [
         state=ACCOUNT),
     Row("provision-key-ttl-zero", ("provision", "--key-ttl", "0"), ("key lifetime", "out of range"),
         state=ACCOUNT),
-    Row("provision-key-ttl-nan", ("provision", "--key-ttl", "nan"), ("key lifetime", "out of range"),
+    Row("provision-key-ttl-nan", ("provision", "--key-ttl", "nan"), ("--key-ttl", "not a finite number"),
         state=ACCOUNT),
     Row("provision-key-ttl-word", ("provision", "--key-ttl", "long"), ("--key-ttl",), state=ACCOUNT),
     Row("provision-wrong-api-secret", ("provision",), ("refused the API key or secret", "code 43"),

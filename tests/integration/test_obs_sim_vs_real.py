@@ -94,11 +94,23 @@ class Raw:
                 self.events.append(msg["d"])
         raise AssertionError(f"none of {until} within {timeout}s; saw {seen}")
 
+    def batch(self, d: dict) -> list[dict]:
+        """One RequestBatch; each result as (type, id, status, response shape)."""
+        self.ws.send(json.dumps({"op": 8, "d": d}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg["op"] == 5:
+                self.events.append(msg["d"])
+            elif msg["op"] == 9 and msg["d"]["requestId"] == d["requestId"]:
+                return [{"requestType": r["requestType"], "requestId": r.get("requestId", "-"),
+                         **status_and_shape(r)} for r in msg["d"]["results"]]
+
     def close(self) -> None:
         self.ws.close()
 
 
-def close_of(host: str, port: int, password: str, frames: list[dict | str]) -> tuple[int, str]:
+def close_of(host: str, port: int, password: str, frames: list[dict | str], *,
+             wait_identified: bool = False) -> tuple[int, str]:
     """Send frames on a fresh socket (Identify frames without one get the right auth); return the close."""
     ws = websocket.WebSocket()
     ws.connect(f"ws://{host}:{port}", subprotocols=["obswebsocket.json"], timeout=10)
@@ -110,6 +122,13 @@ def close_of(host: str, port: int, password: str, frames: list[dict | str]) -> t
             frame = {"op": 1, "d": {**frame["d"],
                                     "authentication": auth_response(password, a["salt"], a["challenge"])}}
         ws.send(frame if isinstance(frame, str) else json.dumps(frame))
+        if wait_identified and isinstance(frame, dict) and frame.get("op") == 1:
+            # real OBS handles frames on a thread pool: a frame sent right behind Identify can
+            # overtake it (closed 4007 "not identified"), so wait for Identified first
+            opcode, data = ws.recv_data(control_frame=True)
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                return int.from_bytes(data[:2], "big"), data[2:].decode()
+            assert json.loads(data)["op"] == 2
     while True:
         opcode, data = ws.recv_data(control_frame=True)
         if opcode == websocket.ABNF.OPCODE_CLOSE:
@@ -164,6 +183,35 @@ def run_script(host: str, port: int, password: str, ingest_url: str, dead_url: s
         t["param_delete_again"] = c.request("SetProfileParameter", {**p, "parameterValue": None})
         t["param_missing_name"] = c.request("GetProfileParameter", {"parameterCategory": "Output"})
         t["unknown_request"] = c.request("NoSuchRequest")
+
+        # RequestBatch: what configure sends (reads, then one halting write batch), and its edges.
+        preset = {"parameterCategory": "SimpleOutput", "parameterName": "Preset"}
+        set_preset = {**preset, "parameterValue": "veryfast"}
+        preset_before = c.request("GetProfileParameter", preset)["responseData"]["parameterValue"]
+        t["batch_reads"] = c.batch({"requestId": "r", "executionType": 0, "requests": [
+            {"requestType": "GetStreamStatus"}, {"requestType": "GetStreamServiceSettings"},
+            {"requestType": "GetVideoSettings", "requestId": "v"},
+            {"requestType": "GetProfileParameter", "requestData": {"parameterCategory": "Nope",
+                                                                   "parameterName": "Nope"}},
+            {"requestType": "NoSuchRequest"}, {"requestId": "no-type"}, {"requestType": 5}]})
+        t["batch_writes_halt"] = c.batch({"requestId": "w", "haltOnFailure": True, "requests": [
+            {"requestType": "SetProfileParameter", "requestData": set_preset},
+            {"requestType": "StopStream"},  # idle: 501, so nothing after it runs
+            {"requestType": "SetProfileParameter", "requestData": {**set_preset, "parameterValue": "slow"}}]})
+        t["batch_halted_value"] = c.request("GetProfileParameter", preset)["responseData"]["parameterValue"]
+        t["batch_no_halt"] = c.batch({"requestId": "n", "requests": [
+            {"requestType": "StopStream"}, {"requestType": "GetVersion"}]})
+        t["batch_sleep"] = c.batch({"requestId": "s", "requests": [
+            {"requestType": "Sleep", "requestData": {"sleepMillis": 5}},
+            {"requestType": "Sleep", "requestData": {"sleepFrames": 1}},
+            {"requestType": "Sleep", "requestData": {"sleepMillis": 60000}},
+            {"requestType": "Sleep", "requestData": {"sleepMillis": -1}}]})
+        t["batch_frame"] = c.batch({"requestId": "f", "executionType": 1, "requests": [
+            {"requestType": "Sleep", "requestData": {"sleepFrames": 1}}, {"requestType": "GetStreamStatus"}]})
+        t["batch_empty"] = c.batch({"requestId": "e", "requests": []})
+        t["sleep_alone"] = c.request("Sleep", {"sleepMillis": 1})
+        # the stream below runs with the seeded x264 preset, as before these batch steps
+        c.request("SetProfileParameter", {**preset, "parameterValue": preset_before})
         t["stop_idle"] = c.request("StopStream")
 
         # A stream that connects to the loopback ingest.
@@ -208,6 +256,14 @@ def run_script(host: str, port: int, password: str, ingest_url: str, dead_url: s
     t["close_v4_client"] = close_of(host, port, password,
                                     [{"request-type": "GetAuthRequired", "message-id": "1"}])
     t["close_missing_d"] = close_of(host, port, password, [{"op": 1}])
+    for name, d in [("no_id", {"requests": []}), ("no_requests", {"requestId": "b"}),
+                    ("requests_object", {"requestId": "b", "requests": {}}),
+                    ("halt_string", {"requestId": "b", "haltOnFailure": "yes", "requests": []}),
+                    ("execution_string", {"requestId": "b", "executionType": "x", "requests": []}),
+                    ("execution_none", {"requestId": "b", "executionType": -1, "requests": []}),
+                    ("execution_7", {"requestId": "b", "executionType": 7, "requests": []})]:
+        t[f"close_batch_{name}"] = close_of(host, port, password, [hello_identify, {"op": 8, "d": d}],
+                                            wait_identified=True)
     return t
 
 

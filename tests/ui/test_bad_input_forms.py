@@ -58,6 +58,8 @@ ACCOUNT_ROWS = [
     FormRow("base-url-no-scheme", "base_url", "127.0.0.1:3030", ("http://127.0.0.1:PORT",)),
     FormRow("base-url-ftp", "base_url", "ftp://127.0.0.1:3030", ("http://127.0.0.1:PORT",)),
     FormRow("base-url-bad-port", "base_url", "http://127.0.0.1:99999", ("port",)),
+    FormRow("base-url-plain-http-off-loopback", "base_url", "http://gs.example.com", ("https://",
+                                                                                     "localhost")),
 ]
 
 

@@ -94,3 +94,21 @@ def test_secrets_stay_out_of_repr_json_and_masks():
 def test_a_masked_key_change_is_still_a_change():
     same_mask = ConfigChange("stream key", mask_key("abcd-one-wxyz"), mask_key("abcd-two-wxyz"), changed=True)
     assert same_mask.old == same_mask.new and same_mask.changes
+
+
+def test_a_byte_counter_that_jumps_absurdly_is_a_gap_then_measuring_starts_over() -> None:
+    import pytest
+
+    from streamdesk.core.obs_errors import ObsMalformed
+    from streamdesk.core.obs_health import HealthMeter
+
+    t = [0.0]
+    meter = HealthMeter(clock=lambda: t[0])
+    live = {"outputActive": True, "outputTotalFrames": 10}
+    meter.sample({**live, "outputBytes": 1000}, None)
+    t[0] = 2.0
+    with pytest.raises(ObsMalformed, match="jumped"):
+        meter.sample({**live, "outputBytes": 2**52}, None)
+    t[0] = 4.0
+    health = meter.sample({**live, "outputBytes": 2**52 + 250_000}, None)
+    assert health.bitrate_kbps == pytest.approx(1000.0) and not health.measuring

@@ -131,3 +131,72 @@ def test_request_batch_runs_in_order_and_can_halt(obs_sim: ObsSimulator) -> None
     halted = json.loads(ws.recv())["d"]["results"]
     assert [r["requestStatus"]["code"] for r in halted] == [501]
     ws.close()
+
+
+def batch(ws: websocket.WebSocket, d: dict) -> list[dict]:
+    send(ws, 8, d)
+    answer = json.loads(ws.recv())
+    assert answer["op"] == 9 and answer["d"]["requestId"] == d["requestId"]
+    return answer["d"]["results"]
+
+
+def test_batch_halt_includes_the_failure_and_runs_nothing_after(obs_sim: ObsSimulator) -> None:
+    ws = identify(obs_sim)
+    before = len(obs_sim.received)
+    results = batch(ws, {"requestId": "h", "haltOnFailure": True, "executionType": 0, "requests": [
+        {"requestType": "GetStreamStatus"}, {"requestType": "StopStream"},
+        {"requestType": "SetProfileParameter", "requestData": {
+            "parameterCategory": "SimpleOutput", "parameterName": "Preset", "parameterValue": "slow"}}]})
+    assert [(r["requestType"], r["requestStatus"]["code"]) for r in results] == \
+        [("GetStreamStatus", 100), ("StopStream", 501)]
+    assert [r.request_type for r in obs_sim.received[before:]] == ["GetStreamStatus", "StopStream"]
+    assert obs_sim.profile.get("SimpleOutput", "Preset") != "slow"
+    ws.close()
+
+
+def test_batch_items_without_a_type_run_as_empty_and_ids_are_mirrored(obs_sim: ObsSimulator) -> None:
+    ws = identify(obs_sim)
+    results = batch(ws, {"requestId": 5, "requests": [{"requestId": "q"}, {"requestType": 5},
+                                                       {"requestType": "GetVersion", "requestId": 7}]})
+    assert results[0] == {"requestType": "", "requestId": "q", "requestStatus": {
+        "result": False, "code": 203, "comment": "Your request's `requestType` may not be empty."}}
+    assert "requestId" not in results[1] and results[1]["requestStatus"]["code"] == 203
+    assert results[2]["requestId"] == 7 and results[2]["requestStatus"]["result"] is True
+    assert batch(ws, {"requestId": "e", "requests": []}) == []
+    ws.close()
+
+
+def test_sleep_only_in_batches_within_its_range(obs_sim: ObsSimulator) -> None:
+    ws = identify(obs_sim)
+    send(ws, 6, {"requestType": "Sleep", "requestId": "s", "requestData": {"sleepMillis": 1}})
+    assert json.loads(ws.recv())["d"]["requestStatus"] == {"result": False, "code": 206}
+    results = batch(ws, {"requestId": "z", "requests": [
+        {"requestType": "Sleep", "requestData": {"sleepMillis": 5}},
+        {"requestType": "Sleep", "requestData": {"sleepFrames": 1}},
+        {"requestType": "Sleep", "requestData": {"sleepMillis": 60000}}]})
+    assert [r["requestStatus"] for r in results] == [
+        {"result": True, "code": 100},
+        {"result": False, "code": 300, "comment": "Your request is missing the `sleepMillis` field."},
+        {"result": False, "code": 402,
+         "comment": "The field value of `sleepMillis` is above the maximum of `50000.000000`"}]
+    frame = batch(ws, {"requestId": "f", "executionType": 1, "requests": [
+        {"requestType": "Sleep", "requestData": {"sleepFrames": 1}}, {"requestType": "GetVersion"}]})
+    assert [r["requestStatus"]["code"] for r in frame] == [100, 100]
+    ws.close()
+
+
+@pytest.mark.parametrize(("d", "code", "reason"), [
+    ({"requests": []}, 4003, "Your payload data is missing a `requestId`."),
+    ({"requestId": "b"}, 4003, "Your payload data is missing a `requests`."),
+    ({"requestId": "b", "requests": {}}, 4004, "Your `requests` is not an array."),
+    ({"requestId": "b", "haltOnFailure": "yes", "requests": []}, 4004,
+     "Your `haltOnFailure` is not a boolean."),
+    ({"requestId": "b", "executionType": "x", "requests": []}, 4004, "Your `executionType` is not a number."),
+    ({"requestId": "b", "executionType": -1, "requests": []}, 4004, "Your `executionType` is not a number."),
+    ({"requestId": "b", "executionType": 7, "requests": []}, 4005,
+     "Your `executionType` has an invalid value."),
+])
+def test_malformed_batches_close_like_obs_29(obs_sim: ObsSimulator, d: dict, code: int, reason: str) -> None:
+    ws = identify(obs_sim)
+    send(ws, 8, d)
+    assert close_frame(ws) == (code, reason)

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import stat
+import sys
 import uuid
 from pathlib import Path
 
@@ -99,7 +100,7 @@ def test_no_storage_backends_are_refused(backend, memory_keyring: MemoryKeyring)
     with pytest.raises(KeyringUnavailable) as info:
         store.check()
     assert "No system keyring found" in str(info.value)
-    assert "install" in str(info.value) and "unlock" in str(info.value)
+    assert secrets._install_hint() in str(info.value)  # per OS: tests/unit/test_keyrings_everywhere.py
     with pytest.raises(KeyringUnavailable):
         store.set(SecretKind.API_SECRET, unique_secret(), scope="k")
     assert memory_keyring.entries == {}
@@ -118,7 +119,7 @@ def test_plaintext_backend_is_refused(plaintext_root: Path) -> None:
     store = SecretStore(backend)
     with pytest.raises(KeyringUnavailable, match="plain text") as info:
         store.check()
-    assert "install and unlock GNOME Keyring or KWallet" in str(info.value)
+    assert secrets._install_hint() in str(info.value)  # per OS: tests/unit/test_keyrings_everywhere.py
     with pytest.raises(KeyringUnavailable):
         store.set(SecretKind.STREAM_KEY, unique_secret(), scope="livestream:a")
     assert not plaintext_root.exists() or not any(plaintext_root.rglob("*.cfg"))
@@ -178,8 +179,9 @@ def test_log_file_is_private_and_setup_is_idempotent(log_file: Path) -> None:
     assert ours == [again]
     logging.getLogger("streamdesk.test").info("hello")
     assert "hello" in _read(log_file)
-    assert stat.S_IMODE(os.stat(log_file).st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(log_file.parent).st_mode) == 0o700
+    if os.name == "posix":  # Windows: the user profile's ACL keeps it private (docs/platforms.md)
+        assert stat.S_IMODE(os.stat(log_file).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(log_file.parent).st_mode) == 0o700
     assert logging.getLogger("obsws_python").level == logging.WARNING
     assert logging.getLogger("httpx").level == logging.WARNING
 
@@ -259,6 +261,7 @@ def test_strings_inside_a_json_secret_are_redacted_on_their_own() -> None:
     assert redact(f"restoring key {old_key} / {auth}") == f"restoring key {REDACTED} / {REDACTED}"
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="D-Bus Secret Service: Linux (AF_UNIX)")
 def test_a_keyring_daemon_that_never_answers_is_reported_not_waited_on(tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch):
     """A bus that accepts the connection and then says nothing (a hung daemon, a prompt nobody

@@ -1,9 +1,12 @@
-"""`streamdesk sim` as a real process: prints where it listens and what it accepts; stops on SIGTERM."""
+"""`streamdesk sim` as a real process: prints where it listens and what it accepts; stops on SIGTERM
+(on Windows, where no process can send another SIGTERM, on Ctrl-Break to its process group)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -21,7 +24,9 @@ class SimProcess:
         self.lines: list[str] = []
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamdesk", "sim", *args], cwd=REPO, text=True,
-            env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            # Windows: its own process group, so Ctrl-Break reaches it alone
+            creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0))
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -42,6 +47,10 @@ class SimProcess:
         return {k: m.group(1) for k, m in found.items() if m}
 
     def stop(self) -> int:
+        if sys.platform == "win32" and self.proc.poll() is None:
+            self.proc.send_signal(signal.CTRL_BREAK_EVENT)
+            with contextlib.suppress(subprocess.TimeoutExpired):  # else stop_process ends it
+                self.proc.wait(timeout=10)
         stop_process(self.proc)
         self._reader.join(timeout=5)
         return self.proc.returncode

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
 import stat
 import subprocess
@@ -26,6 +25,8 @@ def test_home_and_database_are_private(store: Store, isolated_home: Path) -> Non
     store.put_setting("x", 1)
     paths = get_paths()
     assert paths.root == isolated_home
+    if os.name != "posix":  # Windows: the user profile's ACL keeps it private (docs/platforms.md)
+        return
     for d in (paths.root, paths.log_dir, paths.lock_dir):
         assert stat.S_IMODE(d.stat().st_mode) == 0o700
     for f in isolated_home.glob("streamdesk.sqlite3*"):
@@ -113,7 +114,7 @@ def test_killed_writer_loses_nothing_committed(isolated_home: Path) -> None:
             if line.startswith("in-transaction"):
                 break
     finally:
-        os.kill(proc.pid, signal.SIGKILL)
+        proc.kill()  # SIGKILL; TerminateProcess on Windows: no chance to clean up either way
         proc.wait(timeout=10)
     committed = [ln for ln in lines if ln.startswith("committed")]
     assert len(committed) == 40 and lines[-1] == "in-transaction"

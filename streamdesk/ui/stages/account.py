@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from streamdesk.core.errors import InvalidInput
 from streamdesk.core.flow import Event
+from streamdesk.core.paths import check_api_base
 from streamdesk.ui.stages.base import (
     StageCard,
     button,
@@ -50,6 +52,11 @@ def validate(api_key: str, secret: str, secret_stored: bool, user_id: str, call_
         problems["call_id"] = "Use letters, digits, @ _ . - only (or leave empty for the default)."
     if use_sim and not _URL.match(base_url):
         problems["base_url"] = "The simulator URL looks like http://127.0.0.1:PORT."
+    elif use_sim:
+        try:  # the same rule as STREAMDESK_API_BASE and `setup --api-base`: https off loopback
+            check_api_base(base_url)
+        except InvalidInput as e:
+            problems["base_url"] = e.message
     return problems
 
 

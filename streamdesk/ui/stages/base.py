@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from streamdesk.ui.plain import plain
 from streamdesk.ui.widgets.banner import Banner
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ def gate(widget: QPushButton, reason: str | None, *, busy: bool = False, hint: Q
 
 def hint_label(parent: QWidget, text: str = "", role: str = "hint") -> QLabel:
     label = QLabel(text, parent)
+    plain(label)  # hints and reasons may quote GetStream or OBS
     label.setProperty("role", role)
     label.setWordWrap(True)
     return label

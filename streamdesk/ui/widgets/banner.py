@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from streamdesk.ui import style
+from streamdesk.ui.plain import plain
 
 ICONS = {"error": "⛔", "warning": "⚠", "ok": "✔", "info": "ℹ"}
 
@@ -19,6 +20,7 @@ class Banner(QFrame):
         self.icon = QLabel(self)
         self.label = QLabel(self)
         self.label.setWordWrap(True)
+        plain(self.label)  # error text carries GetStream/OBS messages: never rich text
         # by name: the first lookup of QtCore.Qt builds its enums, and a banner is on screen at start-up
         self.label.setProperty("textInteractionFlags", "TextSelectableByMouse")
         close = QToolButton(self)
