@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore
 from PySide6.QtCore import QByteArray, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QPaintEvent, QShortcut
+from PySide6.QtGui import QCloseEvent, QPaintEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -39,6 +38,7 @@ from streamdesk.ui.controller import FORCE_END_STATES, STAGE_OF_STATE, STAGES, C
 from streamdesk.ui.history_page import nav_button
 from streamdesk.ui.plain import ask as ask_plain
 from streamdesk.ui.plain import plain
+from streamdesk.ui.shortcuts import install_shortcuts, tray_icon
 from streamdesk.ui.stage_cards import StageCards, card_factories
 from streamdesk.ui.widgets.stepper import Stepper
 
@@ -173,7 +173,7 @@ class MainWindow(QMainWindow):
         self.tray: Any = None
         self._warmed = not warm_up
         self._painted = False
-        self._shortcuts()
+        install_shortcuts(self)
         self._restore()
         self._on_state(controller.state.value, controller.state.value, polished=False)
         plain(*self.findChildren(QLabel))  # remote text is text (ui/plain.py); cards: _card_built
@@ -321,20 +321,6 @@ class MainWindow(QMainWindow):
     def _ask(self, title: str, text: str) -> bool:
         return ask_plain(self, title, text)
 
-    def _shortcuts(self) -> None:
-        def add(keys: str | QKeySequence | QKeySequence.StandardKey, slot: Callable[[], None]) -> None:
-            QShortcut(QKeySequence(keys), self, slot)
-
-        add("Ctrl+Return", self.press_primary)
-        add("Ctrl+Enter", self.press_primary)
-        add("Ctrl+L", self.show_log)
-        add("Ctrl+H", self.toggle_history)
-        add("Ctrl+,", self.show_settings)
-        add("Ctrl+Shift+E", lambda: self.force_end() if self.emergency.isVisible() else None)
-        add(QKeySequence.StandardKey.Refresh, self.controller.refresh)
-        for i, stage in enumerate(STAGES, start=1):
-            add(f"Ctrl+{i}", partial(self.show_stage, stage))
-
     # -- after the first paint ------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -374,19 +360,8 @@ class MainWindow(QMainWindow):
     # -- tray -----------------------------------------------------------------------------------
     def install_tray(self) -> None:
         """A tray icon with the live state, where the desktop has a tray (cheap; after first paint)."""
-        from PySide6.QtWidgets import QSystemTrayIcon
-
-        if self.tray is not None or not QSystemTrayIcon.isSystemTrayAvailable():
-            return
-        self.tray = QSystemTrayIcon(self.windowIcon(), self)
-        self.tray.setToolTip(f"streamdesk — {self.controller.state.description}")
-        self.tray.activated.connect(lambda _r: self._bring_to_front())
-        self.tray.show()
-
-    def _bring_to_front(self) -> None:
-        self.showNormal()
-        self.raise_()
-        self.activateWindow()
+        if self.tray is None:
+            self.tray = tray_icon(self, self.controller.state.description)
 
     # -- persistence ----------------------------------------------------------------------------
     def _restore(self) -> None:
