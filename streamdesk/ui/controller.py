@@ -10,7 +10,7 @@ and reconciling with GetStream, which decides between them, and shutting down.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 
@@ -20,6 +20,9 @@ from streamdesk.ui.controller_base import CANCELLABLE, FORCE_END_STATES, STAGE_O
 from streamdesk.ui.controller_getstream import GetStreamOps
 from streamdesk.ui.controller_live import LiveOps
 from streamdesk.ui.controller_obs import ObsOps
+
+if TYPE_CHECKING:
+    from streamdesk.core.getstream import CallState
 
 __all__ = ["CANCELLABLE", "FORCE_END_STATES", "STAGES", "STAGE_OF_STATE", "Controller"]
 
@@ -68,12 +71,12 @@ class Controller(LiveOps, ObsOps, GetStreamOps):
         if not self.channel.has_account:
             return
 
-        def op() -> Any:
+        def op() -> CallState | None:
             from streamdesk.core import channel_ops
 
             return channel_ops.fetch_call(self.ctx)
 
-        def done(call: Any) -> None:
+        def done(call: CallState | None) -> None:
             self.refresh_retry.stop()
             self.refresh_retry.setInterval(0)
             self.reachability.emit("getstream", True)
@@ -92,7 +95,7 @@ class Controller(LiveOps, ObsOps, GetStreamOps):
 
         self._run("refresh", STAGE_OF_STATE[self.state], op, done, failed, clear=False)
 
-    def _apply_call(self, call: Any, *, settle: bool = False) -> None:
+    def _apply_call(self, call: CallState | None, *, settle: bool = False) -> None:
         self.call = call
         self.call_changed.emit(call)
         in_flight = {"go_live", "stop_live", "force_end"} & self.busy
@@ -102,7 +105,8 @@ class Controller(LiveOps, ObsOps, GetStreamOps):
         new = self.flow.reconcile(call, has_account=self.channel.has_account,
                                   provisioned=self.channel.is_provisioned)
         resuming = "resume" in self.busy
-        if new is State.LIVE and (was is not State.LIVE or self.session is None) and not resuming:
+        went_live = new is State.LIVE and (was is not State.LIVE or self.session is None)
+        if call is not None and went_live and not resuming:
             self._resume_session(call)
         elif call is not None and not call.is_live and self.session is None:
             self._stale_row_ended()

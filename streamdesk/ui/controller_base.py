@@ -29,7 +29,9 @@ from streamdesk.ui.tasks import ObsWorker, Tasks
 
 if TYPE_CHECKING:
     from streamdesk.core.context import AppContext
+    from streamdesk.core.live import LiveSnapshot
     from streamdesk.core.obs_events import ObsEvent
+    from streamdesk.core.obs_health import StreamHealth
     from streamdesk.core.store import ChannelConfig, Session
 
 log = logging.getLogger("streamdesk.ui")
@@ -91,8 +93,8 @@ class ControllerBase(QObject):
         self.call: Any = None  # CallState, or a LocalCall until GetStream answers
         self.session: Session | None = None
         self.obs_info: Any = None  # ObsInfo
-        self.last_health: Any = None  # StreamHealth
-        self.last_snapshot: Any = None  # LiveSnapshot
+        self.last_health: StreamHealth | None = None
+        self.last_snapshot: LiveSnapshot | None = None
         # the streamer's setting, read once here; changed only through set_live_interval
         self._live_interval_s = poll_interval(ctx.store.get_setting(POLL_INTERVAL_SETTING, None))
         # Polling timers: tests drive them with poll_live_now()/poll_health_now() or short intervals.

@@ -4,24 +4,29 @@ through ``Tasks``; the results come back as signals (``channel_changed``, ``call
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from streamdesk.core.flow import Event
 from streamdesk.core.keys import key_expired
 from streamdesk.ui.controller_base import ControllerBase
 
+if TYPE_CHECKING:
+    from streamdesk.core.channel_ops import ProvisionResult
+    from streamdesk.core.store import ChannelConfig
+
 
 class GetStreamOps(ControllerBase):
     def save_account(self, *, api_key: str, api_secret: str, user_id: str, call_id: str,
                      api_base: str) -> None:
-        def op() -> Any:
+        def op() -> ChannelConfig:
             from streamdesk.core import channel_ops
 
             return channel_ops.save_account(
                 self.ctx, api_key=api_key, api_secret=api_secret or None,
                 user_id=user_id, call_id=call_id or None, api_base=api_base or None)
 
-        def done(channel: Any) -> None:
+        def done(channel: ChannelConfig) -> None:
             self.channel = channel
             self.channel_changed.emit(channel)
             self._fire(Event.ACCOUNT_SAVED)
@@ -30,21 +35,21 @@ class GetStreamOps(ControllerBase):
 
         self._run("save_account", "account", op, done)
 
-    def provision(self, *, join_ahead: int | None = None, starts_at: Any = None,
+    def provision(self, *, join_ahead: int | None = None, starts_at: datetime | str | None = None,
                   key_ttl_hours: float | None = None) -> None:
         reason = self.reason(Event.PROVISIONED)
         if reason:
             self.message.emit("provision", "warning", reason)
             return
 
-        def op() -> Any:
+        def op() -> tuple[ProvisionResult, ChannelConfig]:
             from streamdesk.core import channel_ops
 
             result = channel_ops.provision(self.ctx, join_ahead=join_ahead, starts_at=starts_at,
                                            key_ttl_hours=key_ttl_hours)
             return result, self.ctx.store.channel()
 
-        def done(pair: Any) -> None:
+        def done(pair: tuple[ProvisionResult, ChannelConfig]) -> None:
             result, channel = pair
             self.channel = channel
             self.channel_changed.emit(channel)
@@ -65,13 +70,13 @@ class GetStreamOps(ControllerBase):
         self._run("provision", "provision", op, done)
 
     def rotate_key(self) -> None:
-        def op() -> Any:
+        def op() -> ChannelConfig:
             from streamdesk.core import channel_ops
 
             channel_ops.rotate_key(self.ctx)
             return self.ctx.store.channel()
 
-        def done(channel: Any) -> None:
+        def done(channel: ChannelConfig) -> None:
             self.channel = channel
             self.channel_changed.emit(channel)
             self.message.emit("provision", "ok", "New stream key minted: configure OBS again to use it.")
@@ -84,12 +89,12 @@ class GetStreamOps(ControllerBase):
         if not self.channel.is_provisioned:
             return
 
-        def op() -> Any:
+        def op() -> str:
             from streamdesk.core import channel_ops
 
             return channel_ops.stream_key(self.ctx)
 
-        def done(key: Any) -> None:
+        def done(key: str) -> None:
             self.key_loaded.emit(key or "", self.channel.key_expires_at)
             self._check_key_expiry()
 
