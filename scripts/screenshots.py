@@ -61,6 +61,37 @@ def dark_palette() -> QPalette:
     return p
 
 
+def grab_at(window: MainWindow, out: Path, shots: list[Path], name: str, width: int, height: int) -> None:
+    """The window alone at one size (its own pixels, so sizes larger than the screen work too)."""
+    window.resize(width, height)
+    settle(700)
+    path = out / f"{len(shots) + 1:02d}-{name}.png"
+    window.grab().save(str(path))
+    shots.append(path)
+    print(path)
+
+
+def live_cockpit(window: MainWindow, demo: Demo, grab: Callable[[str, int, int], None]) -> None:
+    """The live cockpit with the show's chat and a moderation action, at 1024x600, 1920x1080 and a
+    narrow 520x900 beside OBS."""
+    live = window.cards["live"]
+    feed = live.chat_feed  # type: ignore[attr-defined]
+    wait(lambda: feed.model.rowCount() > 8, "the chat feed")
+    rows = feed.model.rowCount()
+    feed.view.setCurrentIndex(feed.model.index(rows - 4, 0))
+    feed.delete_selected()
+    wait(lambda: feed.model.entry(rows - 4).deleted, "a message deleted")
+    feed.view.setCurrentIndex(feed.model.index(rows - 2, 0))
+    feed.timeout_selected(10)
+    wait(lambda: "timed out" in feed.status.text(), "a time-out")
+    feed.view.setFocus()
+    grab("live-cockpit-1024x600", 1024, 600)
+    grab("live-cockpit-1920x1080", 1920, 1080)
+    grab("live-cockpit-narrow-520x900", 520, 900)
+    window.resize(1180, 760)
+    settle(400)
+
+
 def main() -> int:
     args = [a for a in sys.argv[1:] if a != "--dark"]
     dark = "--dark" in sys.argv[1:]
@@ -69,8 +100,9 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     if dark:
         app.setStyle("Fusion")
-        app.setPalette(dark_palette())
-    style.apply(app)
+        style.apply_theme(app, "dark")  # what Settings → Theme → Dark gives
+    else:
+        style.apply(app)
     demo = Demo.start()
     # the demo audience lives in simulated time; the screenshots fast-forward it
     controller = Controller(demo.ctx, live_interval_ms=60_000, clock=demo.gs.now)
@@ -150,6 +182,7 @@ def main() -> int:
         bitrate_measured()
         settle(800)
         shot("live")
+        live_cockpit(window, demo, lambda name, w, h: grab_at(window, out, shots, name, w, h))
         window.cards["live"].end_button.click()
         wait(lambda: window.cards["live"].summary.isVisible(), "the summary")
         idle()

@@ -19,9 +19,18 @@ GUI_FLAGS = {"--demo", "--self-test"}
 def command_groups() -> tuple:
     # imported on demand: they pull in httpx, jwt and the simulators, which the GUI's start-up
     # (measured by bench/startup.py) must not pay for before its window is painted
-    from streamdesk.cli import channel, discord_cmd, history, obs_cmd, recordings_cmd, report_cmd, sim_cmd
+    from streamdesk.cli import (
+        channel,
+        chat_cmd,
+        discord_cmd,
+        history,
+        obs_cmd,
+        recordings_cmd,
+        report_cmd,
+        sim_cmd,
+    )
 
-    return (channel, obs_cmd, history, discord_cmd, sim_cmd, recordings_cmd, report_cmd)
+    return (channel, obs_cmd, history, chat_cmd, discord_cmd, sim_cmd, recordings_cmd, report_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

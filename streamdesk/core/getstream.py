@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
@@ -40,6 +40,9 @@ from streamdesk.core import cancel as cancel_scope
 from streamdesk.core import remote_values
 from streamdesk.core.errors import NetworkUnreachable, StreamdeskError
 from streamdesk.core.keys import JWT
+
+if TYPE_CHECKING:
+    from streamdesk.core import chat
 
 log = logging.getLogger(__name__)
 
@@ -668,6 +671,107 @@ class GetStreamClient:
         if any(m.created_at is None for m in parsed):
             return parsed
         return sorted(parsed, key=lambda m: m.created_at)  # type: ignore[arg-type, return-value]
+
+    # -- chat feed and moderation (typed results and parsing in core/chat.py) ---------------------
+    # core.chat imports this module for ProtocolError and parse_timestamp, so it is imported here
+    # inside each method rather than at the top (a cycle otherwise).
+    def chat_page(self, channel_type: str, channel_id: str, after_id: str | None = None,
+                  limit: int = 100) -> list[chat.ChatEntry]:
+        """The feed's view of the chat: every message type, author name, pinned flag; oldest first.
+        Read-only GetChannel, paged with ``messages_id_gt`` like :meth:`messages_since`."""
+        from streamdesk.core import chat
+
+        params: dict[str, Any] = {"state": "true", "messages_limit": limit}
+        if after_id:
+            params["messages_id_gt"] = after_id
+        data = self._request("GetChannel", "GET", _channel_path(channel_type, channel_id), params=params)
+        messages = data.get("messages")
+        if not isinstance(messages, list):
+            raise ProtocolError("GetStream's reply has no readable response.messages.")
+        return [chat.parse_entry(m) for m in messages]
+
+    def send_message(self, channel_type: str, channel_id: str, text: str, *, user_id: str) -> chat.ChatEntry:
+        """SendMessage as ``user_id`` (the broadcaster). The message id is chosen here, so a retry
+        after a lost answer cannot post the text twice: GetStream refuses the repeated id."""
+        from streamdesk.core import chat
+
+        msg_id = f"{user_id}-{uuid.uuid4()}"
+        body = {"message": {"id": msg_id, "text": text, "user_id": user_id}}
+        try:
+            data = self._request("SendMessage", "POST", _channel_path(channel_type, channel_id, "message"),
+                                 json=body)
+        except InputError as e:
+            if msg_id not in e.api_message and "already exists" not in e.api_message:
+                raise
+            # an earlier attempt landed and only its answer was lost
+            return chat.ChatEntry(msg_id, chat.plain(text), user_id, "", "regular", None)
+        return chat.parse_entry(_obj(data, "message", "response"))
+
+    def delete_message(self, message_id: str, *, deleted_by: str | None = None,
+                       hard: bool = False) -> chat.ChatEntry | None:
+        from streamdesk.core import chat
+
+        params: dict[str, Any] = {"hard": "true" if hard else "false"}
+        if deleted_by:
+            params["deleted_by"] = deleted_by
+        data = self._request("DeleteMessage", "DELETE", f"/api/v2/chat/messages/{_seg(message_id)}",
+                             params=params)
+        message = _obj(data, "message", "response", required=False)
+        return chat.parse_entry(message) if message else None
+
+    def set_pinned(self, message_id: str, pinned: bool, *, user_id: str) -> chat.ChatEntry | None:
+        """Pin or unpin with UpdateMessagePartial ``set: {"pinned": …}`` (absolute, safe to repeat)."""
+        from streamdesk.core import chat
+
+        body = {"set": {"pinned": pinned}, "user_id": user_id}
+        data = self._request("UpdateMessagePartial", "PUT", f"/api/v2/chat/messages/{_seg(message_id)}",
+                             json=body)
+        message = _obj(data, "message", "response", required=False)
+        return chat.parse_entry(message) if message else None
+
+    def pinned_messages(self, channel_type: str, channel_id: str, limit: int = 20) -> list[chat.ChatEntry]:
+        from streamdesk.core import chat
+
+        path = _channel_path(channel_type, channel_id, "pinned_messages")
+        data = self._request("GetPinnedMessages", "GET", path, params={"limit": limit})
+        messages = data.get("messages")
+        if not isinstance(messages, list):
+            raise ProtocolError("GetStream's reply has no readable response.messages.")
+        return [chat.parse_entry(m) for m in messages]
+
+    def ban_user(self, target_user_id: str, *, banned_by_id: str, channel_cid: str | None,
+                 timeout_minutes: int | None = None, reason: str | None = None) -> None:
+        """Ban (or, with ``timeout_minutes``, time out) a user in ``channel_cid`` (app-wide if None)."""
+        body: dict[str, Any] = {"target_user_id": target_user_id, "banned_by_id": banned_by_id}
+        if channel_cid:
+            body["channel_cid"] = channel_cid
+        if timeout_minutes is not None:
+            body["timeout"] = timeout_minutes
+        if reason:
+            body["reason"] = reason
+        self._request("ban", "POST", "/api/v2/moderation/ban", json=body)
+
+    def unban_user(self, target_user_id: str, *, unbanned_by_id: str, channel_cid: str | None) -> None:
+        params: dict[str, Any] = {"target_user_id": target_user_id, "created_by": unbanned_by_id}
+        if channel_cid:
+            params["channel_cid"] = channel_cid
+        self._request("unban", "POST", "/api/v2/moderation/unban", params=params,
+                      json={"unbanned_by_id": unbanned_by_id})
+
+    def banned_users(self, channel_cid: str | None, limit: int = 100) -> list[chat.Ban]:
+        """Bans in force (expired time-outs left out)."""
+        import json as _json
+
+        from streamdesk.core import chat
+
+        conditions: dict[str, Any] = {"channel_cid": {"$eq": channel_cid}} if channel_cid else {}
+        payload = {"filter_conditions": conditions, "exclude_expired_bans": True, "limit": limit}
+        data = self._request("QueryBannedUsers", "GET", "/api/v2/chat/query_banned_users",
+                             params={"payload": _json.dumps(payload, separators=(",", ":"))})
+        bans = data.get("bans")
+        if not isinstance(bans, list):
+            raise ProtocolError("GetStream's reply has no readable response.bans.")
+        return [chat.parse_ban(b) for b in bans]
 
     # -- transport ----------------------------------------------------------------------------
     def cancel(self) -> None:

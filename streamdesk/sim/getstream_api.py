@@ -33,6 +33,7 @@ from streamdesk.sim import decode, payloads
 from streamdesk.sim.audience import AudienceConfig, LiveAudience
 from streamdesk.sim.clock import SimClock, to_ns
 from streamdesk.sim.decode import ApiError, input_error
+from streamdesk.sim.moderation import ChatModeration
 
 Body = dict[str, Any]
 Result = tuple[int, Body]
@@ -184,6 +185,7 @@ class SimulatedApp:
             self.call_types[name].settings["backstage"] = {"enabled": False, "join_ahead_time_seconds": 0}
         self.calls: dict[str, Call] = {}
         self.channels: dict[str, Channel] = {}
+        self.moderation = ChatModeration()  # deleted/pinned messages and bans (sim/moderation.py)
         self.publisher: tuple[str, str] | None = None  # (call cid, user id) OBS publishes as
 
     # -- helpers -------------------------------------------------------------------------------------
@@ -610,15 +612,24 @@ class SimulatedApp:
         now = self.clock.now()
         items = self._audience_chat(channel.cid, now)
         items += [_ChatItem(m.id, m.text, m.user_id, m.at) for m in channel.sent]  # type: regular
+        mod = self.moderation
+        if mod.bans or mod.deleted:  # a banned viewer's lines are refused; hard-deleted ones are gone
+            items = [m for m in items
+                     if not mod.hidden(m.id) and not mod.refused(m.user_id, channel.cid, m.at)]
         return sorted(items, key=lambda m: m.at)  # stable: sent messages after audience ones at a tie
+
+    def _message_body(self, m: _ChatItem, cid: str) -> Body:
+        body = payloads.message(m.id, m.text, self._user_body(m.user_id, m.at), cid, to_ns(m.at), m.kind)
+        return self.moderation.decorate(body)
 
     def _channel_state(self, channel: Channel, page: Body) -> Body:
         items = self._messages(channel)
-        messages = [payloads.message(m.id, m.text, self._user_body(m.user_id, m.at), channel.cid, to_ns(m.at),
-                                     m.kind) for m in _paginate(items, page)]
+        messages = [self._message_body(m, channel.cid) for m in _paginate(items, page)]
+        pinned = [self._message_body(m, channel.cid) for m in items if m.id in self.moderation.pinned]
         return {"channel": payloads.channel(channel.type, channel.id, self._user_body(channel.created_by_id),
                                             to_ns(channel.created), sum(m.kind == "regular" for m in items)),
-                "messages": messages, "pinned_messages": [], "members": [], "threads": [], "watcher_count": 0}
+                "messages": messages, "pinned_messages": pinned, "members": [], "threads": [],
+                "watcher_count": 0}
 
     def get_or_create_channel(self, channel_type: str, channel_id: str, body: Body) -> Result:
         if channel_type not in _CHAT_TYPES:
@@ -661,6 +672,7 @@ class SimulatedApp:
         if any(m.id == msg_id for m in self._messages(channel)):
             raise input_error(f"a message with ID {msg_id} already exists", "id")
         now = self.clock.now()
+        self.moderation.check_can_post(user_id, channel.cid, now)
         self._user(user_id, now)
         channel.sent.append(SentMessage(msg_id, text, user_id, now))
         message = payloads.message(msg_id, text, self._user_body(user_id), channel.cid, to_ns(now))
@@ -672,8 +684,7 @@ class SimulatedApp:
         if not ids:
             raise input_error("ids is a required field", "ids")
         found = {m.id: m for m in self._messages(channel)}
-        messages = [payloads.message(m.id, m.text, self._user_body(m.user_id, m.at), channel.cid, to_ns(m.at))
-                    for i in ids if (m := found.get(i))]
+        messages = [self._message_body(m, channel.cid) for i in ids if (m := found.get(i))]
         return 200, {"messages": messages}
 
 

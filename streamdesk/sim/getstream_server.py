@@ -32,6 +32,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import jwt
 
+from streamdesk.sim import moderation
 from streamdesk.sim.audience import AudienceConfig
 from streamdesk.sim.clock import SimClock
 from streamdesk.sim.decode import ApiError
@@ -100,6 +101,19 @@ ROUTES = (
            lambda app, p, q, b: app.send_message(p["type"], p["id"], b)),
     _route("GET", _CHANNEL + "/messages", "GetManyMessages",
            lambda app, p, q, b: app.get_many_messages(p["type"], p["id"], q)),
+    # chat moderation (sim/moderation.py)
+    _route("DELETE", "/api/v2/chat/messages/" + _SEG.format("id"), "DeleteMessage",
+           lambda app, p, q, b: moderation.delete_message(app, p["id"], q)),
+    _route("PUT", "/api/v2/chat/messages/" + _SEG.format("id"), "UpdateMessagePartial",
+           lambda app, p, q, b: moderation.update_message_partial(app, p["id"], b)),
+    _route("GET", _CHANNEL + "/pinned_messages", "GetPinnedMessages",
+           lambda app, p, q, b: moderation.get_pinned_messages(app, p["type"], p["id"], q)),
+    _route("POST", "/api/v2/moderation/ban", "ban",
+           lambda app, p, q, b: moderation.ban(app, b)),
+    _route("POST", "/api/v2/moderation/unban", "unban",
+           lambda app, p, q, b: moderation.unban(app, q, b)),
+    _route("GET", "/api/v2/chat/query_banned_users", "QueryBannedUsers",
+           lambda app, p, q, b: moderation.query_banned_users(app, q)),
     # -- after the show (aftershow): recordings, transcriptions, the call report, HLS (sim/recordings.py)
     _route("GET", _CALL + "/recordings", "ListRecordings",
            lambda app, p, q, b: after_show(app).list_files(p["type"], p["id"], "recording")),

@@ -135,6 +135,9 @@ def _run(started: float, *, demo: bool, self_test: bool) -> int:
             from streamdesk.core.context import AppContext
 
             ctx = AppContext()
+        theme = ctx.store.get_setting(style.THEME_SETTING, "system")
+        if theme in ("light", "dark"):  # before the first paint: no flash of the other theme
+            style.apply_theme(app, theme)
         from streamdesk.ui.controller import Controller
         from streamdesk.ui.main_window import MainWindow
 

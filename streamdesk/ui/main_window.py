@@ -49,6 +49,21 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("streamdesk.ui")
 
+# confirmations whose Enter must not cut the show: they default to No
+RISKY_CONFIRMATIONS = {"Force end the stream?", "Quit while live?", "Stop streaming in OBS?",
+                       "End the stream?"}
+SHORTCUTS = (
+    ("Ctrl+Enter", "Press the current page's main button"),
+    ("Ctrl+1 … Ctrl+5", "Go to a step: Account, Provision, Connect OBS, Go live, Live & end"),
+    ("Ctrl+H", "History"),
+    ("Ctrl+,", "Settings"),
+    ("Ctrl+L", "Log"),
+    ("F5", "Ask GetStream for the current state again"),
+    ("Ctrl+Shift+E", "Force end (while live)"),
+    ("Enter", "In a form: submit it; in a question: the highlighted answer"),
+    ("F1", "This list"),
+)
+COMPACT_WINDOW = 760  # narrower than this, the sidebar folds away
 BADGES = {
     State.NEEDS_ACCOUNT: ("SETUP", ""),
     State.NEEDS_PROVISION: ("SETUP", ""),
@@ -60,6 +75,8 @@ BADGES = {
     State.ENDING: ("ENDING…", "warning"),
     State.ENDED: ("ENDED", ""),
 }
+STATUS_OF_STATE = {State.READY: "BACKSTAGE", State.GOING_LIVE: "BACKSTAGE", State.LIVE: "LIVE",
+                   State.ENDING: "LIVE", State.ENDED: "ENDED"}
 
 
 class MainWindow(QMainWindow):
@@ -70,17 +87,26 @@ class MainWindow(QMainWindow):
         self.demo = demo
         self.setObjectName("MainWindow")
         self.setWindowTitle("streamdesk — demo" if demo else "streamdesk")
-        self.setMinimumSize(900, 600)
+        self.setMinimumSize(480, 420)  # a narrow window beside OBS gets the compact layout
         self.confirm: Callable[[str, str], bool] = self._ask
         ask = lambda title, text: self.confirm(title, text)  # noqa: E731 - late-bound seam
 
         central = QWidget(self)
         self.setCentralWidget(central)
-        outer = QHBoxLayout(central)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        outer = QHBoxLayout()
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
+        column.addLayout(outer, 1)
+        from streamdesk.ui.widgets.status_bar import CockpitStatus
 
-        sidebar = QFrame(central)  # paints its style sheet background (a QWidget needs WA_StyledBackground)
+        self.status = CockpitStatus(central)  # on every page: on air, state, numbers, OBS, ingest
+        column.addWidget(self.status)
+
+        # a QFrame paints its style sheet background (a QWidget needs WA_StyledBackground)
+        sidebar = self.sidebar = QFrame(central)
         sidebar.setObjectName("Sidebar")
         sidebar.setFixedWidth(236)
         side = QVBoxLayout(sidebar)
@@ -94,6 +120,13 @@ class MainWindow(QMainWindow):
         # as wide as its text, on the left (what AlignLeft would do, without Qt's enums before the paint)
         self.badge.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         side.addWidget(self.badge)
+        self.demo_notice: QLabel | None = None
+        if demo:
+            self.demo_notice = QLabel("Demo: GetStream and OBS are simulated here. Everything you do "
+                                      "is thrown away when you quit.", sidebar)
+            self.demo_notice.setObjectName("DemoNotice")
+            self.demo_notice.setWordWrap(True)
+            side.addWidget(self.demo_notice)
         side.addSpacing(6)
         self.stepper = Stepper(STAGES, sidebar)
         self.stepper.step_clicked.connect(self.show_stage)
@@ -118,7 +151,7 @@ class MainWindow(QMainWindow):
         self.settings_button.clicked.connect(self.show_settings)
         self.about_button = QPushButton("About", sidebar)
         self.about_button.setObjectName("show_about")
-        self.about_button.setToolTip("About streamdesk: version and licences")
+        self.about_button.setToolTip("About streamdesk: version and licences. Keyboard shortcuts: F1")
         self.about_button.clicked.connect(self.show_about)
         tools = QHBoxLayout()
         tools.setSpacing(6)
@@ -169,6 +202,16 @@ class MainWindow(QMainWindow):
 
         controller.state_changed.connect(self._on_state)
         controller.reachability.connect(self._on_reach)
+        controller.snapshot.connect(self._status_snapshot)
+        controller.obs_health.connect(self._status_health)
+        self._status_clock = QTimer(self)
+        self._status_clock.setInterval(1000)
+        self._status_clock.timeout.connect(self._status_tick)
+        controller.session_started.connect(lambda _s: self._status_clock.start())
+        controller.session_ended.connect(self._status_ended)
+        ingest = getattr(controller, "ingest", None)  # "GetStream receives your stream" (ui/ingest_watch.py)
+        if ingest is not None:
+            ingest.changed.connect(lambda view: self.status.set_ingest(getattr(view, "gs_receives", None)))
         self._reach: dict[str, bool] = {}
         self.tray: Any = None
         self._warmed = not warm_up
@@ -216,6 +259,9 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.history if self.history_shown else self.cards[self.viewed])
         self._render_stepper()
         text, level = BADGES[state]
+        self.status.set_state(STATUS_OF_STATE.get(state, "OFFLINE"))
+        if state is State.LIVE and self.controller.session is not None:
+            self._status_clock.start()
         self.badge.setText(text)
         self.badge.setProperty("level", level)
         if polished:
@@ -224,6 +270,42 @@ class MainWindow(QMainWindow):
         self.force_end_button.setEnabled("force_end" not in self.controller.busy)
         if self.tray is not None:
             self.tray.setToolTip(f"streamdesk — {state.description}")
+
+    # -- the status strip -------------------------------------------------------------------------
+    def _status_snapshot(self, snap: Any) -> None:
+        if self.controller.session is None:
+            return
+        self.status.set_viewers(getattr(snap, "viewers", None))
+        self.status.set_chat_rate(getattr(snap, "chat_per_minute", None))
+
+    def _status_health(self, health: Any) -> None:
+        if not getattr(health, "active", False):
+            self.status.set_obs(None, None, streaming=False)
+        elif getattr(health, "measuring", False):
+            self.status.set_obs(None, getattr(health, "dropped_pct", None))
+        else:
+            self.status.set_obs(getattr(health, "bitrate_kbps", None), getattr(health, "dropped_pct", None))
+
+    def _status_tick(self) -> None:
+        session = self.controller.session
+        if session is None:
+            self._status_clock.stop()
+            return
+        self.status.set_on_air(self.controller.clock() - session.started_at)
+
+    def _status_ended(self, session: Any) -> None:
+        self._status_clock.stop()
+        started, ended = getattr(session, "started_at", None), getattr(session, "ended_at", None)
+        if started is not None and ended is not None:
+            self.status.set_on_air(ended - started)
+        self.status.set_viewers(None)
+        self.status.set_chat_rate(None)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        # narrow beside OBS: the page gets the whole width (the status strip keeps the state)
+        self.sidebar.setVisible(self.width() >= COMPACT_WINDOW)
+        self.status.set_compact(self.width() < COMPACT_WINDOW)
 
     def _summary_shown(self) -> bool:
         if not self.cards.is_built("live"):
@@ -297,9 +379,11 @@ class MainWindow(QMainWindow):
     # -- actions --------------------------------------------------------------------------------
     def force_end(self) -> None:
         mark = self.mark_ended.isChecked()
-        text = "Stops live on GetStream and stops OBS right now."
+        text = ("For when End does not work or this app is out of step with GetStream: stops live on "
+                "GetStream and stops OBS right now, whatever state this app shows, without the usual "
+                "checks. End (on the Live page) is the normal way.")
         if mark:
-            text += " The call will be marked ended: you will need to provision again."
+            text += " The call will also be marked ended: you will need to provision again to stream."
         if self.confirm("Force end the stream?", text):
             self.controller.force_end(mark_ended=mark)
 
@@ -319,7 +403,19 @@ class MainWindow(QMainWindow):
             target.click()
 
     def _ask(self, title: str, text: str) -> bool:
-        return ask_plain(self, title, text)
+        """A modal Yes/No in plain text. Enter presses the default button (or the one Tab moved the
+        focus to): Yes for what the streamer just asked for, No where a slip would cut the show."""
+        return ask_plain(self, title, text, default_no=title in RISKY_CONFIRMATIONS)
+
+    def show_shortcuts(self) -> None:
+        """Help → Keyboard shortcuts."""
+        from PySide6.QtWidgets import QMessageBox
+
+        text = "\n".join(f"{keys}\t{what}" for keys, what in SHORTCUTS)
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", text,
+                          QMessageBox.StandardButton.Close, self)
+        box.setObjectName("shortcuts")
+        box.exec()
 
     # -- after the first paint ------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -391,6 +487,8 @@ class MainWindow(QMainWindow):
             self.save_state()
         except Exception:
             log.exception("could not save the window state")
+        if self.cards.is_built("live"):
+            self.cards["live"].close_chat()  # type: ignore[attr-defined]
         self.controller.close()
         if self.tray is not None:
             self.tray.hide()

@@ -24,10 +24,10 @@ def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     return label
 
 
-def ask(parent: QWidget, title: str, text: str) -> bool:
+def ask(parent: QWidget, title: str, text: str, *, default_no: bool = True) -> bool:
     """A Yes/No question (No by default) whose text is shown as plain text."""
     box = QMessageBox(QMessageBox.Icon.Question, title, text,
                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
     box.setTextFormat(box.textFormat().PlainText)
-    box.setDefaultButton(QMessageBox.StandardButton.No)
+    box.setDefaultButton(QMessageBox.StandardButton.No if default_no else QMessageBox.StandardButton.Yes)
     return box.exec() == QMessageBox.StandardButton.Yes

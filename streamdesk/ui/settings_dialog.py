@@ -14,10 +14,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from streamdesk.core.cadence import USER_POLL_RANGE_S
 from streamdesk.core.errors import InvalidInput
+from streamdesk.ui import style
 from streamdesk.ui.stages.base import hint_label, row, secret_field, secret_text
 from streamdesk.ui.widgets.banner import Banner
 
@@ -103,15 +106,33 @@ class SettingsDialog(QDialog):
                              "`streamdesk watch`). Shorter is livelier but costs API calls.")
         live_form.addRow("Refresh numbers every", self.poll)
 
+        look_box = QGroupBox("Appearance", self)
+        look_form = QFormLayout(look_box)
+        self.theme = QComboBox(look_box)
+        self.theme.setObjectName("theme")
+        for key, label in style.THEMES.items():
+            self.theme.addItem(label, key)
+        self._theme_before = str(self.ctx.store.get_setting(style.THEME_SETTING, "system") or "system")
+        self.theme.setCurrentIndex(max(self.theme.findData(self._theme_before), 0))
+        self.theme.setToolTip("System follows your desktop; Light and Dark override it (applied at once)")
+        self.theme.currentIndexChanged.connect(lambda _i: self._preview_theme())
+        look_form.addRow("Theme", self.theme)
+
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel, self)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 
+        save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        save.setDefault(True)  # Enter saves
+
         layout = QVBoxLayout(self)
+        # the dialog grows for a message instead of squeezing the rest (the buttons were crushed)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addWidget(self.banner)
         layout.addWidget(discord_box)
         layout.addWidget(live_box)
+        layout.addWidget(look_box)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
         self._load()
@@ -146,6 +167,22 @@ class SettingsDialog(QDialog):
             "saved in your keyring; paste a new URL to replace it" if self._has_webhook
             else "https://discord.com/api/webhooks/…")
 
+    # -- theme ---------------------------------------------------------------------------------
+    def theme_choice(self) -> str:
+        return str(self.theme.currentData() or "system")
+
+    def _preview_theme(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            style.apply_theme(app, self.theme_choice())
+
+    def reject(self) -> None:
+        if self.theme_choice() != self._theme_before:
+            self.theme.setCurrentIndex(max(self.theme.findData(self._theme_before), 0))
+        super().reject()
+
     # -- actions -------------------------------------------------------------------------------
     def save(self) -> None:
         """Check everything first (nothing is stored if anything is wrong), then store it."""
@@ -158,6 +195,7 @@ class SettingsDialog(QDialog):
             self.link_edit.setFocus()
             return
         interval = float(self.poll.value())
+        theme = self.theme_choice()
         ctx = self.ctx
 
         def op() -> None:
@@ -169,6 +207,7 @@ class SettingsDialog(QDialog):
                 ctx.secrets.set(SecretKind.DISCORD_WEBHOOK, checked, "")
             ctx.store.put_setting(discord.TITLE_SETTING, title)
             ctx.store.put_setting(discord.LINK_SETTING, link)
+            ctx.store.put_setting(style.THEME_SETTING, theme)
 
         def done(_r: Any) -> None:
             self.controller.set_live_interval(interval)

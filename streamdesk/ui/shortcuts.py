@@ -27,6 +27,7 @@ def install_shortcuts(window: MainWindow) -> None:
     add("Ctrl+,", window.show_settings)
     add("Ctrl+Shift+E", lambda: window.force_end() if window.emergency.isVisible() else None)
     add(QKeySequence.StandardKey.Refresh, window.controller.refresh)
+    add("F1", window.show_shortcuts)
     for i, stage in enumerate(STAGES, start=1):
         add(f"Ctrl+{i}", partial(window.show_stage, stage))
 

@@ -71,7 +71,7 @@ def card_factories(controller: Controller, stack: QStackedWidget, *, confirm: Ca
     def obs() -> StageCard:
         from streamdesk.ui.stages.obs import ObsCard
 
-        return ObsCard(controller, stack)
+        return ObsCard(controller, stack, confirm=confirm)
 
     def golive() -> StageCard:
         from streamdesk.ui.stages.golive import GoLiveCard

@@ -35,7 +35,74 @@ def tint(colour: str, alpha: int) -> str:
     return f"rgba({c.red()}, {c.green()}, {c.blue()}, {alpha})"
 
 
+THEME_SETTING = "ui.theme"  # "system" | "light" | "dark"
+THEMES = {"system": "System", "light": "Light", "dark": "Dark"}
+_system: dict[str, QPalette] = {}  # the palette the app started with, to go back to "System"
+
+
+def _dark_palette() -> QPalette:
+    pal = QPalette()
+    roles = QPalette.ColorRole
+    colours = {
+        roles.Window: "#202124", roles.WindowText: "#e8eaed", roles.Base: "#17181a",
+        roles.AlternateBase: "#292a2d", roles.Text: "#e8eaed", roles.Button: "#2d2e31",
+        roles.ButtonText: "#e8eaed", roles.BrightText: "#ffffff", roles.Light: "#4a4b4f",
+        roles.Midlight: "#3c4043", roles.Mid: "#5f6368", roles.Dark: "#141517", roles.Shadow: "#000000",
+        roles.Highlight: INFO_BLUE, roles.HighlightedText: "#ffffff", roles.ToolTipBase: "#2d2e31",
+        roles.ToolTipText: "#e8eaed", roles.PlaceholderText: "#9aa0a6", roles.Link: "#8ab4f8",
+    }
+    for role, colour in colours.items():
+        pal.setColor(role, QColor(colour))
+    for role in (roles.WindowText, roles.Text, roles.ButtonText):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor("#80868b"))
+    return pal
+
+
+def _light_palette() -> QPalette:
+    from PySide6.QtWidgets import QStyleFactory
+
+    fusion = QStyleFactory.create("Fusion")
+    pal = fusion.standardPalette() if fusion is not None else QPalette()
+    pal.setColor(QPalette.ColorRole.PlaceholderText, QColor("#5f6368"))
+    pal.setColor(QPalette.ColorRole.Highlight, QColor(INFO_BLUE))
+    return pal
+
+
+def apply_theme(app: QApplication, theme: str) -> None:
+    """System (what the desktop says), Light or Dark; the style sheet follows the palette."""
+    if "palette" not in _system:
+        _system["palette"] = QPalette(app.palette())
+    if theme == "dark":
+        app.setPalette(_dark_palette())
+    elif theme == "light":
+        app.setPalette(_light_palette())
+    else:
+        app.setPalette(_system["palette"])
+    apply(app)
+
+
+def _mix(a: QColor, b: QColor, share: float) -> str:
+    def channel(x: int, y: int) -> int:
+        return round(x + (y - x) * share)
+
+    mixed = QColor(channel(a.red(), b.red()), channel(a.green(), b.green()), channel(a.blue(), b.blue()))
+    return mixed.name()
+
+
+def border_colour(palette: QPalette | None = None) -> str:
+    """Card and separator lines: visible on light and dark windows alike (palette(mid) vanishes
+    into some dark palettes)."""
+    palette = palette or QApplication.palette()
+    return _mix(palette.color(QPalette.ColorRole.Window), palette.color(QPalette.ColorRole.WindowText), 0.3)
+
+
+def focus_colour(palette: QPalette | None = None) -> str:
+    return "#8ab4f8" if is_dark(palette) else INFO_BLUE
+
+
 def stylesheet() -> str:
+    border = border_colour()
+    focus = focus_colour()
     return f"""
 QWidget#Sidebar {{ background: palette(alternate-base); border-right: 1px solid palette(mid); }}
 QLabel#AppTitle {{ font-size: 17px; font-weight: 700; }}
@@ -46,8 +113,17 @@ QLabel[role="hint"] {{ color: palette(placeholder-text); font-size: 11px; }}
 QLabel[role="fieldError"] {{ color: {LIVE_RED}; font-size: 11px; }}
 QLabel[role="metric"] {{ font-size: 26px; font-weight: 650; }}
 QLabel[role="metricLabel"] {{ color: palette(placeholder-text); font-size: 11px; }}
-QFrame#Card {{ background: palette(base); border: 1px solid palette(mid); border-radius: 10px; }}
-QFrame#Panel {{ border: 1px solid palette(midlight); border-radius: 8px; }}
+QFrame#Card {{ background: palette(base); border: 1px solid {border}; border-radius: 10px; }}
+QFrame#Panel {{ border: 1px solid {border}; border-radius: 8px; }}
+QFrame#CockpitStatus {{ border-top: 1px solid {border}; background: palette(alternate-base); }}
+QFrame#Separator {{ background: {border}; }}
+QLabel#status_ingest[level="ok"] {{ color: {text_colour(OK_GREEN)}; }}
+QLabel#status_ingest[level="warning"] {{ color: {text_colour(WARN_AMBER)}; }}
+QWidget#ChatFeed QPushButton {{ padding: 4px 8px; }}
+QPushButton#chat_jump {{ background: {INFO_BLUE}; color: white; border: none; border-radius: 6px;
+    padding: 4px 10px; font-weight: 600; }}
+QLabel#DemoNotice {{ background: {tint(WARN_AMBER, 40)}; border: 1px solid {tint(WARN_AMBER, 140)};
+    border-radius: 6px; padding: 4px 8px; }}
 QFrame#Banner {{ border-radius: 6px; padding: 2px; }}
 QFrame#Banner[level="error"] {{ background: {tint(LIVE_RED, 34)}; border: 1px solid {tint(LIVE_RED, 120)}; }}
 QFrame#Banner[level="warning"] {{ background: {tint(WARN_AMBER, 34)};
@@ -70,6 +146,12 @@ QLabel#Badge {{ border-radius: 4px; padding: 2px 8px; font-weight: 700; font-siz
 QLabel#Badge[level="live"] {{ background: {LIVE_RED}; color: white; }}
 QLabel#Badge[level="ok"] {{ background: {OK_GREEN}; color: white; }}
 QLabel#Badge[level="warning"] {{ background: {WARN_AMBER}; color: white; }}
+QPushButton:focus, QToolButton:focus {{ outline: none; border: 2px solid {focus}; border-radius: 6px; }}
+QPushButton[role="primary"]:focus, QPushButton[role="danger"]:focus {{
+    border: 2px solid palette(window-text); }}
+QLineEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus, QComboBox:focus, QListView:focus, QTableView:focus,
+QTableWidget:focus, QPlainTextEdit:focus, QTextEdit:focus {{ border: 2px solid {focus}; border-radius: 4px; }}
+QCheckBox:focus, QRadioButton:focus {{ outline: none; border: 2px solid {focus}; border-radius: 4px; }}
 QLabel#Reconnecting {{ background: {WARN_AMBER}; color: white; font-weight: 600; padding: 6px 10px;
     border-radius: 6px; }}
 """

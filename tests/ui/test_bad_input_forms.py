@@ -77,7 +77,7 @@ def shown(window: MainWindow, stage: str, field: str | None) -> str:
     """What the streamer reads: the inline error under the field if one shows, else the banner."""
     card = window.cards[stage]
     errors = getattr(card, "errors", {})
-    if field in errors and errors[field].isVisible():
+    if field in errors and errors[field].text():  # the line keeps its space, empty when all is well
         return errors[field].text()
     return card.banner.text
 

@@ -133,10 +133,10 @@ def test_follows_the_palette(charts: LiveCharts) -> None:
     assert charts.viewers_plot.getAxis("left").textPen().color() == QColor("#e8eaed")
 
 
-def test_pens_are_one_pixel(charts: LiveCharts) -> None:
+def test_lines_are_at_least_two_pixels_and_keep_spikes(charts: LiveCharts) -> None:
     for line in (charts.viewers_line, charts.bitrate_line):
         for curve in (line.settled, line.tail):
-            assert curve.opts["pen"].width() == 1
+            assert curve.opts["pen"].width() >= 2
             assert curve.opts["autoDownsample"] and curve.opts["clipToView"]
             assert curve.opts["downsampleMethod"] == "peak"  # keeps spikes a mean would flatten
 
@@ -225,7 +225,7 @@ def test_cached_parts_look_exactly_like_drawing_everything(qtbot) -> None:
         for i in range(20):
             w.append(T0 + 4500 + 3 * i, 40, 1, 4500.0)
         if not cached:
-            for item in (w.viewers_line.settled.curve, w.bitrate_line.settled.curve, w.chat_bars.closed):
+            for item in (w.viewers_line.settled.curve, w.bitrate_line.settled.curve, *w.chat_bars.items()):
                 item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
         w.flush()
         return w.grab().toImage()
@@ -244,3 +244,72 @@ def test_a_loaded_session_shows_every_bar_whole(qtbot, charts: LiveCharts) -> No
     half = stats.MINUTE * 0.4  # bars are 80 % of a minute wide
     assert lo <= centres[0] - half and centres[-1] + half <= hi
     assert charts.chat_plot.getPlotItem().vb.viewRange()[0] == [lo, hi]  # the charts share one time axis
+
+
+def test_follow_view_shows_the_show_start_until_ten_minutes_then_slides(charts: LiveCharts) -> None:
+    start = T0 + 17  # a show that starts 17 s into a minute
+    charts.set_show_start(start)
+    charts.set_window(600)
+    charts.append(start + 95, 3, 1)
+    charts.flush()
+    vb = charts.viewers_plot.getPlotItem().vb
+    lo, hi = vb.viewRange()[0]
+    assert lo == start and start + 600 <= hi <= start + 620, "at 95 s the data is not a sliver at the edge"
+    for t in range(100, 700, 5):
+        charts.append(start + t, 3, 1)
+    charts.flush()
+    lo, hi = vb.viewRange()[0]
+    assert hi >= start + 695 and hi - lo < 700 and lo > start, "past ten minutes the view slides"
+
+
+def test_chat_bars_start_at_the_show_start(charts: LiveCharts) -> None:
+    start = T0 + 40
+    charts.set_show_start(start)
+    for t in range(0, 150, 10):
+        charts.append(start + t, 2, 1)
+    charts.flush()
+    centres, heights = charts.drawn("chat")
+    assert centres[0] - stats.MINUTE / 2 == start  # not at the wall-clock minute before the show
+    assert list(heights) == [6, 6, 3]
+
+
+def test_whole_show_toggle_and_no_rescale_every_minute(qtbot, charts: LiveCharts) -> None:
+    charts.set_show_start(T0)
+    charts.load(_show(1100))  # 55 minutes
+    charts.set_window(None)
+    charts.flush()
+    vb = charts.viewers_plot.getPlotItem().vb
+    lo, hi = vb.viewRange()[0]
+    assert lo == T0 and T0 + 3600 <= hi <= T0 + 3700
+    with qtbot.assertNotEmitted(vb.sigXRangeChanged, wait=0):
+        for t in range(3300, 3420, 3):  # two minute steps
+            charts.append(T0 + t, 5, 1)
+            charts.flush()
+
+
+def test_empty_charts_show_no_junk_ticks_and_counts_are_whole(charts: LiveCharts) -> None:
+    charts.flush()
+    charts.clear()
+    for plot in (charts.viewers_plot, charts.chat_plot):
+        assert not plot.getAxis("left").style["showValues"]
+        assert not plot.getAxis("bottom").style["showValues"]
+    charts.append(T0, 1, 0)
+    charts.flush()
+    assert charts.viewers_plot.getAxis("left").style["showValues"]
+    levels = charts.viewers_plot.getAxis("left").tickValues(0, 2.2, 200)
+    assert levels and all(float(v).is_integer() for _, values in levels for v in values)
+
+
+def test_grid_lines_are_on(charts: LiveCharts) -> None:
+    for plot in (charts.viewers_plot, charts.chat_plot, charts.bitrate_plot):
+        assert plot.getAxis("left").grid and plot.getAxis("bottom").grid
+
+
+def test_dark_mode_lifts_the_series_colours(charts: LiveCharts) -> None:
+    light = charts.viewers_line.tail.opts["pen"].color().lightness()
+    dark = QPalette(charts.palette())
+    dark.setColor(QPalette.ColorRole.Window, QColor("#202124"))
+    dark.setColor(QPalette.ColorRole.Base, QColor("#101418"))
+    dark.setColor(QPalette.ColorRole.Text, QColor("#e8eaed"))
+    charts.setPalette(dark)
+    assert charts.viewers_line.tail.opts["pen"].color().lightness() > light + 30

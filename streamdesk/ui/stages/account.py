@@ -106,6 +106,10 @@ class AccountCard(StageCard):
         box.addLayout(row(self.save, self.stored_hint))
         for field in (self.api_key, self.user_id, self.call_id, self.base_url):
             field.textChanged.connect(self.refresh)
+            field.returnPressed.connect(self._submit)  # Enter in a field submits the form
+        secret_edit = getattr(self.secret, "edit", None)
+        if secret_edit is not None:
+            secret_edit.returnPressed.connect(self._submit)
         signal = getattr(self.secret, "textChanged", None) or getattr(self.secret, "changed", None)
         if signal is not None:
             signal.connect(self.refresh)
@@ -120,7 +124,9 @@ class AccountCard(StageCard):
         layout.addWidget(field)
         error = hint_label(self.widget(), role="fieldError")
         error.setObjectName(f"error_{name}")
-        error.hide()
+        # the line is always there, empty when all is well: an error appearing must not push the
+        # fields below it down under the pointer
+        error.setMinimumHeight(error.fontMetrics().height() + 2)
         layout.addWidget(error)
         self.errors[name] = error
         return layout
@@ -162,11 +168,18 @@ class AccountCard(StageCard):
             # only nag about fields the streamer has started on (or when every field is filled)
             text = problems.get(name, "") if touched.get(name) or self.api_key.text() else ""
             label.setText(text)
-            label.setVisible(bool(text))
+        if problems and self.banner.level == "ok":
+            self.banner.clear()  # "Account saved" must not stand next to errors in the form
         reason = self.controller.reason(Event.ACCOUNT_SAVED)
         if reason is None and problems:
             reason = next(iter(problems.values()))
         gate(self.save, reason, busy="save_account" in self.controller.busy)
+
+    def _submit(self) -> None:
+        if self.save.isEnabled():
+            self.save.click()
+        else:
+            self.refresh()  # the reason shows under the field / on the button
 
     def _save(self) -> None:
         if self.problems():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -53,7 +54,11 @@ class StageCard(QScrollArea):
         outer.addLayout(self.body)
         outer.addStretch(1)
         controller.message.connect(self._on_message)
+        controller.state_changed.connect(lambda *_: self._on_state_for_notice())
         controller.state_changed.connect(lambda *_: self.refresh())
+        reach = getattr(controller, "reachability", None)
+        if reach is not None:
+            reach.connect(self._on_reach_for_notice)
         controller.busy_changed.connect(lambda *_: self.refresh())
 
     def widget(self) -> QWidget:
@@ -62,7 +67,19 @@ class StageCard(QScrollArea):
 
     def _on_message(self, stage: str, level: str, text: str) -> None:
         if stage == self.stage:
-            self.banner.show_message(level, text)
+            self.banner.show_message(level, gui_text(text))
+            self._notice_state = self.controller.state  # the notice belongs to this state
+
+    def _on_state_for_notice(self) -> None:
+        """A notice belongs to the state it was shown in: when the state changes, it goes."""
+        if self.banner.text and getattr(self, "_notice_state", None) not in (None, self.controller.state):
+            self.banner.clear()
+
+    def _on_reach_for_notice(self, what: str, ok: bool) -> None:
+        """"Could not reach GetStream/OBS" goes as soon as it answers again."""
+        if ok and self.banner.level == "error" and f"reach {'GetStream' if what == 'getstream' else 'OBS'}" \
+                in self.banner.text:
+            self.banner.clear()
 
     def refresh(self) -> None:
         """Enable/disable actions from the flow; subclasses override."""
@@ -91,6 +108,30 @@ def frame_of(panel: QVBoxLayout) -> QWidget:
     frame = panel.parentWidget()
     assert frame is not None, "a panel's layout always has its frame"
     return frame
+
+
+# command-line advice inside a notice: "(`streamdesk obs status`)", "Run: streamdesk provision",
+# "; run `streamdesk obs undo` to retry"
+_CLI_ADVICE = (
+    re.compile(r"\s*\(\s*`?streamdesk [^)]*\)"),
+    re.compile(r"(?:^|(?<=[.!?])\s+)Run:? `?streamdesk [^.]*\.?", re.IGNORECASE),
+    re.compile(r"[;,]\s*run `streamdesk [^`]*`[^.;]*", re.IGNORECASE),
+)
+
+
+def gui_text(text: str) -> str:
+    """A notice in GUI terms: no "run `streamdesk …`" advice (it is for the command line), and no
+    repeated lead ("Could not reach GetStream: Could not reach GetStream …" said once)."""
+    cleaned = text
+    for pattern in _CLI_ADVICE:
+        cleaned = pattern.sub("", cleaned)
+    cleaned = cleaned.strip() or text
+    if cleaned[-1:].isalnum():
+        cleaned += "."
+    head, sep, tail = cleaned.partition(": ")
+    if sep and tail.lower().startswith(head.lower()):
+        cleaned = tail
+    return cleaned
 
 
 def button(text: str, parent: QWidget, role: str = "", slot: Callable[[], None] | None = None,

@@ -1,6 +1,8 @@
-"""Live & end: LIVE badge, duration, current/peak viewers, chat per minute, OBS health with a
-reconnecting banner, the live charts; ending with the ``continue_*`` options and "also stop OBS"
-(confirmation defaults to No); afterwards the session summary and a way to go live again."""
+"""Live & end, as a cockpit that fills the window: the numbers on top, the charts and the show's
+chat side by side under them (stacked, with the viewer chart only, in a narrow window), ending
+with the ``continue_*`` options and "also stop OBS" (confirmation defaults to No); afterwards the
+session summary and a way to go live again. The chat is read and moderated through
+``ui/chat_poller.py`` (off the GUI thread) while the call is live."""
 
 from __future__ import annotations
 
@@ -8,8 +10,17 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from streamdesk.core.flow import Event, State
 from streamdesk.core.options import StopOptions
@@ -48,6 +59,16 @@ class Metric(QWidget):
 
 # While live the charts follow the last 10 minutes (readable at 5 s polls); the summary shows it all.
 LIVE_WINDOW_S = 600
+COMPACT_WIDTH = 640  # below this the live card stacks the viewer chart over the chat
+
+
+class _Cockpit(QSplitter):
+    """The charts and the chat. A small size hint on purpose: the card (a scroll area with wrapped
+    labels) is laid out by height-for-width from size hints, and the charts' large hint made the
+    page taller than the window; this way the cockpit takes exactly the height that is left."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(480, 240)
 
 
 class LiveCard(StageCard):
@@ -66,17 +87,26 @@ class LiveCard(StageCard):
         self.reconnecting.hide()
         self.body.addWidget(self.reconnecting)
 
+        # the cockpit fills the card: no stretch under it, the charts and chat take the height
+        outer = w.layout()
+        assert isinstance(outer, QVBoxLayout)  # StageCard's content layout
+        outer.takeAt(outer.count() - 1)
+        outer.setStretch(outer.indexOf(self.body), 1)
+        outer.setContentsMargins(16, 10, 16, 10)
+        outer.setSpacing(6)
+
         stats = self.panel()
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(28)
+        stats.setContentsMargins(12, 6, 12, 8)
+        self.metrics_grid = QGridLayout()
+        self.metrics_grid.setHorizontalSpacing(24)
         self.duration = Metric("on air", "duration", w)
         self.viewers = Metric("viewers now", "viewers", w)
         self.peak = Metric("peak viewers", "peak", w)
         self.chat_rate = Metric("chat / min", "chat_rate", w)
         self.total_chat = Metric("chat messages", "total_chat", w)
-        for i, metric in enumerate((self.duration, self.viewers, self.peak, self.chat_rate, self.total_chat)):
-            grid.addWidget(metric, 0, i)
-        stats.addLayout(grid)
+        self.metrics = (self.duration, self.viewers, self.peak, self.chat_rate, self.total_chat)
+        self._reflow_metrics(5)
+        stats.addLayout(self.metrics_grid)
         # what "viewers" counts (issue 12): GetStream's participants, not the streamer, not HLS players
         self.viewers_note = hint_label(w, viewers_note(False))
         self.viewers_note.setObjectName("viewers_note")
@@ -90,11 +120,43 @@ class LiveCard(StageCard):
         from streamdesk.ui.widgets.show_extras import ShowExtras
 
         self.extras = ShowExtras(controller.tasks, controller.ctx, w)
+        # a long playlist URL must not widen the page past a narrow window (it is selectable in full)
+        self.extras.hls_url.setMinimumWidth(60)
         controller.call_changed.connect(self.extras.set_call)
         self.extras.changed.connect(controller.refresh)
         stats.addWidget(self.extras)
 
-        end = self.panel("End the stream")
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.cockpit = _Cockpit(Qt.Orientation.Horizontal, w)
+        self.cockpit.setObjectName("cockpit")
+        self.cockpit.setChildrenCollapsible(False)
+        charts_frame = QFrame(self.cockpit)
+        charts_frame.setObjectName("Panel")
+        self.charts_layout = QVBoxLayout(charts_frame)
+        self.charts_layout.setContentsMargins(8, 6, 8, 6)
+        chat_frame = QFrame(self.cockpit)
+        chat_frame.setObjectName("Panel")
+        chat_box = QVBoxLayout(chat_frame)
+        chat_box.setContentsMargins(8, 6, 8, 8)
+        chat_title = QLabel("Chat", chat_frame)
+        chat_title.setObjectName("SectionTitle")
+        chat_box.addWidget(chat_title)
+        from streamdesk.ui.widgets.chat_feed import ChatFeed
+
+        self.chat_feed = ChatFeed(chat_frame)
+        self.chat_feed.setMinimumWidth(260)
+        chat_box.addWidget(self.chat_feed, 1)
+        self.cockpit.addWidget(charts_frame)
+        self.cockpit.addWidget(chat_frame)
+        self.cockpit.setStretchFactor(0, 3)
+        self.cockpit.setStretchFactor(1, 2)
+        self.body.addWidget(self.cockpit, 1)
+        self.chat_poller: Any = None  # built on the first live session
+        self.compact = False
+        self._split_set = False
+
+        end = self.panel()
+        end.setContentsMargins(12, 6, 12, 6)
         self.continue_hls = QCheckBox("Keep HLS running", w)
         self.continue_recording = QCheckBox("Keep recording", w)
         self.continue_captions = QCheckBox("Keep captions", w)
@@ -102,11 +164,13 @@ class LiveCard(StageCard):
         self.stop_obs = QCheckBox("Also stop streaming in OBS", w)
         self.stop_obs.setObjectName("also_stop_obs")
         self.stop_obs.setChecked(True)
-        end.addLayout(row(self.continue_hls, self.continue_recording, self.continue_captions,
-                          self.continue_transcription))
         self.end_button = button("End stream", w, "danger", self._end, name="end_stream")
+        self.end_button.setToolTip("Stop live: viewers see the stream end, the call goes back to backstage")
         self.end_hint = hint_label(w)
+        self.continue_row = row(self.continue_hls, self.continue_recording, self.continue_captions,
+                                self.continue_transcription)
         end.addLayout(row(self.end_button, self.stop_obs, self.end_hint))
+        end.addLayout(self.continue_row)
         self.end_panel = frame_of(end)
 
         self.summary_box = self.panel("Session summary")
@@ -121,12 +185,11 @@ class LiveCard(StageCard):
         self.summary_box.addLayout(row(self.again))
         self.summary_frame.hide()
 
-        charts_box = self.panel("Viewers and chat")
-        self.charts_layout = charts_box
         self.charts: Any = None
         self._loading: list[Any] | None = None  # snapshots that land while stored samples load
         self.charts_placeholder = hint_label(w, "The charts start with the first numbers.")
-        charts_box.addWidget(self.charts_placeholder)
+        self.charts_layout.addWidget(self.charts_placeholder)
+        self.charts_layout.addStretch(1)
 
         self.ticker = QTimer(self)  # the on-air clock only; no I/O here
         self.ticker.setInterval(1000)
@@ -147,6 +210,7 @@ class LiveCard(StageCard):
         self.summary_shown = False
         self.summary_frame.hide()
         self.end_panel.show()
+        self._start_chat()
         self.peak.set(f"{getattr(session, 'peak_viewers', 0):,}")
         self.total_chat.set(f"{getattr(session, 'total_chat', 0):,}")
         for metric in (self.viewers, self.chat_rate):
@@ -157,10 +221,85 @@ class LiveCard(StageCard):
         if self.charts is not None:
             # a resumed session shows what was recorded before the restart
             session_id = session.id
+            self.charts.set_show_start(getattr(session, "started_at", None))
             self.charts.clear()
             self.charts.set_window(LIVE_WINDOW_S)
             self._loading = []
             self.controller.load_samples(session_id, self._load_samples)
+
+    # -- chat -------------------------------------------------------------------------------------
+    def _start_chat(self) -> None:
+        if self.chat_poller is None:
+            from streamdesk.ui.chat_poller import ChatPoller
+
+            self.chat_poller = ChatPoller(self.controller.ctx, self)
+            self.chat_poller.entries.connect(self.chat_feed.add)
+            self.chat_poller.status.connect(self.chat_feed.set_status)
+            self.chat_poller.acted.connect(self._chat_acted)
+            self.chat_poller.action_failed.connect(
+                lambda _kind, text: self.chat_feed.set_status(f"Not done: {text}"))
+            self.chat_feed.action.connect(self.chat_poller.act)
+        self.chat_poller.reset()
+        self.chat_feed.clear()
+        self.chat_feed.set_status("Loading the chat…")
+        self.chat_poller.start()
+
+    def _chat_acted(self, kind: str, args: Any, result: Any) -> None:
+        from streamdesk.ui.chat_poller import done_text
+
+        self.chat_feed.apply(kind, args, result)
+        self.chat_feed.set_status(done_text(kind, tuple(args)))
+
+    def close_chat(self) -> None:
+        if self.chat_poller is not None:
+            self.chat_poller.close()
+
+    # -- layout -------------------------------------------------------------------------------------
+    def _reflow_metrics(self, columns: int) -> None:
+        for metric in self.metrics:
+            self.metrics_grid.removeWidget(metric)
+        for i, metric in enumerate(self.metrics):
+            self.metrics_grid.addWidget(metric, i // columns, i % columns)
+
+    def set_compact(self, compact: bool) -> None:
+        """A narrow window beside OBS: numbers in two rows, the viewer chart over the chat."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        self._apply_compact()
+
+    def _apply_compact(self) -> None:
+        compact = self.compact
+        self._reflow_metrics(3 if compact else 5)
+        self.metrics_grid.setHorizontalSpacing(12 if compact else 24)
+        self.chat_feed.set_compact(compact)
+        self.cockpit.setOrientation(Qt.Orientation.Vertical if compact else Qt.Orientation.Horizontal)
+        for box in (self.continue_hls, self.continue_recording, self.continue_captions,
+                    self.continue_transcription):
+            box.setVisible(not compact)
+        self.subtitle_label.setVisible(not compact)
+        if self.charts is not None:
+            self.charts.chat_plot.setVisible(not compact)
+            if compact:
+                self.charts.bitrate_plot.setVisible(False)
+            else:
+                self.charts.bitrate_plot.setVisible(self.charts.bitrate_shown)
+            self.charts.chat_plot.showAxis("bottom", not compact and not self.charts.bitrate_shown)
+            self.charts.viewers_plot.showAxis("bottom", compact)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.set_compact(self.width() < COMPACT_WIDTH)
+        # a short window keeps its height for the charts: the note on what "viewers" counts moves
+        # into the number's tooltip
+        short = self.height() < 700
+        self.viewers_note.setVisible(not short)
+        self.viewers.value.setToolTip(self.viewers_note.text() if short else "")
+        if not self.compact and not self._split_set and self.width() > 0:
+            # charts get the larger share at first; the streamer can drag the handle
+            total = sum(self.cockpit.sizes()) or self.width()
+            self.cockpit.setSizes([int(total * 0.6), int(total * 0.4)])
+            self._split_set = True
 
     def _load_samples(self, samples: Any) -> None:
         """Stored samples first, then the polls that landed meanwhile and were not stored yet
@@ -193,6 +332,8 @@ class LiveCard(StageCard):
             self._loading.append(snap)
         elif self.charts is not None:
             self.charts.append_snapshot(snap)
+        if self.compact and self.charts is not None and self.charts.bitrate_plot.isVisible():
+            self.charts.bitrate_plot.setVisible(False)  # the narrow layout keeps the viewer chart only
 
     def _ensure_charts(self) -> None:
         """pyqtgraph is imported here, after the window is up, never at start-up."""
@@ -205,10 +346,14 @@ class LiveCard(StageCard):
         except Exception:  # a chart bug must not take the live view down with it
             log.exception("the live charts could not be created")
             return
-        self.charts.setMinimumHeight(240)
-        self.charts.setMaximumHeight(340)
+        self.charts.setMinimumHeight(160)
         self.charts_placeholder.hide()
-        self.charts_layout.addWidget(self.charts)
+        self.charts_layout.takeAt(self.charts_layout.count() - 1)  # the placeholder's stretch
+        self.charts_layout.addWidget(self.charts, 1)
+        session = self.controller.session
+        if session is not None:
+            self.charts.set_show_start(session.started_at)
+        self._apply_compact()
 
     def _on_health(self, health: Any) -> None:
         if not getattr(health, "active", False):
@@ -236,14 +381,19 @@ class LiveCard(StageCard):
     def _end(self) -> None:
         if self.controller.reason(Event.STOP):
             return
-        text = "Viewers will see the stream end."
+        text = ("Stops live on GetStream: viewers see the stream end, the call goes back to backstage "
+                "and the session summary is saved. You can go live again later.")
         if self.stop_obs.isChecked():
             text += " OBS stops streaming too."
+        text += " (Force end, in the sidebar, is for when this does not work.)"
         if self.confirm("End the stream?", text):
             self.controller.stop_live(self.stop_options(), stop_obs=self.stop_obs.isChecked())
 
     def _on_session_ended(self, session: Any) -> None:
         self.ticker.stop()
+        if self.chat_poller is not None:
+            self.chat_poller.stop()
+            self.chat_poller.poll_now()  # the last messages; the feed stays readable
         self.summary_shown = True
         self.title_label.setText("Stream ended")
         self.subtitle_label.setText("Viewers no longer see the stream. Here is how the show went.")

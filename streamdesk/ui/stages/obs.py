@@ -3,6 +3,7 @@ apply, Undo), Start streaming in OBS, and a live "receiving" indicator with the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -49,6 +50,9 @@ SETTING_LABELS = {
 }
 
 
+LIVE_STATES = (State.GOING_LIVE, State.LIVE, State.ENDING)
+
+
 def setting_label(raw: str) -> str:
     return SETTING_LABELS.get(raw, raw)
 
@@ -80,8 +84,10 @@ class ObsCard(StageCard):
     subtitle = ("streamdesk talks to OBS over obs-websocket (OBS → Tools → WebSocket Server Settings), "
                 "puts the server and stream key into OBS for you, and can undo it.")
 
-    def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: Controller, parent: QWidget | None = None,
+                 confirm: Callable[[str, str], bool] | None = None) -> None:
         super().__init__(controller, parent)
+        self.confirm = confirm or (lambda _t, _x: False)
         w = self.widget()
         conn = self.panel("OBS connection")
         form = QFormLayout()
@@ -125,7 +131,7 @@ class ObsCard(StageCard):
         stream = self.panel("Stream")
         self.start = button("Start streaming in OBS", w, "primary", controller.start_obs_stream,
                             name="obs_start")
-        self.stop = button("Stop streaming in OBS", w, slot=controller.stop_obs_stream, name="obs_stop")
+        self.stop = button("Stop streaming in OBS", w, slot=self._stop_obs, name="obs_stop")
         self.receiving = QLabel("○  Nothing arriving yet", w)
         self.receiving.setObjectName("receiving")
         self.stream_hint = hint_label(w)
@@ -245,9 +251,12 @@ class ObsCard(StageCard):
         self.connect_button.setEnabled("connect_obs" not in c.busy)
         not_connected = None if connected else "Connect to OBS first."
         configure_reason = c.reason(Event.OBS_CONFIGURED) or not_connected
-        gate(self.review, configure_reason, busy=busy)
-        gate(self.apply, configure_reason, busy=busy)
-        gate(self.undo, None if self.can_undo and connected else "Nothing to undo yet.", busy=busy)
+        # OBS refuses stream-setting changes mid-show, and changing them would cut the picture
+        live = (f"Not while you are live ({c.state.value}): changing OBS's stream settings would cut the "
+                "show. End the stream first.") if c.state in LIVE_STATES else None
+        gate(self.review, live or configure_reason, busy=busy)
+        gate(self.apply, live or configure_reason, busy=busy)
+        gate(self.undo, live or (None if self.can_undo and connected else "Nothing to undo yet."), busy=busy)
         streaming = c.flow.obs_streaming
         start_reason = not_connected or ("OBS is already streaming." if streaming else None) or (
             None if c.state in (State.PROVISIONED, State.OBS_CONFIGURED) else c.reason(Event.OBS_STREAMING))
@@ -260,6 +269,14 @@ class ObsCard(StageCard):
         gate(self.stop, not_connected or (None if streaming else "OBS is not streaming."), busy=busy)
         self.next_button.setEnabled(c.state is State.READY)
         self.next_button.setToolTip("" if c.state is State.READY else "Start streaming in OBS first.")
+
+    def _stop_obs(self) -> None:
+        """While live, stopping OBS blanks the show: ask first (the question defaults to No)."""
+        if self.controller.state in LIVE_STATES and not self.confirm(
+                "Stop streaming in OBS?", "You are live: viewers lose the picture until OBS streams again. "
+                "The call stays live on GetStream (use End stream to finish the show)."):
+            return
+        self.controller.stop_obs_stream()
 
     def primary(self) -> QPushButton | None:
         c = self.controller

@@ -10,9 +10,19 @@ with 12 hours on the charts against one with 1 minute):
   cached, plus the minute in progress (``SplitBars``); ranges are set only when they differ, and
   the follow view steps a minute at a time, so axes and caches are redrawn once a minute;
 - ``setDownsampling(auto=True, method="peak")`` + ``setClipToView(True)`` so a long series draws
-  only about as many points as there are pixels, spikes kept; 1 px pens (wider pens cost 5-80x
-  more to paint);
-- chat is kept as per-minute buckets (720 bars for 12 hours), not per sample.
+  only about as many points as there are pixels, spikes kept; 2 px pens drawn as separate
+  segments (pyqtgraph's ``segmentedLineMode``), which keeps a wide pen as cheap as a thin one;
+- chat is kept as per-minute buckets (720 bars for 12 hours), not per sample; the closed bars are
+  cached in blocks of an hour, so closing a minute redraws at most one block;
+- the whole-show view grows in steps (the next 10 minutes, then the next whole hour) instead of
+  every minute, so the axes and the cached curves are not re-laid out on every minute step;
+- grid lines are opaque (a colour mixed from the palette, not a translucent pen: blending them
+  cost ~10x the rest of a repaint).
+
+The time axis starts at the show's start (``set_show_start``): the chat buckets are the show's
+minutes, so no bar sits before the show began; while following, the view shows the first ten
+minutes of the show, then slides over the last ten. An empty chart shows no tick labels (no
+"00.250" from a default 0..1 range), and count axes only show whole numbers.
 
 Gaps (a failed poll, viewers ``None``) are NaN and break the line rather than drawing a drop
 to zero. The time axis is local clock time (``DateAxisItem``). Hovering shows the values under
@@ -29,12 +39,16 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from streamdesk.core.stats import MINUTE, fmt_duration, minute_start
 from streamdesk.core.store import Sample
-from streamdesk.ui.style import INFO_BLUE, OK_GREEN, WARN_AMBER
-from streamdesk.ui.widgets.plot_theme import apply_palette, palette_changed
+from streamdesk.ui.style import INFO_BLUE, OK_GREEN, WARN_AMBER, is_dark
+
+# Wide pens as separate line segments: Qt strokes a 2 px polyline of thousands of points far
+# slower than the same segments drawn with drawLines.
+pg.setConfigOptions(segmentedLineMode="on")
 
 # The smallest top of each y axis: a quiet start (2 viewers, 0 chat) must not fill the chart
 # as if it were a crowd, and a flat line must not get a ±0.5 axis.
@@ -43,6 +57,9 @@ VIEWERS_COLOUR = INFO_BLUE
 CHAT_COLOUR = WARN_AMBER
 BITRATE_COLOUR = OK_GREEN
 BAR_WIDTH = MINUTE * 0.8
+PEN_WIDTH = 2
+FOLLOW_S = 600.0  # the live view: the first ten minutes of the show, then the last ten
+BAR_BLOCK = 60  # closed chat bars cached per hour
 # Newest samples a line redraws per tick before they are folded into its cached part (5 min at 1 Hz):
 # small enough to cost nothing, large enough that the fold (a full re-downsample) is rare.
 TAIL = 300
@@ -123,8 +140,26 @@ class GrowableSeries:
         return i
 
 
-def _pen(colour: str) -> object:
-    return pg.mkPen(colour, width=1)  # 1 px: see the module docstring
+def _pen(colour: str | QColor) -> object:
+    return pg.mkPen(colour, width=PEN_WIDTH)
+
+
+def line_colours(dark: bool) -> dict[str, str]:
+    """Series colours readable on the chart's background (the light-theme shades are too dim on
+    a dark one)."""
+    base = {"viewers": VIEWERS_COLOUR, "chat": CHAT_COLOUR, "bitrate": BITRATE_COLOUR}
+    return {k: QColor(v).lighter(165).name() for k, v in base.items()} if dark else base
+
+
+class CountAxis(pg.AxisItem):
+    """A y axis for counts: whole numbers only (no "0.5 viewers")."""
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
+        # the major level only: minor ticks would draw a grid line per unit
+        levels = [(spacing, [v for v in values if float(v).is_integer()])
+                  for spacing, values in super().tickValues(minVal, maxVal, size)[:1] if spacing >= 1]
+        whole = range(max(0, math.ceil(minVal)), math.floor(maxVal) + 1)
+        return levels or [(1.0, [float(v) for v in whole])]
 
 
 def _original(curve: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
@@ -163,6 +198,10 @@ class SplitLine:
         self.tail.setData(series.x[start:], series.y[start:], connect="finite")
         self._drawn = (series.generation, n)
 
+    def set_colour(self, colour: str) -> None:
+        for curve in (self.settled, self.tail):
+            curve.setPen(_pen(colour))
+
     def data(self) -> tuple[np.ndarray, np.ndarray]:
         """The samples the two curves hold, joined (what is drawn, before clipping/downsampling)."""
         parts = [_original(self.settled), _original(self.tail)]
@@ -172,29 +211,54 @@ class SplitLine:
 
 
 class SplitBars:
-    """Chat bars as two items: the closed minutes (a device-pixel cache; rebuilt once a minute) and
-    the minute in progress, the only bar that changes per poll. (A single ``BarGraphItem`` for all
-    720 bars of a 12-hour show was rebuilt and painted rect by rect on every poll.)"""
+    """Chat bars as cached blocks of an hour of closed minutes, the closed minutes of the current
+    hour, and the minute in progress (the only bar that changes per poll). Closing a minute
+    rebuilds at most an hour's bars, however long the show. (A single ``BarGraphItem`` for all 720
+    bars of a 12-hour show was rebuilt and painted rect by rect on every poll.)"""
 
     def __init__(self, plot: pg.PlotWidget, colour: str) -> None:
-        self.closed = self._bars(colour)
-        self.current = self._bars(colour)
-        self.closed.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.plot = plot
+        self.colour = colour
+        self.blocks: list[pg.BarGraphItem] = []  # full hours, never redrawn again
+        self.closed = self._bars()
+        self.current = self._bars()
         for item in (self.closed, self.current):
             plot.addItem(item)
         self._closed_drawn: tuple[int, int] = (-1, -1)  # (generation, closed bars)
         self._current_drawn: tuple[float, float] | None = None  # (minute, messages)
 
-    @staticmethod
-    def _bars(colour: str) -> pg.BarGraphItem:
-        return pg.BarGraphItem(x=np.empty(0), height=np.empty(0), width=BAR_WIDTH, brush=colour,
-                               pen=_pen(colour))
+    def _bars(self) -> pg.BarGraphItem:
+        item = pg.BarGraphItem(x=np.empty(0), height=np.empty(0), width=BAR_WIDTH, brush=self.colour,
+                               pen=pg.mkPen(None))
+        item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        return item
+
+    def set_colour(self, colour: str) -> None:
+        self.colour = colour
+        for item in (*self.blocks, self.closed, self.current):
+            item.setOpts(brush=colour)
+
+    def _set_blocks(self, count: int, chat: GrowableSeries) -> None:
+        while len(self.blocks) > count:
+            self.plot.removeItem(self.blocks.pop())
+        while len(self.blocks) < count:
+            i = len(self.blocks) * BAR_BLOCK
+            block = self._bars()
+            block.setOpts(x=chat.x[i: i + BAR_BLOCK] + MINUTE / 2, height=chat.y[i: i + BAR_BLOCK].copy(),
+                          width=BAR_WIDTH)
+            self.plot.addItem(block)
+            self.blocks.append(block)
 
     def show(self, chat: GrowableSeries) -> None:
         n = len(chat)
         closed = max(n - 1, 0)
         if self._closed_drawn != (chat.generation, closed):
-            self.closed.setOpts(x=chat.x[:closed] + MINUTE / 2, height=chat.y[:closed].copy(),
+            if chat.generation != self._closed_drawn[0] or closed < self._closed_drawn[1]:
+                self._set_blocks(0, chat)
+            full = closed // BAR_BLOCK
+            self._set_blocks(full, chat)
+            start = full * BAR_BLOCK
+            self.closed.setOpts(x=chat.x[start:closed] + MINUTE / 2, height=chat.y[start:closed].copy(),
                                 width=BAR_WIDTH)
             self._closed_drawn = (chat.generation, closed)
         current = (float(chat.x[-1]), float(chat.y[-1])) if n else None
@@ -206,9 +270,18 @@ class SplitBars:
                                      width=BAR_WIDTH)
             self._current_drawn = current
 
+    def view(self, start: float, end: float) -> None:
+        """Hide the hours outside ``start``..``end``: a moved view would repaint them all."""
+        for block in self.blocks:
+            xs = block.opts["x"]
+            block.setVisible(bool(len(xs) and xs[-1] + MINUTE >= start and xs[0] - MINUTE <= end))
+
+    def items(self) -> list[pg.BarGraphItem]:
+        return [*self.blocks, self.closed, self.current]
+
     def data(self) -> tuple[np.ndarray, np.ndarray]:
         """Bar centres and heights as drawn, closed minutes then the one in progress."""
-        items = (self.closed, self.current)
+        items = self.items()
         return (np.concatenate([np.asarray(i.opts["x"], dtype=float) for i in items]),
                 np.concatenate([np.asarray(i.opts["height"], dtype=float) for i in items]))
 
@@ -228,7 +301,9 @@ class LiveCharts(QWidget):
         self._show_bitrate = show_bitrate
         self._dirty = False
         self._window_s: float | None = None
+        self._origin: float | None = None  # the show's start (set_show_start); else the first sample
         self._y_top: dict[pg.PlotWidget, float] = {}  # the top last set: an unchanged axis is left alone
+        self._values_shown: bool | None = None
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -263,13 +338,19 @@ class LiveCharts(QWidget):
         self._apply_palette()
 
     def _plot(self, title: str) -> pg.PlotWidget:
-        plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+        plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom"),
+                                        "left": CountAxis(orientation="left")})
         plot.setMenuEnabled(False)
         plot.setLabel("left", title)
         # The same axis width on every chart, so one moment sits at the same x in all three.
         plot.getAxis("left").setWidth(64)
-        # No grid: translucent grid lines cost ~10x the whole rest of a repaint (bench/charts.py);
-        # the hover readout gives exact values instead.
+        # Opaque grid lines (alpha 1 on an opaque mixed colour, see _apply_palette): translucent
+        # ones cost ~10x the whole rest of a repaint (bench/charts.py).
+        plot.showGrid(x=True, y=True, alpha=1.0)
+        for name in ("left", "bottom"):
+            # every tick level opaque: pyqtgraph fades minor levels' grid lines by default, and
+            # blending those over the whole plot dominated each repaint
+            plot.getAxis(name).setStyle(tickAlpha=255)
         plot.setMouseEnabled(x=True, y=False)
         # counts and rates are never negative: y starts at 0 and flush() sets the top
         plot.getPlotItem().vb.disableAutoRange(axis="y")
@@ -281,7 +362,7 @@ class LiveCharts(QWidget):
     def append(self, t: float, viewers: int | None, chat_new: int = 0, bitrate: float | None = None) -> None:
         """Add one poll. Cheap: the charts redraw on the timer, not here."""
         self.viewers.append(t, math.nan if viewers is None else float(viewers))
-        m = minute_start(t)
+        m = self.bucket(t)
         if len(self.chat) and self.chat.x[-1] == m:
             self.chat.add_to_last(chat_new)
         else:
@@ -307,7 +388,8 @@ class LiveCharts(QWidget):
             c = np.fromiter((s.chat for s in samples), dtype=np.float64, count=len(samples))
             self.viewers.extend(t, v)
             self.bitrate.extend(t, b)
-            minutes = np.floor(t / MINUTE) * MINUTE
+            origin = self._origin if self._origin is not None else minute_start(float(t[0]))
+            minutes = origin + np.floor((t - origin) / MINUTE) * MINUTE
             keys, inverse = np.unique(minutes, return_inverse=True)
             self.chat.extend(keys, np.bincount(inverse, weights=c, minlength=len(keys)))
             if self._show_bitrate is None:
@@ -322,6 +404,20 @@ class LiveCharts(QWidget):
         self.readout.setText(" ")
         self._dirty = True
         self.flush()
+
+    def set_show_start(self, t: float | None) -> None:
+        """The show's start: the time axis and the chat minutes count from here. Set it before
+        loading or appending (it does not re-bucket what is already there)."""
+        self._origin = t
+        self._dirty = True
+
+    def bucket(self, t: float) -> float:
+        """The start of the show's minute that ``t`` falls in (wall-clock minutes without a start)."""
+        origin = self._origin
+        if origin is None:
+            origin = float(self.viewers.x[0]) if len(self.viewers) else t
+            origin = minute_start(origin)
+        return origin + math.floor((t - origin) / MINUTE) * MINUTE
 
     def set_window(self, seconds: float | None) -> None:
         """Show only the last ``seconds`` (follow mode), or the whole session with None."""
@@ -354,17 +450,29 @@ class LiveCharts(QWidget):
             self.bitrate_line.show(self.bitrate)
         self.chat_bars.show(self.chat)
         start = -math.inf
+        self._show_values(len(self.viewers) > 0)
         if len(self.viewers):
             last = float(self.viewers.x[-1])
             # whole chat bars in view: the first minute's and the one in progress
             end = max(last, float(self.chat.x[-1]) + MINUTE) if len(self.chat) else last
-            if self._window_s is not None:
-                start = minute_start(last - self._window_s)
+            first = float(self.chat.x[0]) if len(self.chat) else float(self.viewers.x[0])
+            if self._origin is not None:
+                first = min(first, self._origin)
+            if self._window_s is not None and end - first > self._window_s:
+                start = self.bucket(last - self._window_s)
                 # no margin on the left: it would show a sliver of the bar before ``start``
                 self._set_x(start, end, left_margin=False)
+            elif self._window_s is not None:
+                # the first minutes of the show: its start on the left, room to grow on the right
+                self._set_x(first, first + self._window_s, left_margin=False)
             else:
-                first = min(float(self.viewers.x[0]), float(self.chat.x[0])) if len(self.chat) else None
-                self._set_x(first or float(self.viewers.x[0]), end)
+                # the whole show, its end rounded up to the next 10 minutes (then hour): the view
+                # steps a few times an hour at most, not on every minute
+                span = end - first
+                step = 600.0 if span < 3600 else 3600.0
+                self._set_x(first, first + math.ceil(span / step) * step, left_margin=False)
+        elif self._origin is not None:
+            self._set_x(self._origin, self._origin + (self._window_s or FOLLOW_S), left_margin=False)
         self._fit_y(self.viewers_plot, self.viewers, start, Y_FLOOR["viewers"])
         self._fit_y(self.chat_plot, self.chat, start, Y_FLOOR["chat"])
         if self._bitrate_on:
@@ -377,6 +485,7 @@ class LiveCharts(QWidget):
         target = [start - pad if left_margin else start, end + pad]
         vb = self.viewers_plot.getPlotItem().vb
         if vb.viewRange()[0] != target or vb.autoRangeEnabled()[0]:
+            self.chat_bars.view(*target)
             vb.setXRange(*target, padding=0)
 
     def _fit_y(self, plot: pg.PlotWidget, series: GrowableSeries, start: float, floor: float) -> None:
@@ -394,6 +503,15 @@ class LiveCharts(QWidget):
         # a sliver below 0 so the "0" tick label is not cut in half by the plot's edge; too little
         # for a negative tick to appear
         plot.setYRange(-top * 0.04, top, padding=0)
+
+    def _show_values(self, shown: bool) -> None:
+        """Tick labels only once there is data: an empty plot's default range labels "00.250"."""
+        if self._values_shown == shown:
+            return
+        self._values_shown = shown
+        for plot in (self.viewers_plot, self.chat_plot, self.bitrate_plot):
+            for name in ("left", "bottom"):
+                plot.getAxis(name).setStyle(showValues=shown)
 
     def _set_bitrate_on(self, on: bool) -> None:
         self._bitrate_on = on
@@ -444,11 +562,32 @@ class LiveCharts(QWidget):
 
     # -- light/dark -------------------------------------------------------------------------------
     def changeEvent(self, event: QEvent) -> None:
-        if palette_changed(event):
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) \
+                and hasattr(self, "chat_bars"):
             self._apply_palette()
         super().changeEvent(event)
 
     def _apply_palette(self) -> None:
+        pal = self.palette()
+        bg = pal.color(QPalette.ColorRole.Base)
+        fg = pal.color(QPalette.ColorRole.Text)
+        grid = _mix(bg, fg, 0.18)  # opaque: see the module docstring
         for plot in (self.viewers_plot, self.chat_plot, self.bitrate_plot):
-            fg = apply_palette(plot, self.palette())
+            plot.setBackground(bg)
+            for name in ("left", "bottom"):
+                axis = plot.getAxis(name)
+                axis.setPen(pg.mkPen(grid, width=1))
+                axis.setTextPen(pg.mkPen(fg))
             plot.setLabel("left", plot.getAxis("left").labelText, color=fg.name())
+        colours = line_colours(is_dark(pal))
+        self.viewers_line.set_colour(colours["viewers"])
+        self.bitrate_line.set_colour(colours["bitrate"])
+        self.chat_bars.set_colour(colours["chat"])
+
+
+def _mix(a: QColor, b: QColor, share: float) -> QColor:
+    """``a`` with ``share`` of ``b`` mixed in (opaque)."""
+    def channel(x: int, y: int) -> int:
+        return round(x + (y - x) * share)
+
+    return QColor(channel(a.red(), b.red()), channel(a.green(), b.green()), channel(a.blue(), b.blue()))

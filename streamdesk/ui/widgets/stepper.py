@@ -67,5 +67,6 @@ class Stepper(QWidget):
             button.setEnabled(status != "ahead")
             button.setChecked(stage == viewed)
             button.setProperty("status", status)
-            button.setToolTip("" if status != "ahead" else "Finish the steps above first.")
+            button.setToolTip(f"Show this step (Ctrl+{i + 1})" if status != "ahead"
+                              else "Finish the steps above first.")
             button.setAccessibleName(f"{STEP_TITLES[stage]} ({status})")

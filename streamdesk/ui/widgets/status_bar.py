@@ -1,0 +1,93 @@
+"""The strip along the bottom of every page: is the show on air, and is it healthy.
+
+On-air clock · OFFLINE / BACKSTAGE / LIVE · viewers · chat/min · OBS kbps and dropped % · whether
+GetStream receives the stream. Every value has a setter; a value nobody reported yet shows "—"
+(never a made-up 0). No I/O here: the window feeds it from the controller's signals.
+
+Built before the window's first paint, so it stays off ``QtCore.Qt`` and ``style()`` (both cost
+start-up time, see main_window): its texts are our own, and re-styling goes through repolish.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
+
+from streamdesk.ui.style import repolish
+
+DASH = "—"
+STATES = {"OFFLINE": "", "BACKSTAGE": "warning", "LIVE": "live", "ENDED": ""}
+
+
+def clock_text(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class CockpitStatus(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("CockpitStatus")
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        layout = self._layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 10, 4)
+        layout.setSpacing(14)
+        self.state = self._label("status_state", "OFFLINE",
+                                 "Where the show is: offline, in backstage, or live")
+        self.state.setObjectName("Badge")
+        self.state.setProperty("statusName", "status_state")
+        self.clock = self._label("status_clock", f"on air {DASH}", "Time on air in this show")
+        self.viewers = self._label("status_viewers", f"viewers {DASH}", "People watching now (GetStream)")
+        self.chat = self._label("status_chat", f"chat/min {DASH}", "Chat messages in the last minute")
+        self.obs = self._label("status_obs", f"OBS {DASH}",
+                               "What OBS sends: bitrate and the share of frames it dropped")
+        self.ingest = self._label("status_ingest", f"GetStream {DASH}",
+                                  "Whether GetStream receives the stream from OBS")
+        for w in (self.state, self.clock, self.viewers, self.chat, self.obs, self.ingest):
+            layout.addWidget(w)
+        layout.addStretch(1)
+
+    def _label(self, name: str, text: str, tip: str) -> QLabel:
+        label = QLabel(text, self)
+        label.setObjectName(name)
+        label.setToolTip(tip)
+        return label
+
+    def set_compact(self, compact: bool) -> None:
+        """A narrow window: tighter, and chat/min left to the page's own numbers."""
+        self._layout.setSpacing(8 if compact else 14)
+        self.chat.setVisible(not compact)
+
+    # -- setters ------------------------------------------------------------------------------------
+    def set_state(self, state: str) -> None:
+        """OFFLINE, BACKSTAGE, LIVE or ENDED (anything else reads as OFFLINE)."""
+        state = state if state in STATES else "OFFLINE"
+        self.state.setText("● LIVE" if state == "LIVE" else state)
+        self.state.setProperty("level", STATES[state])
+        repolish(self.state)
+
+    def set_on_air(self, seconds: float | None) -> None:
+        self.clock.setText(f"on air {DASH if seconds is None else clock_text(seconds)}")
+
+    def set_viewers(self, viewers: int | None) -> None:
+        self.viewers.setText(f"viewers {DASH if viewers is None else f'{viewers:,}'}")
+
+    def set_chat_rate(self, per_minute: float | None) -> None:
+        self.chat.setText(f"chat/min {DASH if per_minute is None else f'{per_minute:,.0f}'}")
+
+    def set_obs(self, kbps: float | None, dropped_pct: float | None, *,
+                streaming: bool | None = None) -> None:
+        if streaming is False:
+            self.obs.setText("OBS not streaming")
+            return
+        if kbps is None:
+            self.obs.setText(f"OBS {DASH}")
+            return
+        dropped = "" if dropped_pct is None else f" · dropped {dropped_pct:.1f}%"
+        self.obs.setText(f"OBS {kbps:,.0f} kbps{dropped}")
+
+    def set_ingest(self, receiving: bool | None) -> None:
+        """What GetStream says about the incoming stream: True, False, or None (not known yet)."""
+        text = {None: DASH, True: "receiving", False: "no stream"}[receiving]
+        self.ingest.setText(f"GetStream {text}")
+        self.ingest.setProperty("level", {None: "", True: "ok", False: "warning"}[receiving])
+        repolish(self.ingest)
