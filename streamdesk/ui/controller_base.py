@@ -155,6 +155,12 @@ class ControllerBase(QObject):
         saved = self.ctx.store.get_setting(WINDOW_SETTING, {})
         return saved if isinstance(saved, dict) else {}
 
+    def theme_setting(self) -> str:
+        """The saved theme ("system", "light" or "dark"), a local read the window needs at once."""
+        from streamdesk.ui.style import THEME_SETTING
+
+        return str(self.ctx.store.get_setting(THEME_SETTING, "system") or "system")
+
     def save_window_state(self, state: dict[str, Any]) -> None:
         """Written as the window closes, when the workers may be gone: a direct, local write."""
         self.ctx.store.put_setting(WINDOW_SETTING, state)

@@ -112,7 +112,7 @@ class SettingsDialog(QDialog):
         self.theme.setObjectName("theme")
         for key, label in style.THEMES.items():
             self.theme.addItem(label, key)
-        self._theme_before = str(self.ctx.store.get_setting(style.THEME_SETTING, "system") or "system")
+        self._theme_before = self.controller.theme_setting()
         self.theme.setCurrentIndex(max(self.theme.findData(self._theme_before), 0))
         self.theme.setToolTip("System follows your desktop; Light and Dark override it (applied at once)")
         self.theme.currentIndexChanged.connect(lambda _i: self._preview_theme())
