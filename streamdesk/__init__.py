@@ -1,4 +1,3 @@
 """streamdesk: take a GetStream livestream from nothing to live and back, next to OBS Studio."""
 
 __version__ = "0.1.0"
-APP_NAME = "streamdesk"

@@ -130,9 +130,7 @@ def secret_from(env_var: str, use_stdin: bool, what: str) -> str | None:
 
 
 def run_gui(*, demo: bool, self_test: bool) -> int:
-    try:
-        from streamdesk.ui.app import run
-    except ImportError as e:
-        print(f"streamdesk: the desktop app is not available ({e}); try `streamdesk status`", file=sys.stderr)
-        return EXIT_ERROR
+    # ui.app imports Qt inside run(), which says so in one line when Qt is unusable
+    from streamdesk.ui.app import run
+
     return run(demo=demo, self_test=self_test)

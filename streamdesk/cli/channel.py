@@ -18,6 +18,8 @@ from streamdesk.core import channel_ops as ops
 from streamdesk.core.context import AppContext
 from streamdesk.core.errors import InvalidInput, StreamdeskError
 from streamdesk.core.getstream import NetworkError
+from streamdesk.core.keys import key_expired, mask_key
+from streamdesk.core.options import GoLiveOptions, StopOptions
 from streamdesk.core.store import Session
 
 #: how long `key --copy` keeps the key on an X11/Wayland clipboard before clearing it
@@ -118,7 +120,7 @@ def provision(args: argparse.Namespace, ctx: AppContext) -> int:
               "streamdesk provision --call-type-settings")
     print(f"Chat channel: {result.chat_cid}")
     print(f"RTMPS server: {result.rtmps_url}")
-    print(f"Stream key:   {mask(ops.stream_key(ctx))} (in the keyring; {_expiry(result.key_expires_at)})")
+    print(f"Stream key:   {mask_key(ops.stream_key(ctx))} (in the keyring; {_expiry(result.key_expires_at)})")
     print("Next: streamdesk obs configure")
     return EXIT_OK
 
@@ -169,17 +171,12 @@ def _undo_call_type(args: argparse.Namespace, ctx: AppContext) -> int:
     return EXIT_OK
 
 
-def mask(secret: str) -> str:
-    """Only the last 4 characters, so the streamer can tell keys apart on screen without leaking one."""
-    return "•" * 8 + secret[-4:] if len(secret) > 8 else "•" * 8
-
-
 def _expiry(expires_at: float | None) -> str:
     if expires_at is None:
         return "never expires"
     when = datetime.fromtimestamp(expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
     left = expires_at - time.time()
-    if left <= 0:
+    if key_expired(expires_at):
         return f"EXPIRED at {when}: rotate it with streamdesk key --rotate"
     return f"expires {when}, in {_duration(left)}"
 
@@ -203,7 +200,7 @@ def key(args: argparse.Namespace, ctx: AppContext) -> int:
         print(secret)
     elif not args.rotate or args.copy:
         print(f"Server: {channel.rtmps_url}")
-        print(f"Key:    {mask(secret)} ({_expiry(channel.key_expires_at)})")
+        print(f"Key:    {mask_key(secret)} ({_expiry(channel.key_expires_at)})")
     if args.copy:
         _copy_to_clipboard(secret)
     elif not args.reveal and not args.rotate:
@@ -214,11 +211,8 @@ def key(args: argparse.Namespace, ctx: AppContext) -> int:
 def _push_key_to_obs(ctx: AppContext) -> None:
     """Give OBS the new key if streamdesk configured it before. OBS refuses to change the key of a
     running stream (which would cut the show), so while streaming it keeps the old one."""
-    try:
-        from streamdesk.core import obs_ops
-    except ImportError:
-        print("Give OBS the new key with: streamdesk obs configure")
-        return
+    from streamdesk.core import obs_ops
+
     if not ctx.store.get_setting(obs_ops.SETTING_CONFIGURED):
         print("Give OBS the new key with: streamdesk obs configure")
         return
@@ -274,7 +268,7 @@ def _copy_to_clipboard(secret: str) -> None:
 def golive(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds.")
-    options = ops.GoLiveOptions(hls=args.hls, recording=args.record, captions=args.captions,
+    options = GoLiveOptions(hls=args.hls, recording=args.record, captions=args.captions,
                                 transcription=args.transcribe, recording_storage=args.recording_storage,
                                 transcription_storage=args.transcription_storage)
     result = ops.go_live(ctx, options, timeout=args.timeout, check_ingest=not args.skip_ingest_check)
@@ -288,7 +282,7 @@ def golive(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def stop(args: argparse.Namespace, ctx: AppContext) -> int:
-    options = ops.StopOptions(continue_hls=args.continue_hls, continue_recording=args.continue_recording,
+    options = StopOptions(continue_hls=args.continue_hls, continue_recording=args.continue_recording,
                               continue_captions=args.continue_captions,
                               continue_transcription=args.continue_transcription)
     notices: list[str] = []

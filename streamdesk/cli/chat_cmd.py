@@ -9,7 +9,7 @@ import sys
 import time
 from datetime import datetime
 
-from streamdesk.cli._common import EXIT_OK, UsageError
+from streamdesk.cli._common import EXIT_OK, UsageError, finite_float
 from streamdesk.core import channel_ops, chat, moderation
 from streamdesk.core.context import AppContext
 
@@ -20,7 +20,7 @@ BACKLOG = 20  # messages shown when tailing starts
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("chat", help="tail the show's chat, or moderate it (see `streamdesk chat -h`)")
     p.add_argument("--json", action="store_true", help="one JSON object per message")
-    p.add_argument("--for", dest="duration", type=float, metavar="SECONDS",
+    p.add_argument("--for", dest="duration", type=finite_float, metavar="SECONDS",
                    help="stop tailing after this long")
     p.set_defaults(func=tail)
     actions = p.add_subparsers(dest="chat_action", metavar="ACTION")
@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.set_defaults(func=unpin)
     a = actions.add_parser("timeout", help="keep a user from posting for some minutes")
     a.add_argument("user_id", metavar="USER")
-    a.add_argument("--minutes", type=float, required=True, metavar="N")
+    a.add_argument("--minutes", type=finite_float, required=True, metavar="N")
     a.set_defaults(func=timeout)
     a = actions.add_parser("ban", help="ban a user from the show's chat until unbanned")
     a.add_argument("user_id", metavar="USER")
@@ -57,7 +57,7 @@ def _line(entry: chat.ChatEntry) -> str:
 
 
 def tail(args: argparse.Namespace, ctx: AppContext) -> int:
-    if args.duration is not None and not (0 < args.duration < float("inf")):
+    if args.duration is not None and args.duration <= 0:
         raise UsageError("--for needs a positive number of seconds")
     where = moderation.target(ctx)
     deadline = None if args.duration is None else time.monotonic() + args.duration

@@ -97,17 +97,15 @@ def _live_session(ctx: AppContext) -> Session:
         finally:
             client.close()
         if call.is_live and call.live_started_at is not None:
-            return ctx.store.start_session(call.cid, call.live_started_at.timestamp(), call.session_id)
+            return live.open_session(ctx, call.cid, call.live_started_at.timestamp(), call.session_id)
     raise StreamdeskError("There is no live session to watch.",
                           hint="Go live first (`streamdesk golive`); `streamdesk status` shows the state.")
 
 
 def _obs_bitrate(ctx: AppContext) -> tuple[Callable[[], float | None] | None, Callable[[], None] | None]:
     """A bitrate reader when OBS is reachable; (None, None) otherwise (the column is left out)."""
-    try:
-        from streamdesk.core import obs_ops
-    except ImportError:
-        return None, None
+    from streamdesk.core import obs_ops
+
     try:
         controller = obs_ops.connect(ctx, timeout=2.0)
     except Exception:  # no OBS, wrong password, no keyring …: viewers and chat still work

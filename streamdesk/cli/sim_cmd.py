@@ -86,11 +86,8 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _start_obs(port: int) -> Any:
-    try:
-        from streamdesk.sim.obs_server import ObsSimulator
-    except ImportError:
-        print("OBS simulator        unavailable in this build", flush=True)
-        return None
+    from streamdesk.sim.obs_server import ObsSimulator
+
     password = os.environ.get("STREAMDESK_OBS_PASSWORD") or secrets.token_urlsafe(12)
     obs = ObsSimulator(password, port=port)
     try:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
 
+from streamdesk.core import live
 from streamdesk.core.context import AppContext
 from streamdesk.core.errors import InvalidInput, StreamdeskError
 from streamdesk.core.getstream import (
@@ -29,6 +30,8 @@ from streamdesk.core.getstream import (
     NotFoundError,
     ProtocolError,
 )
+from streamdesk.core.keys import JWT, key_expired
+from streamdesk.core.options import GoLiveOptions, StopOptions
 from streamdesk.core.paths import check_api_base, is_loopback_host  # noqa: F401 - re-exported
 from streamdesk.core.secrets import SecretKind, register_secret  # keyring itself is imported lazily in there
 from streamdesk.core.store import ChannelConfig, Session
@@ -58,9 +61,6 @@ _MAX_ID = 255
 MAX_CALL_ID = 64
 # Storage names are the app's own labels for its external storages; dots are common there.
 _STORAGE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
-# A JWT (the stream key, a user or server token) pasted into the wrong field. Such a value is a
-# secret: it is refused without being echoed into the message, the terminal or the log.
-_TOKEN = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.")
 
 
 class NotSetUp(StreamdeskError):
@@ -94,24 +94,6 @@ class ProvisionResult:
 
 
 @dataclass(frozen=True)
-class GoLiveOptions:
-    hls: bool = False
-    recording: bool = False
-    captions: bool = False
-    transcription: bool = False
-    recording_storage: str | None = None
-    transcription_storage: str | None = None
-
-
-@dataclass(frozen=True)
-class StopOptions:
-    continue_hls: bool = False
-    continue_recording: bool = False
-    continue_captions: bool = False
-    continue_transcription: bool = False
-
-
-@dataclass(frozen=True)
 class LiveResult:
     call: CallState
     session: Session
@@ -136,7 +118,7 @@ def _validate_name(value: str | None, what: str, alphabet: re.Pattern[str], allo
     text = (value or "").strip()
     if not text:
         raise InvalidInput(f"The {what} is empty.", hint=f"Enter the {what}.")
-    if _TOKEN.match(text):
+    if JWT.match(text):
         raise InvalidInput(f"The {what} looks like a token (a JWT), which is a secret and never goes in "
                            "this field.", hint=f"Enter the {what} itself ({allowed}).")
     if len(text) > max_len:
@@ -169,7 +151,7 @@ def validate_secret(value: str | None) -> str:
     if any(c.isspace() for c in text):
         raise InvalidInput("The API secret contains spaces; it was probably pasted incompletely.",
                            hint="Copy it again from the GetStream dashboard.")
-    if _TOKEN.match(text):
+    if JWT.match(text):
         raise InvalidInput("The API secret looks like a token (a JWT, such as the stream key), not the "
                            "API secret.", hint="Copy the secret from the GetStream dashboard's API keys.")
     return text
@@ -275,7 +257,7 @@ def client(ctx: AppContext, *, timeout: float = 10.0, max_retries: int = 4,
     """A client for the saved account (the caller closes it; use it as a context manager)."""
     channel = require_account(ctx)
     # A script's STREAMDESK_API_SECRET wins (CI machines may have no keyring); else the keyring.
-    secret = os.environ.get(API_SECRET_ENV, "").strip()
+    secret: str | None = os.environ.get(API_SECRET_ENV, "").strip()
     if secret:
         register_secret(secret)  # the keyring path registers on read; this one must do it itself
     else:
@@ -454,8 +436,7 @@ def go_live(ctx: AppContext, options: GoLiveOptions = GoLiveOptions(), *, timeou
             sleep(poll_interval)
             call = gs.get_call(channel.call_type, channel.call_id)
     started = call.live_started_at.timestamp() if call.live_started_at else time.time()
-    close_earlier_show(ctx, channel, started)
-    session = ctx.store.start_session(channel.call_cid, started, call.session_id)
+    session = live.open_session(ctx, channel.call_cid, started, call.session_id)
     sent = _announce(ctx, "live", session) if announce else None
     notices = tuple(n for n in (_key_expiry_notice(channel), sent) if n)
     return LiveResult(call, session, clock() - start, notices)
@@ -477,20 +458,6 @@ NO_INGEST = ("GetStream does not receive your stream yet: OBS is not publishing 
              "live would show viewers an empty call.")
 
 
-def close_earlier_show(ctx: AppContext, channel: ChannelConfig, started: float) -> None:
-    """A row still open from an earlier show (it ended while nothing watched: the app was closed,
-    or stopped from GetStream's dashboard) must not absorb this one: ``start_session`` would
-    return it, and the new show would be recorded under the old start, its minutes and peak
-    merged. Close it at its last sample. (A repeated GoLive keeps the same live start: reused.)"""
-    stale = ctx.store.open_session(channel.call_cid)
-    if stale is None or abs(stale.started_at - started) < 1e-3:
-        return
-    samples = ctx.store.samples(stale.id)
-    last = max([stale.started_at, *(s.t for s in samples)])
-    ctx.store.end_session(stale.id, min(last, started), "stopped")
-    log.info("closed session %d: it was left open by an earlier show", stale.id)
-
-
 #: warn at go-live when the key would expire within this many hours of the show's start
 KEY_EXPIRY_WARNING_HOURS = 4.0
 
@@ -503,7 +470,7 @@ def _key_expiry_notice(channel: ChannelConfig, now: float | None = None) -> str 
     left = channel.key_expires_at - (time.time() if now is None else now)
     if left > KEY_EXPIRY_WARNING_HOURS * 3600:
         return None
-    if left <= 0:
+    if key_expired(channel.key_expires_at, now):
         return ("The stream key has expired: if OBS reconnects it will be refused. After the show, run "
                 "streamdesk key --rotate and streamdesk obs configure.")
     return (f"The stream key expires in {int(left // 60)} min: a reconnect after that is refused. "
@@ -521,7 +488,7 @@ def _stuck(channel: ChannelConfig, call: CallState, timeout: float) -> GoLiveStu
                            hint="Choose a new call id with streamdesk setup --call-id, then provision.")
     checks = ["that OBS is streaming (streamdesk obs status)",
               f"that OBS's server is {channel.rtmps_url}"]
-    if channel.key_expires_at is not None and channel.key_expires_at <= time.time():
+    if channel.key_expires_at is not None and key_expired(channel.key_expires_at):
         expired = datetime.fromtimestamp(channel.key_expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
         checks.append(f"the stream key, which expired at {expired} (streamdesk key --rotate, then "
                       "streamdesk obs configure)")
@@ -545,7 +512,7 @@ def stop_live(ctx: AppContext, options: StopOptions = StopOptions(), *,
                             continue_captions=options.continue_captions,
                             continue_transcription=options.continue_transcription)
     ended_at = call.live_ended_at.timestamp() if call.live_ended_at else time.time()
-    return _close_session(ctx, channel, ended_at, "stopped", notices, announce)
+    return _finish_session(ctx, channel, ended_at, "stopped", notices, announce)
 
 
 def end(ctx: AppContext, *, mark_ended: bool = False, stop_obs: bool = True,
@@ -610,7 +577,9 @@ def force_end(ctx: AppContext, *, mark_ended: bool = False, stop_obs: bool = Tru
     except Exception as e:  # a bug must not keep the row open or OBS streaming: clean up, then raise
         log.exception("force end: GetStream step failed")
         failure = StreamdeskError(f"Could not tell GetStream to stop ({type(e).__name__}).")
-    session = _close_session(ctx, channel, ended_at, "force_end", notices, announce=False)
+    # the row's last chat is counted within a third of what is left; then OBS and Discord
+    session = _finish_session(ctx, channel, ended_at, "force_end", notices, announce=False,
+                              budget_s=max(0.0, deadline - time.monotonic()) / 3)
     if stop_obs:
         _stop_obs(ctx, notices)
     left = deadline - time.monotonic()
@@ -633,12 +602,13 @@ def force_end(ctx: AppContext, *, mark_ended: bool = False, stop_obs: bool = Tru
     return session
 
 
-def _close_session(ctx: AppContext, channel: ChannelConfig, ended_at: float, reason: str,
-                   notices: list[str] | None, announce: bool = True) -> Session | None:
-    session = ctx.store.open_session(channel.call_cid) if channel.call_cid else None
+def _finish_session(ctx: AppContext, channel: ChannelConfig, ended_at: float, reason: str,
+                    notices: list[str] | None, announce: bool = True,
+                    budget_s: float | None = None) -> Session | None:
+    """The session API closes the row with its final chat count; then Discord hears the totals."""
+    session = live.finish_session(ctx, channel.call_cid, ended_at=ended_at, reason=reason, budget_s=budget_s)
     if session is None:
         return None
-    session = ctx.store.end_session(session.id, max(ended_at, session.started_at), reason)
     notice = _announce(ctx, "ended", session) if announce else None
     if notice and notices is not None:
         notices.append(notice)
@@ -653,23 +623,19 @@ def announce(ctx: AppContext, kind: Literal["live", "ended"], session: Session) 
 
 def _announce(ctx: AppContext, kind: Literal["live", "ended"], session: Session,
               **send_options: float) -> str | None:
-    try:
-        from streamdesk.core import discord
-    except ImportError:
-        return None
+    from streamdesk.core import discord  # lazy: only a show that starts or ends needs it
+
     return discord.announce(ctx, kind, session, **send_options)
 
 
 def _stop_obs(ctx: AppContext, notices: list[str] | None) -> None:
+    from streamdesk.core import obs_ops  # lazy: the OBS client only when OBS is to be stopped
+
+    note: str | None
     try:
-        from streamdesk.core import obs_ops
-    except ImportError:
-        note: str | None = "OBS was not stopped: OBS control is not available in this build."
-    else:
-        try:
-            note = obs_ops.stop_quietly(ctx)
-        except Exception as e:  # stop_quietly promises not to raise; a bug there must not hide the end
-            log.warning("obs stop_quietly raised %s", type(e).__name__)
-            note = f"OBS may still be streaming ({type(e).__name__}); stop it in OBS."
+        note = obs_ops.stop_quietly(ctx)
+    except Exception as e:  # stop_quietly promises not to raise; a bug there must not hide the end
+        log.warning("obs stop_quietly raised %s", type(e).__name__)
+        note = f"OBS may still be streaming ({type(e).__name__}); stop it in OBS."
     if note and notices is not None:
         notices.append(note)

@@ -30,3 +30,10 @@ class InvalidInput(StreamdeskError):
 
     Raised before anything is sent or stored, so fixing the value and retrying is always safe.
     The CLI exits 2 (usage) for these and 1 for everything else; the GUI shows them inline."""
+
+
+class NetworkUnreachable(StreamdeskError):
+    """The remote service did not answer (no route, DNS, TLS, timeout): nothing was decided there.
+
+    Here, dependency-free, so the window can tell "unreachable" from other failures by type
+    without importing the HTTP stack; ``core.getstream.NetworkError`` is one."""

@@ -189,12 +189,17 @@ def is_allowed(state: State, event: Event) -> bool:
 
 
 class ServerCall(Protocol):
-    """What ``reconcile`` needs from a GetStream call (``core.getstream`` provides it)."""
+    """What ``reconcile`` needs from a GetStream call (``core.getstream.CallState``, a frozen
+    dataclass, provides it: read-only, hence properties)."""
 
-    backstage: bool
-    live_started_at: Any  # None when the current session never went live
-    live_ended_at: Any
-    ended_at: Any
+    @property
+    def backstage(self) -> bool: ...
+    @property
+    def live_started_at(self) -> Any: ...  # None when the current session never went live
+    @property
+    def live_ended_at(self) -> Any: ...
+    @property
+    def ended_at(self) -> Any: ...
 
 
 @dataclass

@@ -40,7 +40,8 @@ import httpx
 from streamdesk import __version__
 from streamdesk.core import cancel as cancel_scope
 from streamdesk.core import remote_values
-from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.errors import NetworkUnreachable, StreamdeskError
+from streamdesk.core.keys import JWT
 
 if TYPE_CHECKING:
     from streamdesk.core import chat
@@ -61,7 +62,6 @@ MAX_RETRY_WAIT = 30.0
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-_JWTISH = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -111,7 +111,7 @@ class ServerError(GetStreamError):
     hint = "GetStream is having trouble; try again in a minute."
 
 
-class NetworkError(GetStreamError):
+class NetworkError(GetStreamError, NetworkUnreachable):
     hint = "Check your internet connection and the API base URL."
 
 
@@ -407,7 +407,7 @@ def _clean_api_message(text: Any) -> str:
     proxy could echo the Authorization header, and these strings reach the screen and the log."""
     if not isinstance(text, str):
         return ""
-    return remote_values.terminal_safe(_JWTISH.sub("[redacted]", text.strip()))[:300]
+    return remote_values.terminal_safe(JWT.sub("[redacted]", text.strip()))[:300]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -932,7 +932,7 @@ class GetStreamClient:
         return NetworkError(f"Could not reach GetStream at {self.base_url} ({reason}).")
 
     def _delay(self, attempt: int, error: GetStreamError) -> float:
-        backoff = min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
+        backoff = min(BACKOFF_CAP, BACKOFF_BASE * 2.0**attempt)
         delay = backoff / 2 + self._rng.uniform(0, backoff / 2)  # "equal jitter": never zero, spread
         if isinstance(error, RateLimitedError) and error.reset_at is not None:
             # Waiting less than the reset just earns another 429; add a little jitter so several

@@ -1,4 +1,11 @@
-"""The live recorder: poll GetStream while a session is live and write each poll as one sample.
+"""The live session: the one API that opens, records, finishes and closes a show's session row.
+
+``open_session`` opens the row when GetStream confirms the call live (or resumes the open one);
+``LiveRecorder.poll_once`` records it; ``finish_session`` closes it when the streamer ends the show,
+after counting its chat up to the end; ``close_stale`` finishes a row GetStream no longer shows
+live. The CLI (``golive``, ``watch``, ``end``, ``end --force``) and the window call these and
+nothing else touches ``Store.start_session``/``end_session``. The final chat count is taken once,
+by whoever holds the session's recorder, and every view reads the row it wrote.
 
 One ``poll_once`` is one ``GetCall`` (viewer counts) plus the chat messages since the stored
 cursor, written with ``Store.add_sample`` in ONE transaction together with the row's peak, total
@@ -29,6 +36,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from streamdesk.core import stats
+from streamdesk.core.cadence import MIN_POLL_INTERVAL_S, POLL_INTERVAL_SETTING
+from streamdesk.core.cadence import poll_interval as _interval_from
 from streamdesk.core.errors import StreamdeskError
 from streamdesk.core.getstream import (
     ChatMessage,
@@ -44,9 +53,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("streamdesk.live")
 
-POLL_INTERVAL_SETTING = "poll_interval_s"
-DEFAULT_POLL_INTERVAL = 3.0
-MIN_POLL_INTERVAL = 0.05  # tests poll fast; the CLI/GUI setting is validated separately
 MAX_BACKOFF = 60.0
 #: chat pages fetched per poll at most; a busier chat catches up on the next poll
 MAX_CHAT_PAGES = 10
@@ -76,7 +82,7 @@ class LiveSnapshot:
     session_id: int = 0
     error: str | None = None  # one sentence when the poll failed
     ended: bool = False  # the session is over; stop polling
-    next_poll_s: float = DEFAULT_POLL_INTERVAL  # when the caller should poll again
+    next_poll_s: float = 0.0  # when the caller should poll again
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -104,12 +110,8 @@ class _SessionLock(SessionLock):
 
 
 def poll_interval(ctx: AppContext) -> float:
-    """The cadence from the store setting ``poll_interval_s`` (default 3 s)."""
-    value = ctx.store.get_setting(POLL_INTERVAL_SETTING, DEFAULT_POLL_INTERVAL)
-    try:
-        return max(MIN_POLL_INTERVAL, float(value))
-    except (TypeError, ValueError):
-        return DEFAULT_POLL_INTERVAL
+    """The streamer's cadence (``core.cadence``) from the store."""
+    return _interval_from(ctx.store.get_setting(POLL_INTERVAL_SETTING, None))
 
 
 def default_client(ctx: AppContext, timeout: float = 5.0,
@@ -139,6 +141,7 @@ class LiveRecorder:
         clock: Callable[[], float] = time.time,
         interval: float | None = None,
         frames: Callable[[], tuple[int, int] | None] | None = None,
+        timeout: float = 5.0,
     ) -> None:
         self.ctx = ctx
         # aftershow: OBS's cumulative (dropped, total) frames, for the summary's dropped %
@@ -147,7 +150,7 @@ class LiveRecorder:
         self.store = ctx.store
         self.session_id = session_id
         self.clock = clock
-        self.interval = poll_interval(ctx) if interval is None else max(MIN_POLL_INTERVAL, interval)
+        self.interval = poll_interval(ctx) if interval is None else max(MIN_POLL_INTERVAL_S, interval)
         session = self.store.get_session(session_id)
         if session is None:
             raise SessionClosed(f"There is no session {session_id}.", hint="See `streamdesk sessions`.")
@@ -169,11 +172,13 @@ class LiveRecorder:
         self._owns_client = client is None
         try:
             # the recorder's clock is "now" for a rate-limit reset too (core/remote_values)
-            self.client = client if client is not None else default_client(ctx, clock=clock)
+            self.client = client if client is not None else default_client(ctx, timeout=timeout, clock=clock)
         except BaseException:
             self._lock.release()
             raise
         self.ended = False
+        #: time.monotonic() past which no more chat pages are read (a force end's budget)
+        self.deadline: float | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def close(self) -> None:
@@ -212,6 +217,18 @@ class LiveRecorder:
         chat_new, cursor, chat_error = self._fetch_chat(until=None)
         return self._record(now, viewers, chat_new, cursor, error=chat_error)
 
+    def finish(self, ended_at: float, reason: str) -> Session:
+        """The show is over: count the chat up to its end, then close the row (once). A row closed
+        elsewhere meanwhile keeps its end time and reason; only its last chat is counted here."""
+        if not self.ended:
+            current = self.store.get_session(self.session_id)
+            if current is not None and current.ended_at is not None:
+                self.session = current
+                self._finish(self.clock(), ended_at=current.ended_at, reason=None)
+            else:
+                self._finish(self.clock(), ended_at=max(ended_at, self.session.started_at), reason=reason)
+        return self.store.get_session(self.session_id) or self.session
+
     def _fetch_chat(self, until: float | None) -> tuple[int, str | None, str | None]:
         """New chat since the stored cursor: (count, new cursor, error). Messages from before the
         live start (or after its end) move the cursor but are not counted."""
@@ -219,6 +236,8 @@ class LiveRecorder:
         counted = 0
         try:
             for _ in range(MAX_CHAT_PAGES):
+                if self.deadline is not None and time.monotonic() >= self.deadline:
+                    break  # out of time (a force end): the rest is counted by no one, say so below
                 page = self.client.messages_since(self.chat_type, self.chat_id, cursor, limit=CHAT_PAGE)
                 kept = [m for m in page if self._counts(m, until)]
                 counted += len(kept)
@@ -301,7 +320,7 @@ class LiveRecorder:
         """The cadence, doubled per consecutive failed poll (capped), so an outage is not hammered."""
         if self._failures <= 1:
             return self.interval
-        return min(MAX_BACKOFF, self.interval * 2 ** (self._failures - 1))
+        return min(MAX_BACKOFF, self.interval * 2.0 ** (self._failures - 1))
 
     def _finish(self, now: float, *, ended_at: float, reason: str | None) -> LiveSnapshot:
         """The call left live: count the chat up to the end, then close the row (if nobody did)."""
@@ -328,6 +347,82 @@ class LiveRecorder:
         )
 
 
+# -- the session API -----------------------------------------------------------------------------
+def open_session(ctx: AppContext, call_cid: str, started_at: float, gs_session_id: str | None = None,
+                 *, recorder: LiveRecorder | None = None) -> Session:
+    """The row of the show GetStream confirms live since ``started_at``: the open one when it is the
+    same show (a restart while live resumes it), else a new one. A row still open from an earlier
+    show (it ended while nothing watched) is finished first, at its last sample, so it does not
+    absorb this show. ``recorder``: the caller's recorder, used if it records that earlier row."""
+    stale = ctx.store.open_session(call_cid)
+    if stale is not None and abs(stale.started_at - started_at) >= 1e-3:
+        last = max([stale.started_at, *(s.t for s in ctx.store.samples(stale.id))])
+        own = recorder if recorder is not None and recorder.session_id == stale.id else None
+        _finish_row(ctx, stale.id, ended_at=min(last, started_at), reason="stopped", recorder=own)
+        log.info("closed session %d: it was left open by an earlier show", stale.id)
+    return ctx.store.start_session(call_cid, started_at, gs_session_id)
+
+
+def finish_session(ctx: AppContext, call_cid: str, *, ended_at: float, reason: str,
+                   recorder: LiveRecorder | None = None, budget_s: float | None = None) -> Session | None:
+    """The streamer ended the show (``stop``, ``end``, ``end --force``, the window): close the open
+    row of ``call_cid`` at ``ended_at`` with its final chat count. None when no row is open.
+    ``budget_s``: the most the count may take (a force end's time budget); with less than a
+    second left the row is closed uncounted rather than late."""
+    session = ctx.store.open_session(call_cid) if call_cid else None
+    if session is None:
+        return None
+    own = recorder if recorder is not None and recorder.session_id == session.id else None
+    ended_at = max(ended_at, session.started_at)
+    return _finish_row(ctx, session.id, ended_at=ended_at, reason=reason, recorder=own, budget_s=budget_s)
+
+
+def close_stale(ctx: AppContext, session_id: int, *, recorder: LiveRecorder | None = None,
+                clock: Callable[[], float] = time.time) -> Session | None:
+    """The last poll of a row whose show is over or going: closed here or elsewhere, or no longer
+    live on GetStream (it ended while nothing watched, or the process died between StopLive and
+    closing the row). Counts the chat up to the end once and closes the row at GetStream's end
+    time. None when another process records the session (it finishes the row itself)."""
+    try:
+        own = recorder if recorder is not None else LiveRecorder(ctx, session_id, clock=clock)
+    except RecorderBusy:
+        return None
+    except SessionClosed:
+        return ctx.store.get_session(session_id)
+    try:
+        if not own.ended:
+            own.poll_once()
+    finally:
+        if recorder is None:
+            own.close()
+    return ctx.store.get_session(session_id)
+
+
+def _finish_row(ctx: AppContext, session_id: int, *, ended_at: float, reason: str,
+                recorder: LiveRecorder | None, budget_s: float | None = None) -> Session:
+    """Count, then close. Whoever holds the session's recorder counts: ``recorder``, or one taken
+    here; when another recorder holds it (``watch``, the window's recorder thread), only the row
+    is closed here and that recorder's next poll, seeing the row closed, counts the last chat."""
+    if recorder is not None:
+        return recorder.finish(ended_at, reason)
+    if budget_s is not None and budget_s < 1.0:
+        log.warning("the last chat of session %d was not counted: no time left", session_id)
+        return ctx.store.end_session(session_id, ended_at, reason)
+    try:
+        timeout = 5.0 if budget_s is None else min(5.0, budget_s / 2)
+        with LiveRecorder(ctx, session_id, timeout=timeout) as own:
+            if budget_s is not None:
+                own.deadline = time.monotonic() + budget_s
+            return own.finish(ended_at, reason)
+    except RecorderBusy:
+        log.info("session %d is recorded elsewhere: that recorder counts its last chat", session_id)
+    except SessionClosed:
+        pass
+    except StreamdeskError as e:  # no client (keyring locked, account gone): close it uncounted
+        log.warning("the last chat of session %d was not counted: %s", session_id, e.one_line())
+    return ctx.store.end_session(session_id, ended_at, reason)
+
+
 class RecordingTail:
     """Follows a session that another process records (the app, usually): reads the samples it
     writes and writes nothing, so ``watch`` next to the GUI shows the numbers without counting
@@ -338,7 +433,7 @@ class RecordingTail:
         self.store = ctx.store
         self.session_id = session_id
         self.clock = clock
-        self.interval = poll_interval(ctx) if interval is None else max(MIN_POLL_INTERVAL, interval)
+        self.interval = poll_interval(ctx) if interval is None else max(MIN_POLL_INTERVAL_S, interval)
         self._seen = len(self.store.samples(session_id))
         self.ended = False
 

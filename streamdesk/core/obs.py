@@ -46,6 +46,7 @@ from typing import Any
 import websocket
 
 from streamdesk.core import obs_frames
+from streamdesk.core.keys import mask_key
 from streamdesk.core.obs_errors import (
     FINAL_CLOSE_CODES,
     ObsAuthFailed,
@@ -185,15 +186,6 @@ class ObsBackup:
     def from_json(cls, data: dict[str, Any], secrets: dict[str, str] | None) -> ObsBackup:
         return cls(data["service_type"], dict(data["service_settings"]), dict(secrets or {}),
                    [list(p) for p in data.get("profile", [])], float(data.get("saved_at", 0.0)))
-
-
-def mask_key(key: str | None) -> str:
-    """Enough of a key to recognise it, never enough to use it."""
-    if not key:
-        return "(none)"
-    if len(key) <= 8:
-        return "•" * 8
-    return f"{key[:4]}…{key[-4:]} (hidden)"
 
 
 # Every profile parameter the plan reads or may write (read in one batch whatever the mode).

@@ -23,6 +23,7 @@ from typing import Any
 
 from streamdesk.core.context import AppContext
 from streamdesk.core.errors import InvalidInput, StreamdeskError
+from streamdesk.core.keys import JWT, key_expired
 from streamdesk.core.obs import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -46,7 +47,6 @@ SETTING_CONFIGURED = "obs.configured"
 
 # a host name, IPv4 or IPv6 address: what obs-websocket's "Server IP" shows, never a URL
 _HOST = re.compile(r"[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+\]?")
-_TOKEN = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.")  # a JWT (the stream key) in the wrong field
 
 
 class NothingToRestore(StreamdeskError):
@@ -107,7 +107,7 @@ def validate_host(value: str) -> str:
     hint = "Enter the computer's name or IP address only, e.g. 127.0.0.1 (the port is separate)."
     if not host:
         raise InvalidInput("The OBS host is empty.", hint=hint)
-    if _TOKEN.match(host):  # never echoed: it is a secret
+    if JWT.match(host):  # never echoed: it is a secret
         raise InvalidInput("The OBS host looks like a token (a JWT), which is a secret and never goes in "
                            "this field.", hint=hint)
     if "://" in host:
@@ -156,7 +156,7 @@ def _server_and_key(ctx: AppContext) -> tuple[str, str]:
 
     channel = channel_ops.require_provisioned(ctx)
     key = channel_ops.stream_key(ctx)
-    if channel.key_expires_at is not None and channel.key_expires_at <= time.time():
+    if key_expired(channel.key_expires_at):
         raise StreamdeskError("The stream key has expired, so the ingest would reject it.",
                               hint="Mint a new one with `streamdesk key --rotate`, then configure OBS again.")
     return channel.rtmps_url, key
@@ -251,25 +251,39 @@ def status(ctx: AppContext, *, sample_s: float = 0.0, t: ObsTarget | None = None
     """Connection, destination and health. ``sample_s`` > 0 waits that long between two samples so
     the bitrate is measured (OBS's own status bar needs 2 s)."""
     with _session(ctx, t, obs) as obs:
-        _, settings = obs.stream_service()
+        service_type, settings = obs.stream_service()
         health = obs.health()
         if sample_s > 0 and health.active:
             time.sleep(sample_s)
             health = obs.health()
         server, key = str(settings.get("server") or ""), settings.get("key")
         notes: list[str] = []
-        configured = False
-        channel = ctx.store.channel()
-        if channel.is_provisioned:
-            configured = server == channel.rtmps_url and key == ctx.secrets.get(
-                SecretKind.STREAM_KEY, channel.call_cid)
-            if not configured:
+        configured = streams_to_channel(ctx, service_type, settings)
+        if ctx.store.channel().is_provisioned and not configured:
                 notes.append("OBS does not stream to this channel's server and key: "
                              "run `streamdesk obs configure`.")
         if health.active and health.reconnecting:
             notes.append("OBS is reconnecting to the ingest.")
         info = obs.info or ObsInfo("", "", 1)
         return ObsStatus(obs.target, info, configured, server, mask_key(key), health, notes)
+
+
+def streams_to_channel(ctx: AppContext, service_type: str, settings: dict[str, Any]) -> bool:
+    """"OBS is configured for this channel": its stream service (``stream_service()``) sends to
+    this channel's RTMPS server with the stream key in the keyring (``core.ingest.target_mismatch``
+    is the rule, and words a mismatch). The CLI's status and the window's connect both ask this."""
+    from streamdesk.core.ingest import target_mismatch
+
+    channel = ctx.store.channel()
+    if not channel.is_provisioned:
+        return False
+    key = ctx.secrets.get(SecretKind.STREAM_KEY, channel.call_cid)
+    return target_mismatch(service_type, settings, channel.rtmps_url, key, streaming=False) is None
+
+
+def configured_for_channel(ctx: AppContext, obs: ObsController | None) -> bool:
+    """``streams_to_channel`` for a connected controller (None: not connected, so no)."""
+    return obs is not None and streams_to_channel(ctx, *obs.stream_service())
 
 
 def stop_quietly(ctx: AppContext) -> str | None:

@@ -69,10 +69,8 @@ BATCH_SERIAL_REALTIME = 0  # RequestBatch executionType: one after the other, as
 
 def register_secrets(*secrets: str | None) -> None:
     """Hide these values from every log record from now on (see ``core.secrets``)."""
-    try:
-        from streamdesk.core.secrets import register_secret
-    except ImportError:  # pragma: no cover - secrets module is part of every build
-        return
+    from streamdesk.core.secrets import register_secret
+
     for s in secrets:
         register_secret(s)
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.keys import JWT
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -225,10 +226,10 @@ def _memory_keyring_class() -> type[KeyringBackend]:
         """Secrets held by this process only, gone when it exits: ``--demo`` and the tests.
         ``entries`` is ``{(service, user): value}``."""
 
-        priority = 0  # type: ignore[assignment]  # never chosen by keyring on its own
+        priority = 0  # never chosen by keyring on its own
 
         def __init__(self) -> None:
-            super().__init__()
+            super().__init__()  # type: ignore[no-untyped-call]  # keyring's base is untyped
             self.entries: dict[tuple[str, str], str] = {}
 
         def get_password(self, service: str, username: str) -> str | None:
@@ -399,7 +400,6 @@ REDACTED = "[REDACTED]"
 MIN_SECRET_LEN = 4
 # Belt and braces: anything shaped like a JWT (the stream key, server tokens) is hidden even if
 # it was never registered (a key minted by another process, a token in a third-party record).
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*")
 _DISCORD_WEBHOOK = re.compile(r"(discord(?:app)?\.com/api/webhooks/\d+/)[A-Za-z0-9_.-]+", re.I)
 
 _lock = threading.Lock()
@@ -454,7 +454,7 @@ def redact(text: str) -> str:
     pattern = _pattern
     if pattern is not None:
         text = pattern.sub(REDACTED, text)
-    text = _JWT.sub(REDACTED, text)
+    text = JWT.sub(REDACTED, text)
     return _DISCORD_WEBHOOK.sub(lambda m: m.group(1) + REDACTED, text)
 
 
@@ -482,7 +482,7 @@ class RedactingFilter(logging.Filter):
 
 
 _FILTER = RedactingFilter()
-#: how scripts hand secrets in (DESIGN.md public seams)
+#: how scripts hand secrets in (a stable interface: README "Configuration")
 SECRET_ENV_VARS = ("STREAMDESK_API_SECRET", "STREAMDESK_OBS_PASSWORD")
 _HANDLER_MARK = "_streamdesk_log_file"
 

@@ -80,16 +80,6 @@ def chat_per_minute(samples: Sequence[Sample], now: float, window_s: float = MIN
     return n * MINUTE / window_s
 
 
-def viewers_series(samples: Iterable[Sample]) -> tuple[list[float], list[float | None]]:
-    """(times, viewer counts) with gaps kept as ``None`` so a chart can break its line there."""
-    ts: list[float] = []
-    vs: list[float | None] = []
-    for s in samples:
-        ts.append(s.t)
-        vs.append(None if s.viewers is None else float(s.viewers))
-    return ts, vs
-
-
 def fmt_duration(seconds: float) -> str:
     """``1:02:03`` / ``2:03`` — the way a stream timer reads."""
     total = int(max(0.0, seconds))

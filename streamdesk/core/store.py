@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from streamdesk.core.errors import InvalidInput, StreamdeskError
+from streamdesk.core.keys import JWT
 from streamdesk.core.paths import describe_os_error, open_private
 
 #: one past the last migration: a new migration is appended to ``MIGRATIONS`` and this follows
@@ -77,7 +78,7 @@ MIGRATIONS: list[str] = [
 ]
 
 _SECRETISH = [
-    re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\."),  # a JWT (stream key / server token)
+    JWT,  # the stream key, a server token
     re.compile(r"discord(?:app)?\.com/api/webhooks/", re.I),
 ]
 

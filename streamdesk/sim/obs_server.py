@@ -35,7 +35,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -58,6 +58,8 @@ from streamdesk.sim.obs_protocol import (
     Status,
     auth_response,
 )
+
+_T = TypeVar("_T")
 
 log = logging.getLogger("streamdesk.sim.obs")
 # websockets dumps every frame at DEBUG, and a SetStreamServiceSettings frame carries the stream key:
@@ -358,7 +360,7 @@ class ObsSimulator:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
     @staticmethod
-    async def _async(fn: Callable[[], Any]) -> Any:
+    async def _async(fn: Callable[[], _T]) -> _T:
         return fn()
 
     def _shutdown_loop(self) -> None:

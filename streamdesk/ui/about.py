@@ -8,10 +8,12 @@ fallback for a distribution whose metadata carries no usable licence field.
 
 from __future__ import annotations
 
+import email.message
 import platform
 import sys
 from dataclasses import dataclass
 from importlib import metadata
+from typing import cast
 
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QGuiApplication, QIcon
@@ -66,9 +68,14 @@ class Component:
     homepage: str
 
 
+def _headers(dist: metadata.Distribution) -> email.message.Message:
+    """The metadata as the ``email.message.Message`` it is (the typed protocol lacks ``get``)."""
+    return cast(email.message.Message, dist.metadata)
+
+
 def license_of(dist: metadata.Distribution, fallback: str = "") -> str:
     """The SPDX-ish licence of an installed distribution, from the most precise field it has."""
-    md = dist.metadata
+    md = _headers(dist)
     expression = (md.get("License-Expression") or "").strip()
     if expression:
         return expression
@@ -83,7 +90,7 @@ def license_of(dist: metadata.Distribution, fallback: str = "") -> str:
 
 
 def _homepage(dist: metadata.Distribution) -> str:
-    md = dist.metadata
+    md = _headers(dist)
     urls = [u.split(",", 1)[-1].strip() for u in md.get_all("Project-URL") or []]
     if md.get("Home-page"):
         urls.insert(0, md["Home-page"].strip())

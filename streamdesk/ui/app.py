@@ -87,10 +87,8 @@ def install_crash_hooks() -> None:
 
 
 def _setup_logging(ctx: Any) -> None:
-    try:
-        from streamdesk.core.secrets import setup_logging
-    except ImportError:  # pragma: no cover - bring-up only
-        return
+    from streamdesk.core.secrets import setup_logging
+
     try:
         setup_logging(ctx.paths.log_file)
     except Exception:
@@ -115,7 +113,9 @@ def _run(started: float, *, demo: bool, self_test: bool) -> int:
         print(f"streamdesk: the desktop app is not available ({e}); try `streamdesk status`", file=sys.stderr)
         return 1
     install_crash_hooks()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    # the CLI may have made a QGuiApplication (clipboard); widgets need a QApplication
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("streamdesk")
     app.setOrganizationName("streamdesk")
     app.setApplicationDisplayName("streamdesk")

@@ -20,7 +20,7 @@ class FirstPaint(QObject):
     def __init__(self, widget: QWidget, then: Callable[[], None], *, fallback_ms: int | None = None) -> None:
         super().__init__(widget)
         self._widget = widget
-        self._then = then
+        self._then: Callable[[], None] | None = then
         self._done = False
         widget.installEventFilter(self)
         if fallback_ms is not None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QPalette
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -42,6 +42,7 @@ from streamdesk.core import report, stats
 from streamdesk.core.store import Sample, Session, Store
 from streamdesk.ui.tasks import Tasks
 from streamdesk.ui.widgets.charts import LiveCharts
+from streamdesk.ui.widgets.plot_theme import apply_palette, palette_changed
 
 COLUMNS = ("Started", "Ended", "Minutes", "Peak", "Average", "Viewer-min", "Chat", "Chatters")
 SUMMARY_COLUMNS = ("Figure", "Local (streamdesk's polls)", "GetStream (call report)")
@@ -117,23 +118,13 @@ class TrendChart(QWidget):
         self._apply_palette()
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+        if palette_changed(event):
             self._apply_palette()
         super().changeEvent(event)
 
     def _apply_palette(self) -> None:
-        """Follow light/dark like the live charts (a black plot on a light page reads as broken)."""
-        import pyqtgraph as pg
-
-        pal = self.palette()
-        fg = pal.color(QPalette.ColorRole.Text)
-        muted = QColor(fg)
-        muted.setAlpha(140)
-        self.plot.setBackground(pal.color(QPalette.ColorRole.Base))
-        for name in ("left", "bottom"):
-            axis = self.plot.getAxis(name)
-            axis.setPen(pg.mkPen(muted, width=1))
-            axis.setTextPen(pg.mkPen(fg))
+        """Follow light/dark like the live charts (``plot_theme``)."""
+        fg = apply_palette(self.plot, self.palette())
         legend = self.plot.getPlotItem().legend
         if legend is not None:
             legend.setLabelTextColor(fg)

@@ -36,7 +36,9 @@ class HistoryPage(QWidget):
         subtitle.setObjectName("CardSubtitle")
         subtitle.setWordWrap(True)
         self.view = HistoryView(store, self, ctx=ctx, tasks=tasks)
-        self.view.layout().setContentsMargins(0, 0, 0, 0)
+        view_layout = self.view.layout()
+        if view_layout is not None:
+            view_layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(title)
         layout.addWidget(subtitle)
         layout.addWidget(self.view, 1)

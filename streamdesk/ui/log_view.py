@@ -24,10 +24,8 @@ def read_tail(path: Path, limit: int = TAIL_BYTES) -> str:
         return f"(the log could not be read: {e.strerror})"
     if size > limit:
         text = "…\n" + text.split("\n", 1)[-1]
-    try:
-        from streamdesk.core.secrets import redact
-    except ImportError:
-        return text
+    from streamdesk.core.secrets import redact  # lazy: keyring is not needed before the log is opened
+
     return redact(text)
 
 

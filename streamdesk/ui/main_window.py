@@ -13,12 +13,12 @@ and the clickable cursors are set after the paint; ``QtCore.Qt`` is only looked 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore
 from PySide6.QtCore import QByteArray, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QPaintEvent, QShortcut
+from PySide6.QtGui import QCloseEvent, QPaintEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -38,6 +38,8 @@ from streamdesk.ui.controller import FORCE_END_STATES, STAGE_OF_STATE, STAGES, C
 from streamdesk.ui.history_page import nav_button
 from streamdesk.ui.plain import ask as ask_plain
 from streamdesk.ui.plain import plain
+from streamdesk.ui.shortcuts import install_shortcuts, tray_icon
+from streamdesk.ui.stage_cards import StageCards, card_factories
 from streamdesk.ui.widgets.stepper import Stepper
 
 if TYPE_CHECKING:
@@ -62,7 +64,6 @@ SHORTCUTS = (
     ("F1", "This list"),
 )
 COMPACT_WINDOW = 760  # narrower than this, the sidebar folds away
-WINDOW_SETTING = "ui.window"  # {"geometry": hex, "stage": name}
 BADGES = {
     State.NEEDS_ACCOUNT: ("SETUP", ""),
     State.NEEDS_PROVISION: ("SETUP", ""),
@@ -76,46 +77,6 @@ BADGES = {
 }
 STATUS_OF_STATE = {State.READY: "BACKSTAGE", State.GOING_LIVE: "BACKSTAGE", State.LIVE: "LIVE",
                    State.ENDING: "LIVE", State.ENDED: "ENDED"}
-
-
-class StageCards(Mapping[str, "StageCard"]):
-    """The stage cards by name, each built the first time it is asked for.
-
-    Start-up (bench/startup.py) only pays for the card on screen: the window builds the others on
-    the event-loop turn after its first paint, or at once when the controller starts (cards must exist
-    before the controller reports anything to them). Iterating gives the names in ``STAGES``
-    order; ``values()`` builds every card."""
-
-    def __init__(self, stack: QStackedWidget, factories: dict[str, Callable[[], StageCard]],
-                 on_built: Callable[[str, StageCard], None]) -> None:
-        self._stack = stack
-        self._factories = factories
-        self._on_built = on_built
-        self._cards: dict[str, StageCard] = {}
-
-    def __getitem__(self, stage: str) -> StageCard:
-        card = self._cards.get(stage)
-        if card is None:
-            card = self._factories[stage]()  # KeyError for an unknown stage, like a dict
-            self._cards[stage] = card
-            # keep the stack in stage order whatever order the cards were built in
-            before = list(self._factories)[: list(self._factories).index(stage)]
-            self._stack.insertWidget(sum(1 for s in before if s in self._cards), card)
-            self._on_built(stage, card)
-        return card
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._factories)
-
-    def __len__(self) -> int:
-        return len(self._factories)
-
-    def is_built(self, stage: str) -> bool:
-        return stage in self._cards
-
-    def build_all(self) -> None:
-        for stage in self._factories:
-            self[stage]
 
 
 class MainWindow(QMainWindow):
@@ -235,8 +196,8 @@ class MainWindow(QMainWindow):
         self._skeleton.setObjectName("PageSkeleton")
         self.stack.addWidget(self._skeleton)
         self._ask_late = ask
-        self._simulator_url = simulator_url
-        self.cards = StageCards(self.stack, self._card_factories(), self._card_built)
+        factories = card_factories(controller, self.stack, confirm=ask, simulator_url=simulator_url)
+        self.cards = StageCards(self.stack, factories, self._card_built)
         self.viewed = "account"
         self.history: Any = None  # the History page, built when first opened
         self.history_shown = False
@@ -249,56 +210,24 @@ class MainWindow(QMainWindow):
         controller.reachability.connect(self._on_reach)
         controller.snapshot.connect(self._status_snapshot)
         controller.obs_health.connect(self._status_health)
+        self._status_clock = QTimer(self)
+        self._status_clock.setInterval(1000)
+        self._status_clock.timeout.connect(self._status_tick)
         controller.session_started.connect(lambda _s: self._status_clock.start())
         controller.session_ended.connect(self._status_ended)
         ingest = getattr(controller, "ingest", None)  # "GetStream receives your stream" (ui/ingest_watch.py)
         if ingest is not None:
             ingest.changed.connect(lambda view: self.status.set_ingest(getattr(view, "gs_receives", None)))
-        self._status_clock = QTimer(self)
-        self._status_clock.setInterval(1000)
-        self._status_clock.timeout.connect(self._status_tick)
         self._reach: dict[str, bool] = {}
         self.tray: Any = None
         self._warmed = not warm_up
         self._painted = False
-        self._shortcuts()
+        install_shortcuts(self)
         self._restore()
         self._on_state(controller.state.value, controller.state.value, polished=False)
         plain(*self.findChildren(QLabel))  # remote text is text (ui/plain.py); cards: _card_built
 
     # -- stage cards ----------------------------------------------------------------------------
-    def _card_factories(self) -> dict[str, Callable[[], StageCard]]:
-        """One builder per stage; the stage modules are imported by their builder, so the ones
-        not on screen cost nothing before the first paint."""
-        controller, stack, ask = self.controller, self.stack, self._ask_late
-
-        def account() -> StageCard:
-            from streamdesk.ui.stages.account import AccountCard
-
-            return AccountCard(controller, stack, simulator_url=self._simulator_url)
-
-        def provision() -> StageCard:
-            from streamdesk.ui.stages.provision import ProvisionCard
-
-            return ProvisionCard(controller, stack, confirm=ask)
-
-        def obs() -> StageCard:
-            from streamdesk.ui.stages.obs import ObsCard
-
-            return ObsCard(controller, stack, confirm=ask)
-
-        def golive() -> StageCard:
-            from streamdesk.ui.stages.golive import GoLiveCard
-
-            return GoLiveCard(controller, stack, confirm=ask)
-
-        def live() -> StageCard:
-            from streamdesk.ui.stages.live import LiveCard
-
-            return LiveCard(controller, stack, confirm=ask)
-
-        return {"account": account, "provision": provision, "obs": obs, "golive": golive, "live": live}
-
     def _card_built(self, stage: str, card: StageCard) -> None:
         """Wiring that belongs to one card, done when that card comes to exist."""
         plain(*card.findChildren(QLabel))  # any label may show GetStream/OBS text: never rich text
@@ -506,21 +435,6 @@ class MainWindow(QMainWindow):
         box.setObjectName("shortcuts")
         box.exec()
 
-    def _shortcuts(self) -> None:
-        def add(keys: str | QKeySequence, slot: Callable[[], None]) -> None:
-            QShortcut(QKeySequence(keys), self, activated=slot)
-
-        add("Ctrl+Return", self.press_primary)
-        add("Ctrl+Enter", self.press_primary)
-        add("Ctrl+L", self.show_log)
-        add("Ctrl+H", self.toggle_history)
-        add("Ctrl+,", self.show_settings)
-        add("Ctrl+Shift+E", lambda: self.force_end() if self.emergency.isVisible() else None)
-        add(QKeySequence.StandardKey.Refresh, self.controller.refresh)
-        add("F1", self.show_shortcuts)
-        for i, stage in enumerate(STAGES, start=1):
-            add(f"Ctrl+{i}", lambda s=stage: self.show_stage(s))
-
     # -- after the first paint ------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -560,22 +474,16 @@ class MainWindow(QMainWindow):
     # -- tray -----------------------------------------------------------------------------------
     def install_tray(self) -> None:
         """A tray icon with the live state, where the desktop has a tray (cheap; after first paint)."""
-        from PySide6.QtWidgets import QSystemTrayIcon
-
-        if self.tray is not None or not QSystemTrayIcon.isSystemTrayAvailable():
-            return
-        self.tray = QSystemTrayIcon(self.windowIcon(), self)
-        self.tray.setToolTip(f"streamdesk — {self.controller.state.description}")
-        self.tray.activated.connect(lambda _r: (self.showNormal(), self.raise_(), self.activateWindow()))
-        self.tray.show()
+        if self.tray is None:
+            self.tray = tray_icon(self, self.controller.state.description)
 
     # -- persistence ----------------------------------------------------------------------------
     def _restore(self) -> None:
-        saved = self.controller.ctx.store.get_setting(WINDOW_SETTING, {}) or {}
-        geometry = saved.get("geometry") if isinstance(saved, dict) else None
+        saved = self.controller.window_state()
+        geometry = saved.get("geometry")
         if not (geometry and self.restoreGeometry(QByteArray.fromHex(geometry.encode()))):
             self.resize(1040, 720)
-        self.saved_stage = saved.get("stage") if isinstance(saved, dict) else None
+        self.saved_stage = saved.get("stage")
 
     def restore_stage(self) -> None:
         """Open the card the streamer last looked at, if the flow allows it now."""
@@ -583,8 +491,8 @@ class MainWindow(QMainWindow):
             self.show_stage(self.saved_stage)
 
     def save_state(self) -> None:
-        geometry = bytes(self.saveGeometry().toHex()).decode()
-        self.controller.ctx.store.put_setting(WINDOW_SETTING, {"geometry": geometry, "stage": self.viewed})
+        geometry = bytes(self.saveGeometry().toHex().data()).decode()
+        self.controller.save_window_state({"geometry": geometry, "stage": self.viewed})
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.controller.state in (State.LIVE, State.GOING_LIVE) and not self.demo and not self.confirm(

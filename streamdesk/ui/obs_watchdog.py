@@ -1,13 +1,15 @@
 """Watch the OBS connection while the app runs: say once when it drops or OBS quits, offer to end
 the show or wait while live, and reconnect by itself when OBS is back.
 
-Where the signals come from: the controller's ``ObsWorker`` re-emits the ``ObsController``'s
-events on the GUI thread. OBS quitting normally sends ``exit`` (ExitStarted) at once; a crash or a
+Where the signals come from: the controller's ``obs_event``, emitted on the GUI thread after the
+controller has acted on each ``ObsController`` event.
+
+OBS quitting normally sends ``exit`` (ExitStarted) at once; a crash or a
 dead network shows as ``disconnected`` (not final: the event thread keeps reconnecting with
 backoff), and if OBS is not back within ``grace_ms`` it is treated as gone. ``reconnected`` means
 OBS answers again: if the controller gave OBS up meanwhile (``obs_info`` is None), the watchdog
-takes the reconnected connection back into use (or, failing that, connects again with the saved
-host, port and keyring password), which brings health polling back.
+asks it to take the reconnected connection back into use (``reattach_obs``), which brings health
+polling back. The watchdog only listens to the controller's signals and calls its methods.
 
 The offer is a small panel on the Live card: "End the stream" (the normal stop, confirmed through
 the window's ``confirm`` seam) or "Wait for OBS" (hides the panel; reconnecting goes on).
@@ -23,6 +25,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from streamdesk.core.flow import State
+from streamdesk.core.options import StopOptions
 from streamdesk.ui.stages.base import button, hint_label, row
 
 if TYPE_CHECKING:
@@ -77,8 +80,8 @@ class ObsWatchdog(QObject):
             card.body.insertWidget(0, self.panel)
             self.panel.end.clicked.connect(lambda _=False: self.end_show())
             self.panel.wait.clicked.connect(lambda _=False: self.keep_waiting())
-        # connected after the controller's own handler: it has updated its state when we look
-        controller.obs.event.connect(self._on_event)
+        # the controller emits obs_event after acting on it: its state is up to date when we look
+        controller.obs_event.connect(self._on_event)
         controller.state_changed.connect(self._on_state)
 
     # -- what OBS tells us ----------------------------------------------------------------------
@@ -94,7 +97,7 @@ class ObsWatchdog(QObject):
                 return  # the reconnect loop reports every failed attempt: one notice is enough
             self.dropped = True
             log.info("OBS connection dropped: %s", getattr(event, "detail", ""))
-            self.c.message.emit(self._stage(), "warning", "Lost the connection to OBS; reconnecting…")
+            self.c.notify(self._stage(), "warning", "Lost the connection to OBS; reconnecting…")
             self.grace.start()
         elif kind == "reconnected":
             self._back()
@@ -117,7 +120,7 @@ class ObsWatchdog(QObject):
             self._show_offer(True, text)
         else:
             text = f"{why} streamdesk reconnects as soon as OBS is back."
-        self.c.message.emit(self._stage(), "warning", text)
+        self.c.notify(self._stage(), "warning", text)
 
     def _back(self) -> None:
         self.grace.stop()
@@ -126,38 +129,8 @@ class ObsWatchdog(QObject):
         self.gone = self.dropped = False
         self._show_offer(False)
         if self.c.obs_info is None:
-            self._reattach()
-        self.c.message.emit(self._stage(), "ok", "OBS is back and connected.")
-
-    def _reattach(self) -> None:
-        """The controller gave OBS up meanwhile (ExitStarted, or a health poll failed), but the OBS
-        worker's connection has just reconnected: take it back into use, which restarts health
-        polling. Keeping that connection (rather than opening a new one) keeps its event thread,
-        which reports the stream state OBS came back with (a relaunched OBS is not streaming)."""
-        c = self.c
-
-        def probe(controller: Any) -> Any:
-            return None if controller is None else controller.info
-
-        def done(info: Any) -> None:
-            if info is None:
-                self._connect_again()
-                return
-            c.obs_info = info
-            c.obs_connected.emit(info)
-            c.reachability.emit("obs", True)
-            c.poll_health_now()
-
-        c.obs.submit(probe, done, lambda _text, _error: self._connect_again(), what="reattach OBS")
-
-    def _connect_again(self) -> None:
-        """No usable connection: a new one with the saved target and the keyring password."""
-        target = self.c.obs.target
-        saved = self.c.obs_settings()
-        host = getattr(target, "host", None) or saved.get("host")
-        port = getattr(target, "port", None) or saved.get("port")
-        if host and port:
-            self.c.connect_obs(str(host), int(port), None, quiet=True)
+            self.c.reattach_obs()
+        self.c.notify(self._stage(), "ok", "OBS is back and connected.")
 
     # -- the offer --------------------------------------------------------------------------------
     def _show_offer(self, on: bool, text: str = "") -> None:
@@ -171,11 +144,9 @@ class ObsWatchdog(QObject):
 
     def end_show(self) -> None:
         """End the stream now (OBS is not there to stop)."""
-        from streamdesk.ui.controller import StopChoice
-
         if self.confirm("End the stream?", "The call goes back to backstage; viewers see the stream end."):
             self._show_offer(False)
-            self.c.stop_live(StopChoice(stop_obs=False))
+            self.c.stop_live(StopOptions(), stop_obs=False)
 
     def keep_waiting(self) -> None:
         self._show_offer(False)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from streamdesk.core.cadence import USER_POLL_RANGE_S
 from streamdesk.core.errors import InvalidInput
 from streamdesk.ui import style
 from streamdesk.ui.stages.base import hint_label, row, secret_field, secret_text
@@ -35,11 +36,6 @@ from streamdesk.ui.widgets.banner import Banner
 if TYPE_CHECKING:
     from streamdesk.ui.controller import Controller
 
-# the store keys (core.discord.TITLE_SETTING/LINK_SETTING, core.live.POLL_INTERVAL_SETTING): named
-# here so opening the dialog does not import httpx; tests check they match
-TITLE_SETTING = "discord_title"
-LINK_SETTING = "discord_link"
-MIN_POLL_S, MAX_POLL_S = 2, 60
 
 
 def check_link(link: str) -> str:
@@ -103,7 +99,7 @@ class SettingsDialog(QDialog):
         live_form = QFormLayout(live_box)
         self.poll = QSpinBox(live_box)
         self.poll.setObjectName("poll_interval")
-        self.poll.setRange(MIN_POLL_S, MAX_POLL_S)
+        self.poll.setRange(*USER_POLL_RANGE_S)
         self.poll.setSuffix(" s")
         self.poll.setValue(round(controller.live_interval_s()))
         self.poll.setToolTip("How often viewers and chat are read from GetStream (also used by "
@@ -116,7 +112,7 @@ class SettingsDialog(QDialog):
         self.theme.setObjectName("theme")
         for key, label in style.THEMES.items():
             self.theme.addItem(label, key)
-        self._theme_before = str(self.ctx.store.get_setting(style.THEME_SETTING, "system") or "system")
+        self._theme_before = self.controller.theme_setting()
         self.theme.setCurrentIndex(max(self.theme.findData(self._theme_before), 0))
         self.theme.setToolTip("System follows your desktop; Light and Dark override it (applied at once)")
         self.theme.currentIndexChanged.connect(lambda _i: self._preview_theme())
@@ -143,19 +139,28 @@ class SettingsDialog(QDialog):
 
     # -- loading -------------------------------------------------------------------------------
     def _load(self) -> None:
-        store = self.ctx.store
-        self.title_edit.setText(str(store.get_setting(TITLE_SETTING, "") or ""))
-        self.link_edit.setText(str(store.get_setting(LINK_SETTING, "") or ""))
+        """The saved Discord settings, read off the GUI thread (keyring and store)."""
         ctx = self.ctx
 
-        def op() -> bool:
+        def op() -> tuple[bool, str, str]:
+            from streamdesk.core import discord
             from streamdesk.core.secrets import SecretKind
 
-            return bool(ctx.secrets.get(SecretKind.DISCORD_WEBHOOK, ""))  # only whether: not the value
+            present = bool(ctx.secrets.get(SecretKind.DISCORD_WEBHOOK, ""))  # only whether: not the value
+            return (present, str(ctx.store.get_setting(discord.TITLE_SETTING, "") or ""),
+                    str(ctx.store.get_setting(discord.LINK_SETTING, "") or ""))
 
-        self._run(op, self._on_has_webhook, what="check the Discord webhook")
+        self._run(op, self._on_loaded, what="read the Discord settings")
 
-    def _on_has_webhook(self, present: Any) -> None:
+    def _on_loaded(self, loaded: Any) -> None:
+        present, title, link = loaded
+        if not self.title_edit.text():  # typed meanwhile: keep what the streamer typed
+            self.title_edit.setText(title)
+        if not self.link_edit.text():
+            self.link_edit.setText(link)
+        self._on_has_webhook(present)
+
+    def _on_has_webhook(self, present: bool) -> None:
         self._has_webhook = bool(present)
         self.remove_button.setEnabled(self._has_webhook)
         self.webhook.edit.setPlaceholderText(  # type: ignore[attr-defined]

@@ -15,7 +15,6 @@ OK_GREEN = "#1e8e3e"
 WARN_AMBER = "#b06000"
 INFO_BLUE = "#1a73e8"
 
-LEVEL_COLOURS = {"error": LIVE_RED, "warning": WARN_AMBER, "ok": OK_GREEN, "info": INFO_BLUE}
 
 
 def is_dark(palette: QPalette | None = None) -> bool:

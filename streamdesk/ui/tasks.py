@@ -9,7 +9,8 @@ goes to the (redacted) log only.
 
 ``ObsWorker`` is the same primitive over a single dedicated thread that owns the
 ``ObsController`` (it is not thread-safe), and re-emits the controller's events, which arrive
-on streamdesk's own OBS event thread (``core.obs_events.EventThread``), as queued Qt signals.
+on streamdesk's own event thread (``core.obs_events.EventThread``), as queued Qt signals.
+``RecorderWorker`` (``ui.recorder_worker``) does the same for the live recorder.
 """
 
 from __future__ import annotations
@@ -145,28 +146,49 @@ class Tasks(_Dispatcher):
         self._pool.waitForDone(wait_ms)
 
 
-class ObsWorker(_Dispatcher):
+class OwnerThread(_Dispatcher):
+    """One dedicated thread that owns a stateful client which is not thread-safe (the OBS
+    controller, the live recorder): every step on it runs there, one after another, and its
+    result comes back on the GUI thread. Nothing hands the client between threads."""
+
+    def __init__(self, thread_name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=thread_name)
+
+    def _submit(self, fn: Callable[[], Any], done: Done | None, failed: Failed | None, what: str) -> int:
+        token, report = self._register(done, failed, what)
+        # once closed, queued steps return at once instead of each waiting for a timeout
+        self._executor.submit(_call, lambda: None if self.closed else fn(), report)
+        return token
+
+    def _shutdown(self, release: Callable[[], None], wait: bool) -> None:
+        """Drop pending results, then ``release`` the client on its thread after the step in flight."""
+        if self.closed:
+            return
+        self._close()
+        self._executor.submit(release)
+        self._executor.shutdown(wait=wait)
+
+
+class ObsWorker(OwnerThread):
     """One thread that owns the ObsController: every OBS call goes through ``submit``.
 
     ``submit(fn)`` runs ``fn(controller)`` on the OBS thread (``controller`` is None until
-    ``connect`` succeeded). The controller's ``on_event`` callback runs on its EventThread;
-    ``event`` re-emits it queued on the GUI thread.
+    ``connect`` succeeded). The controller's ``on_event`` callback runs on its ``EventThread``;
+    ``obs_event`` re-emits it queued on the GUI thread.
     """
 
-    event = Signal(object)  # the ObsEvent (kind, state, detail, final), frozen
+    # not ``event``: that name is QObject's event handler
+    obs_event = Signal(object)  # the ObsEvent (kind, state, detail, final), frozen
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="streamdesk-obs")
+        super().__init__("streamdesk-obs", parent)
         self.controller: Any = None  # touched on the OBS thread only
         self.target: Any = None
 
     def submit(self, fn: Callable[[Any], Any], done: Done | None = None, failed: Failed | None = None,
                *, what: str = "") -> int:
-        token, report = self._register(done, failed, what)
-        # once closed, queued OBS calls return at once instead of each waiting for a timeout
-        self._executor.submit(_call, lambda: None if self.closed else fn(self.controller), report)
-        return token
+        return self._submit(lambda: fn(self.controller), done, failed, what)
 
     def connect_to_blocking(self, connect: Callable[[Callable[[Any], None]], Any]) -> tuple[Any, bool]:
         """On the OBS thread only (inside ``submit``): replace the controller with
@@ -177,9 +199,6 @@ class ObsWorker(_Dispatcher):
         self.controller, self.target = controller, controller.target
         return controller.info, bool(controller.is_streaming())
 
-    def disconnect(self) -> int:
-        return self.submit(lambda _c: self._drop_controller(), what="disconnect from OBS")
-
     def _drop_controller(self) -> None:
         controller, self.controller = self.controller, None
         if controller is not None:
@@ -189,13 +208,11 @@ class ObsWorker(_Dispatcher):
                 log.info("closing the OBS connection failed", exc_info=True)
 
     def _on_event(self, obs_event: Any) -> None:
-        # the controller's EventThread: only emit, the connection makes it queued
+        # the OBS event thread: only emit, the connection makes it queued
         with self._lock:
             if self.closed:
                 return
-            self.event.emit(obs_event)
+            self.obs_event.emit(obs_event)
 
     def close(self, wait: bool = True) -> None:
-        self._close()
-        self._executor.submit(self._drop_controller)
-        self._executor.shutdown(wait=wait)
+        self._shutdown(self._drop_controller, wait)

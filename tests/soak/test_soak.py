@@ -27,7 +27,7 @@ from streamdesk.core import channel_ops as ops
 from streamdesk.core.secrets import setup_logging
 from streamdesk.sim.audience import AudienceConfig
 from streamdesk.sim.faults import FaultKind
-from streamdesk.ui.controller import STALE_AFTER_POLLS
+from streamdesk.ui.controller_live import STALE_AFTER_POLLS
 from tests.ui.conftest import WAIT_MS, Wizard
 
 pytestmark = pytest.mark.soak

@@ -1,4 +1,5 @@
-"""The seed's common issues, shown where they happen, each saying what to check."""
+"""The common streaming problems (docs/obs.md, "Common problems"), shown where they happen, each
+saying what to check."""
 
 from __future__ import annotations
 

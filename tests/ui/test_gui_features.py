@@ -20,7 +20,6 @@ from streamdesk.core import discord
 from streamdesk.core.context import AppContext
 from streamdesk.core.flow import State
 from streamdesk.core.secrets import SecretKind
-from streamdesk.ui import settings_dialog
 from streamdesk.ui.settings_dialog import SettingsDialog
 
 from .conftest import WAIT_MS, Wizard, close
@@ -234,15 +233,6 @@ def test_about_opens_from_the_sidebar(make_window: Any, qtbot: Any) -> None:
 
 
 # -- Settings -------------------------------------------------------------------------------------
-def test_settings_keys_match_core() -> None:
-    from streamdesk.core import live
-    from streamdesk.ui import controller
-
-    assert settings_dialog.TITLE_SETTING == discord.TITLE_SETTING
-    assert settings_dialog.LINK_SETTING == discord.LINK_SETTING
-    assert controller.POLL_INTERVAL_SETTING == live.POLL_INTERVAL_SETTING
-
-
 def _dialog(window: Any, qtbot: Any) -> SettingsDialog:
     dialog = SettingsDialog(window.controller, window)
     qtbot.addWidget(dialog)

@@ -18,7 +18,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QMessageBox, QWidget
 
-from streamdesk.ui.widgets.secret_field import PASSWORD_MANAGER_HINT, ClipboardGuard, SecretField
+from streamdesk.ui.widgets.clipboard_guard import PASSWORD_MANAGER_HINT, ClipboardGuard
+from streamdesk.ui.widgets.secret_field import SecretField
 
 KEY = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoic3RyZWFtZXIifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
 OTHER_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoiYW5vdGhlcjEifQ.b3RoZXItc2lnbmF0dXJlLXNpZ2"

@@ -77,7 +77,7 @@ def test_nothing_is_delivered_after_close(qtbot: Any) -> None:
 def test_obs_events_are_re_emitted_on_the_gui_thread(qtbot: Any) -> None:
     worker = ObsWorker()
     got: list[tuple[str, bool]] = []
-    worker.event.connect(lambda e: got.append((e.kind, QThread.currentThread() is gui_thread())))
+    worker.obs_event.connect(lambda e: got.append((e.kind, QThread.currentThread() is gui_thread())))
 
     class Event:
         kind = "stream_state"

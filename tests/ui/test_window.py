@@ -13,8 +13,9 @@ from streamdesk.core.context import AppContext
 from streamdesk.core.flow import State
 from streamdesk.core.secrets import register_secret, setup_logging
 from streamdesk.ui.controller import Controller
+from streamdesk.ui.controller_base import WINDOW_SETTING
 from streamdesk.ui.demo import Demo, prefill
-from streamdesk.ui.main_window import WINDOW_SETTING, MainWindow
+from streamdesk.ui.main_window import MainWindow
 from tests.plugins.processes import run_cli
 
 from .conftest import WAIT_MS, Wizard, close

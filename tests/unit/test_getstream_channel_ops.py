@@ -17,11 +17,11 @@ import httpx
 import jwt
 import pytest
 
-from streamdesk.cli.channel import mask
 from streamdesk.core import channel_ops as ops
 from streamdesk.core.context import AppContext
 from streamdesk.core.errors import InvalidInput, StreamdeskError
 from streamdesk.core.getstream import GetStreamClient
+from streamdesk.core.keys import mask_key as mask
 from streamdesk.core.secrets import SecretKind
 
 SECRET = "demo-secret-0123456789abcdef0123456789"

@@ -1,4 +1,5 @@
-"""The layering rules from DESIGN.md, checked on the source (static) and on sys.modules (dynamic)."""
+"""The layering rules (docs/architecture.md, "Layers"), checked on the source (static) and on
+sys.modules (dynamic). `lint-imports` checks the same contracts from pyproject.toml in CI."""
 
 from __future__ import annotations
 

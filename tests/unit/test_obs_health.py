@@ -87,7 +87,7 @@ def test_secrets_stay_out_of_repr_json_and_masks():
         assert "sk-secret-key-42" not in text and "auth-pass-99" not in text
     restored = ObsBackup.from_json(backup.to_json(), backup.secrets)
     assert restored.secrets == {"key": "sk-secret-key-42", "password": "auth-pass-99"}
-    assert mask_key("sk-secret-key-42") == "sk-s…y-42 (hidden)" and mask_key(None) == "(none)"
+    assert mask_key("sk-secret-key-42") == "••••••••y-42" and mask_key(None) == "(none)"
     assert "short" not in mask_key("short")
 
 

@@ -21,6 +21,7 @@ from streamdesk.ui.widgets.banner import Banner
 
 if TYPE_CHECKING:
     from streamdesk.ui.controller import Controller
+    from streamdesk.ui.widgets.secret_field import SecretField
 
 
 class StageCard(QScrollArea):
@@ -35,6 +36,7 @@ class StageCard(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         inner = QWidget(self)
         self.setWidget(inner)
+        self._inner = inner
         outer = QVBoxLayout(inner)
         outer.setContentsMargins(28, 22, 28, 22)
         outer.setSpacing(10)
@@ -58,6 +60,10 @@ class StageCard(QScrollArea):
         if reach is not None:
             reach.connect(self._on_reach_for_notice)
         controller.busy_changed.connect(lambda *_: self.refresh())
+
+    def widget(self) -> QWidget:
+        """The card's content widget (always set: the scroll area never holds another)."""
+        return self._inner
 
     def _on_message(self, stage: str, level: str, text: str) -> None:
         if stage == self.stage:
@@ -95,6 +101,13 @@ class StageCard(QScrollArea):
             layout.addWidget(label)
         self.body.addWidget(frame)
         return layout
+
+
+def frame_of(panel: QVBoxLayout) -> QWidget:
+    """The frame a ``StageCard.panel`` layout sits in (to show or hide the whole panel)."""
+    frame = panel.parentWidget()
+    assert frame is not None, "a panel's layout always has its frame"
+    return frame
 
 
 # command-line advice inside a notice: "(`streamdesk obs status`)", "Run: streamdesk provision",
@@ -160,7 +173,7 @@ def row(*widgets: QWidget, stretch_last: bool = True) -> QHBoxLayout:
     return layout
 
 
-def secret_field(parent: QWidget, what: str, *, read_only: bool = False) -> QWidget:
+def secret_field(parent: QWidget, what: str, *, read_only: bool = False) -> SecretField:
     """The Secrets area's ``SecretField`` (masked, reveal-with-confirm while live, copy with
     clipboard clearing, expiry warning)."""
     from streamdesk.ui.widgets.secret_field import SecretField

@@ -4,7 +4,6 @@ backstage; a timeout turns into a diagnostic that says what to check."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -13,8 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QWidget
 
 from streamdesk.core.flow import Event, State
+from streamdesk.core.keys import key_expired
+from streamdesk.core.options import GoLiveOptions
 from streamdesk.ui import style
-from streamdesk.ui.controller import GoLiveChoice
 from streamdesk.ui.stages.base import StageCard, button, gate, hint_label, row
 
 if TYPE_CHECKING:
@@ -137,9 +137,10 @@ class GoLiveCard(StageCard):
         if expires is None:
             self.check_key.setText("Stream key: does not expire")
             return
-        left = expires - time.time()
+        now = self.controller.clock()
+        left = expires - now
         when = datetime.fromtimestamp(expires).strftime("%Y-%m-%d %H:%M")
-        if left <= 0:
+        if key_expired(expires, now):
             self.check_key.setText(f"⚠ Stream key expired at {when}: rotate it in the Provision step")
         else:
             span = f"{left / 3600:.0f} h" if left >= 7200 else f"{left / 60:.0f} min"
@@ -162,13 +163,13 @@ class GoLiveCard(StageCard):
 
         self.controller.tasks.run(op, done, what="check the Discord webhook")
 
-    def choice(self) -> GoLiveChoice:
-        return GoLiveChoice(
+    def choice(self) -> GoLiveOptions:
+        return GoLiveOptions(
             hls=self.hls.isChecked(), recording=self.recording.isChecked(),
             captions=self.captions.isChecked(),
             transcription=self.transcription.isChecked(),
-            recording_storage=self.recording_storage.text().strip(),
-            transcription_storage=self.transcription_storage.text().strip())
+            recording_storage=self.recording_storage.text().strip() or None,
+            transcription_storage=self.transcription_storage.text().strip() or None)
 
     def _go_live(self) -> None:
         if self.controller.reason(Event.GO_LIVE) or self._ingest_reason():

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from streamdesk.core.flow import Event, State
-from streamdesk.ui.controller import StopChoice
-from streamdesk.ui.stages.base import StageCard, button, gate, hint_label, row
+from streamdesk.core.options import StopOptions
+from streamdesk.ui.stages.base import StageCard, button, frame_of, gate, hint_label, row
 
 if TYPE_CHECKING:
     from streamdesk.ui.controller import Controller
@@ -89,6 +89,7 @@ class LiveCard(StageCard):
 
         # the cockpit fills the card: no stretch under it, the charts and chat take the height
         outer = w.layout()
+        assert isinstance(outer, QVBoxLayout)  # StageCard's content layout
         outer.takeAt(outer.count() - 1)
         outer.setStretch(outer.indexOf(self.body), 1)
         outer.setContentsMargins(16, 10, 16, 10)
@@ -170,9 +171,10 @@ class LiveCard(StageCard):
                                 self.continue_transcription)
         end.addLayout(row(self.end_button, self.stop_obs, self.end_hint))
         end.addLayout(self.continue_row)
-        self.end_panel = end.parentWidget()
+        self.end_panel = frame_of(end)
 
         self.summary_box = self.panel("Session summary")
+        self.summary_frame = frame_of(self.summary_box)
         self.summary = QLabel("", w)
         self.summary.setObjectName("session_summary")
         self.summary.setWordWrap(True)
@@ -181,7 +183,7 @@ class LiveCard(StageCard):
         self.again = button("Stream again", w, "primary", name="go_live_again")
         self.again.setToolTip("Back to the wizard: the call is in backstage and can go live again.")
         self.summary_box.addLayout(row(self.again))
-        self.summary_box.parentWidget().hide()
+        self.summary_frame.hide()
 
         self.charts: Any = None
         self._loading: list[Any] | None = None  # snapshots that land while stored samples load
@@ -206,7 +208,7 @@ class LiveCard(StageCard):
         self.subtitle_label.setText(f"Your call is on air. Viewers and chat refresh every {every:g} s "
                                     "(Settings to change).")
         self.summary_shown = False
-        self.summary_box.parentWidget().hide()
+        self.summary_frame.hide()
         self.end_panel.show()
         self._start_chat()
         self.peak.set(f"{getattr(session, 'peak_viewers', 0):,}")
@@ -231,9 +233,7 @@ class LiveCard(StageCard):
             self.charts.clear()
             self.charts.set_window(LIVE_WINDOW_S)
             self._loading = []
-            self.controller.tasks.run(lambda: self.controller.ctx.store.samples(session_id),
-                                      self._load_samples, lambda *_: self._load_samples([]),
-                                      what="load the session's samples")
+            self.controller.load_samples(session_id, self._load_samples)
 
     # -- chat -------------------------------------------------------------------------------------
     def _start_chat(self) -> None:
@@ -347,10 +347,8 @@ class LiveCard(StageCard):
         """pyqtgraph is imported here, after the window is up, never at start-up."""
         if self.charts is not None:
             return
-        try:
-            from streamdesk.ui.widgets.charts import LiveCharts
-        except ImportError:
-            return
+        from streamdesk.ui.widgets.charts import LiveCharts
+
         try:
             self.charts = LiveCharts(self.widget())
         except Exception:  # a chart bug must not take the live view down with it
@@ -382,12 +380,11 @@ class LiveCard(StageCard):
         self.health.setText(f"{mood} OBS: {kbps:,.0f} kbps" + tail)
 
     # -- end ------------------------------------------------------------------------------------
-    def stop_choice(self) -> StopChoice:
-        return StopChoice(continue_hls=self.continue_hls.isChecked(),
-                          continue_recording=self.continue_recording.isChecked(),
-                          continue_captions=self.continue_captions.isChecked(),
-                          continue_transcription=self.continue_transcription.isChecked(),
-                          stop_obs=self.stop_obs.isChecked())
+    def stop_options(self) -> StopOptions:
+        return StopOptions(continue_hls=self.continue_hls.isChecked(),
+                           continue_recording=self.continue_recording.isChecked(),
+                           continue_captions=self.continue_captions.isChecked(),
+                           continue_transcription=self.continue_transcription.isChecked())
 
     def _end(self) -> None:
         if self.controller.reason(Event.STOP):
@@ -398,7 +395,7 @@ class LiveCard(StageCard):
             text += " OBS stops streaming too."
         text += " (Force end, in the sidebar, is for when this does not work.)"
         if self.confirm("End the stream?", text):
-            self.controller.stop_live(self.stop_choice())
+            self.controller.stop_live(self.stop_options(), stop_obs=self.stop_obs.isChecked())
 
     def _on_session_ended(self, session: Any) -> None:
         self.ticker.stop()
@@ -408,22 +405,25 @@ class LiveCard(StageCard):
         self.summary_shown = True
         self.title_label.setText("Stream ended")
         self.subtitle_label.setText("Viewers no longer see the stream. Here is how the show went.")
-        started, ended = getattr(session, "started_at", None), getattr(session, "ended_at", None)
+        started: float | None = getattr(session, "started_at", None)
+        ended: float | None = getattr(session, "ended_at", None)
+        on_air_s = ended - started if started is not None and ended is not None else None
         # the same duration as the clock above (the row's total_minutes rounds up a started minute)
-        minutes = round((ended - started) / 60) if None not in (started, ended) else getattr(
-            session, "total_minutes", None)
+        minutes = round(on_air_s / 60) if on_air_s is not None else getattr(session, "total_minutes", None)
         self.summary.setText(
             f"On air {minutes if minutes is not None else '–'} min · "
             f"peak {getattr(session, 'peak_viewers', 0):,} viewers · "
             f"{getattr(session, 'total_chat', 0):,} chat messages. "
             "The call is back in backstage: you can go live again.")
-        self.summary_box.parentWidget().show()
+        self.summary_frame.show()
         self.end_panel.hide()
         self.reconnecting.hide()
-        # the live-only numbers say they are over; the totals stay
+        # the live-only numbers say they are over; the totals are the finished row's, as in History
+        self.peak.set(f"{getattr(session, 'peak_viewers', 0):,}")
+        self.total_chat.set(f"{getattr(session, 'total_chat', 0):,}")
         self.viewers.set("—", "viewers (ended)")
         self.chat_rate.set("—", "chat / min (ended)")
-        on_air = self.duration.value.text() if None in (started, ended) else clock_text(ended - started)
+        on_air = self.duration.value.text() if on_air_s is None else clock_text(on_air_s)
         self.duration.set(on_air, "on air in total")
         if self.charts is not None:
             self.charts.set_window(None)  # the whole show

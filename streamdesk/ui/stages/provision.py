@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from streamdesk.core.flow import Event, State
+from streamdesk.core.keys import key_expired
 from streamdesk.ui import style
 from streamdesk.ui.stages.base import (
     StageCard,
@@ -45,7 +46,7 @@ def describe_expiry(expires_at: float | None, now: float) -> str:
         return "The stream key does not expire."
     left = expires_at - now
     when = datetime.fromtimestamp(expires_at).strftime("%Y-%m-%d %H:%M")
-    if left <= 0:
+    if key_expired(expires_at, now):
         return f"Expired at {when}: rotate the key before streaming."
     hours = left / 3600
     span = f"{hours:.0f} h" if hours >= 2 else f"{left / 60:.0f} min"

@@ -37,7 +37,8 @@ class Banner(QFrame):
 
     @property
     def text(self) -> str:
-        return self.label.text() if self.isVisibleTo(self.parentWidget()) else ""
+        parent = self.parentWidget()
+        return self.label.text() if parent is not None and self.isVisibleTo(parent) else ""
 
     def show_message(self, level: str, text: str) -> None:
         if level == "clear" or not text:

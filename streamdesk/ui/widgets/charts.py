@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -430,7 +431,8 @@ class LiveCharts(QWidget):
     def drawn(self, chart: str) -> tuple[np.ndarray, np.ndarray]:
         """What the ``"viewers"``, ``"chat"`` or ``"bitrate"`` chart's items hold: (x, y), bars as
         (centre, height). For tests and diagnostics: it reads the plot items, not the buffers."""
-        items = {"viewers": self.viewers_line, "chat": self.chat_bars, "bitrate": self.bitrate_line}
+        items: dict[str, Any] = {"viewers": self.viewers_line, "chat": self.chat_bars,
+                                 "bitrate": self.bitrate_line}
         return items[chart].data()
 
     # -- drawing ------------------------------------------------------------------------------------

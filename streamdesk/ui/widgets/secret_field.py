@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
 
 from PySide6 import QtCore
-from PySide6.QtCore import QCoreApplication, QEvent, QMimeData, QObject, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QPalette, QShortcut
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QHideEvent, QKeyEvent, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -34,92 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from streamdesk.core.keys import key_expired
+from streamdesk.ui.widgets.clipboard_guard import ClipboardGuard
+from streamdesk.ui.widgets.key_expiry import Timestamp, expiry_text, to_unix
+
 REVEAL_TIMEOUT_MS = 30_000
 CLIPBOARD_TIMEOUT_MS = 30_000
 REVEAL_SHORTCUT = "Ctrl+Shift+R"
 COPY_SHORTCUT = "Ctrl+Shift+C"
-# KDE's Klipper (and clipboard managers that follow it) do not keep entries carrying this hint
-PASSWORD_MANAGER_HINT = "x-kde-passwordManagerHint"
-
-Timestamp = float | datetime | None
-
-
-def _unix(ts: Timestamp) -> float | None:
-    if ts is None:
-        return None
-    return ts.timestamp() if isinstance(ts, datetime) else float(ts)
-
-
-def _when(ts: float) -> str:
-    return datetime.fromtimestamp(ts).strftime("%a %d %b %H:%M")
-
-
-def _span(seconds: float) -> str:
-    minutes = int(abs(seconds) // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {mins} min"
-    return f"{mins} min"
-
-
-class ClipboardGuard(QObject):
-    """Clears a copied secret from the clipboard after a delay, even if the field that copied it
-    is gone by then: it belongs to the application, not to a widget (a page rebuilt or a window
-    closed must not leave the key on the clipboard for good). One per application: a new copy
-    replaces the clipboard, so only the latest value needs watching."""
-
-    #: (token of the copy, True if the clipboard still held it and was cleared)
-    cleared = Signal(int, bool)
-
-    def __init__(self, app: QCoreApplication) -> None:
-        super().__init__(app)
-        self._value: str | None = None
-        self._token = 0
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.timeout.connect(self.clear_now)
-        app.aboutToQuit.connect(self.clear_now)
-
-    @classmethod
-    def instance(cls) -> ClipboardGuard:
-        app = QCoreApplication.instance()
-        if app is None:
-            raise RuntimeError("ClipboardGuard needs a QApplication")
-        # kept on the application object: a first findChild() costs ~13 ms of start-up
-        guard = getattr(app, "_streamdesk_clipboard_guard", None)
-        if guard is None:
-            guard = cls(app)
-            app._streamdesk_clipboard_guard = guard  # type: ignore[attr-defined]
-        return guard
-
-    def hold(self, value: str, timeout_ms: int) -> int:
-        """Put ``value`` on the clipboard (flagged as a secret); returns this copy's token."""
-        mime = QMimeData()
-        mime.setText(value)
-        mime.setData(PASSWORD_MANAGER_HINT, b"secret")
-        QGuiApplication.clipboard().setMimeData(mime)
-        self._value = value
-        self._token += 1
-        self.timer.start(timeout_ms)
-        return self._token
-
-    def holding(self) -> bool:
-        return self._value is not None
-
-    def clear_now(self) -> None:
-        """Clear the clipboard if it still holds the copied secret (never someone else's text)."""
-        self.timer.stop()
-        if self._value is None:
-            return
-        clipboard = QGuiApplication.clipboard()
-        ours = clipboard.text() == self._value
-        self._value = None
-        if ours:
-            clipboard.clear()
-        self.cleared.emit(self._token, ours)
 
 
 class SecretField(QWidget):
@@ -262,9 +183,6 @@ class SecretField(QWidget):
         )
         self._update_texts()
 
-    def is_read_only(self) -> bool:
-        return self.edit.isReadOnly()
-
     def __repr__(self) -> str:
         shown = "shown" if self.is_revealed() else "masked"
         return f"<SecretField {self._what!r} {shown} {'empty' if self.is_empty() else 'set'}>"
@@ -301,7 +219,7 @@ class SecretField(QWidget):
             return
         self._show()
 
-    def mask(self) -> None:
+    def mask(self) -> None:  # type: ignore[override]  # masks the value; QWidget.mask (a region) is unused here
         self.remask_timer.stop()
         if self._confirm is not None:
             self._confirm.reject()
@@ -390,7 +308,7 @@ class SecretField(QWidget):
             self.mask()
         super().changeEvent(event)
 
-    def hideEvent(self, event: QEvent) -> None:
+    def hideEvent(self, event: QHideEvent) -> None:
         self.mask()
         super().hideEvent(event)
 
@@ -401,7 +319,7 @@ class SecretField(QWidget):
         something does, PySide6 cannot hand a ``Qt`` enum from C++ to a Python slot (the signal
         fails with a TypeError). Looking it up here registers the converter the signal needs."""
         app = QGuiApplication.instance()
-        if self._watching_app_state or app is None:
+        if self._watching_app_state or not isinstance(app, QGuiApplication):
             return
         QtCore.Qt  # noqa: B018 - the lookup is the point (docstring)
         app.applicationStateChanged.connect(self._on_app_state)
@@ -441,19 +359,19 @@ class SecretField(QWidget):
 
     def set_expiry(self, expires_at: Timestamp) -> None:
         """When the key stops working (Unix seconds or an aware datetime; None hides the line)."""
-        self._expires_at = _unix(expires_at)
+        self._expires_at = to_unix(expires_at)
         self._update_expiry()
 
     def set_planned_end(self, planned_end: Timestamp) -> None:
         """When the show is planned to end: warn if the key expires before that."""
-        self._planned_end = _unix(planned_end)
+        self._planned_end = to_unix(planned_end)
         self._update_expiry()
 
     def expiry_warning(self) -> bool:
         """True when the key has expired or will expire before the planned end."""
         if self._expires_at is None:
             return False
-        if self._expires_at <= self._clock():
+        if key_expired(self._expires_at, self._clock()):
             return True
         return self._planned_end is not None and self._expires_at < self._planned_end
 
@@ -463,15 +381,7 @@ class SecretField(QWidget):
             self.expiry.hide()
             self.expiry_timer.stop()
             return
-        now = self._clock()
-        if expires <= now:
-            text = (f"⚠ Expired {_when(expires)} ({_span(now - expires)} ago): "
-                    "rotate the key before going live.")
-        elif self._planned_end is not None and expires < self._planned_end:
-            text = (f"⚠ Expires {_when(expires)}, before your show's planned end at "
-                    f"{_when(self._planned_end)}: rotate the key first so OBS is not cut off mid-show.")
-        else:
-            text = f"Expires {_when(expires)} (in {_span(expires - now)})"
+        text = expiry_text(expires, self._planned_end, self._clock())
         warn = self.expiry_warning()
         self.expiry.setText(text)
         self.expiry.setProperty("level", "warning" if warn else "")
