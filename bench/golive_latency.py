@@ -32,7 +32,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject
 from PySide6.QtWidgets import QApplication, QLabel
 
 from streamdesk.core.flow import State
-from streamdesk.ui.controller import Controller, StopChoice
+from streamdesk.core.options import StopOptions
+from streamdesk.ui.controller import Controller
 from streamdesk.ui.demo import Demo, prefill
 from streamdesk.ui.main_window import BADGES, MainWindow
 
@@ -136,7 +137,7 @@ def main() -> int:
             idle()
             if i:
                 results[latency_ms].append((elapsed, ops))
-            controller.stop_live(StopChoice(stop_obs=False))
+            controller.stop_live(StopOptions(), stop_obs=False)
             spin(lambda: controller.state is State.READY)
             idle()
     finally:
