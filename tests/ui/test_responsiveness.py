@@ -46,10 +46,11 @@ def test_timer_keeps_firing_with_slow_getstream(make_window: Any, wizard: Wizard
     assert len(ticks) > 100
 
 
-def test_no_store_reads_on_the_gui_thread_while_saving_and_provisioning(
+def test_no_store_reads_on_the_gui_thread_from_account_to_live(
         make_window: Any, wizard: Wizard, qtbot: Any, monkeypatch: Any) -> None:
     """Every refresh of the provision card read the call-type backup from the database on the GUI
-    thread (~36 reads a wizard run, bench/responsiveness.py --audit); a task reads it now."""
+    thread (~36 reads a wizard run, bench/responsiveness.py --audit), and Connect OBS read the OBS
+    undo backup there; tasks read both now."""
     window = make_window()
     qtbot.waitUntil(lambda: window.controller.tasks.pending == 0, timeout=30_000)
     store = window.controller.ctx.store
@@ -67,4 +68,8 @@ def test_no_store_reads_on_the_gui_thread_while_saving_and_provisioning(
     wizard.provision(window)
     window.cards["provision"].refresh()
     assert window.controller.state is State.PROVISIONED
+    wizard.connect_obs(window)
+    wizard.configure_and_stream(window)
+    wizard.go_live(window)
+    assert window.controller.state is State.LIVE
     assert not on_gui, f"{len(on_gui)} database reads on the GUI thread, the first from:\n{on_gui[0]}"
