@@ -30,8 +30,9 @@ does before the paint); the cyclic GC is off until the first paint. platformdirs
 Linux (~8 ms).
 
 Measured (--instructions, 2026-11-22): 964 M before the second pass, 824 M after, bare 584 M
-(1.65x -> 1.41x). The rest is a window with ~50 styled widgets against an empty one: the stdlib
-modules above (~45 M), our own modules, and building, polishing and painting the widgets.
+(1.65x -> 1.41x). 2026-12-03: 837 M (1.43x) -> 792 M (1.36x) with the page's skeleton painted first
+and every card built after the paint. Where the rest goes (``--annotate``: by shared object;
+``--phases``: by start-up phase) and what would reach 1.3x: docs/performance.md "Start-up".
 """
 
 from __future__ import annotations
