@@ -35,12 +35,7 @@ def test_demo_keep_resumes_live_after_a_restart(qtbot: Any, isolated_home: Path,
         assert demo.home == demo_home() and not demo.resumed
         controller, window = _open(qtbot, demo)
         wizard = Wizard(qtbot, demo.gs, demo.obs)
-        window.cards["account"].save.click()
-        wizard.wait_state(window, State.NEEDS_PROVISION)
-        wizard.provision(window)
-        window.cards["obs"].connect_button.click()
-        qtbot.waitUntil(lambda: controller.obs_info is not None, timeout=WAIT_MS)
-        wizard.configure_and_stream(window)
+        wizard.demo_to_ready(window)
         wizard.go_live(window)
         cid = controller.call.cid
         window.close()  # demo=True: no "quit while live?" question

@@ -114,12 +114,7 @@ def test_demo_runs_the_flow_without_touching_the_users_data(qtbot: Any, isolated
         controller.start()
         prefill(window, demo)
         wizard = Wizard(qtbot, demo.gs, demo.obs)
-        window.cards["account"].save.click()
-        wizard.wait_state(window, State.NEEDS_PROVISION)
-        wizard.provision(window)
-        window.cards["obs"].connect_button.click()  # prefilled with the demo OBS
-        qtbot.waitUntil(lambda: controller.obs_info is not None, timeout=WAIT_MS)
-        wizard.configure_and_stream(window)
+        wizard.demo_to_ready(window)
         wizard.go_live(window)
         demo.gs.advance(90)
         controller.poll_live_now()
