@@ -19,11 +19,13 @@ Every method is blocking: the GUI calls it from a worker thread. Errors are type
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import math
 import random
 import re
 import socket
+import ssl
 import threading
 import time
 import uuid
@@ -386,6 +388,14 @@ def parse_message(data: Any) -> ChatMessage:
     )
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default verifying context, built once per process: building it loads the CA bundle
+    (~50 ms of CPU, more on a loaded machine), and every operation opens a fresh client (so the GUI
+    paid it on each click: bench/golive_latency.py). An SSLContext is safe to share across threads."""
+    return httpx.create_ssl_context()
+
+
 def _rfc3339(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("starts_at must be timezone-aware")
@@ -454,6 +464,7 @@ class GetStreamClient:
             # Per socket operation; each attempt also has a total deadline (``_attempt``).
             timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
             transport=transport,
+            verify=_tls_context() if transport is None else True,
             headers={"X-Stream-Client": USER_AGENT, "stream-auth-type": "jwt"},
             follow_redirects=False,
         )

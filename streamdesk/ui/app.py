@@ -147,12 +147,12 @@ def _run(started: float, *, demo: bool, self_test: bool, keep: bool = False) -> 
         # --self-test exits once painted: no warm-up imports to wait for on the way out
         window = MainWindow(controller, simulator_url=demo_env.api_url if demo_env else "", demo=demo,
                             warm_up=not self_test)
-        _set_icon(app, window)
         if self_test:
             return _self_test(app, window, ctx, started, early)
 
         def after_paint() -> None:
             gc.enable()
+            _set_icon(app, window)  # the taskbar picks it up a moment later; the first frame does not draw it
             _setup_logging(ctx)
             early.replay()
             window.build_cards()
@@ -195,6 +195,7 @@ def _self_test(app: QApplication, window: Any, ctx: Any, started: float, early: 
         cpu = time.process_time() * 1000  # since the process started: bench/startup.py compares it
         print(f"self-test: window painted ({ms:.0f} ms after the app started; cpu {cpu:.0f} ms)", flush=True)
         gc.enable()
+        _set_icon(app, window)
         _setup_logging(ctx)
         early.replay()
         window.build_cards()  # the cards deferred past the first paint must build too (frozen bundles)

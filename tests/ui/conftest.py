@@ -137,6 +137,19 @@ class Wizard:
         self.qtbot.waitUntil(lambda: window.controller.obs_info is not None, timeout=WAIT_MS)
         self.configure_and_stream(window)
 
+    def poll_until(self, window: MainWindow, cond: Callable[[], bool]) -> None:
+        """Poll live until ``cond()``: the poll that LIVE starts may have read GetStream before the
+        test advanced the simulated clock, and ``poll_live_now`` does nothing while one is in flight."""
+        c = window.controller
+
+        def polled() -> bool:
+            if cond():
+                return True
+            c.poll_live_now()
+            return False
+
+        self.qtbot.waitUntil(polled, timeout=WAIT_MS)
+
     def to_live(self, window: MainWindow) -> None:
         self.account(window)
         self.provision(window)

@@ -117,9 +117,7 @@ def test_demo_runs_the_flow_without_touching_the_users_data(qtbot: Any, isolated
         wizard.demo_to_ready(window)
         wizard.go_live(window)
         demo.gs.advance(90)
-        controller.poll_live_now()
-        qtbot.waitUntil(lambda: bool(controller.last_snapshot and controller.last_snapshot.viewers),
-                        timeout=WAIT_MS)
+        wizard.poll_until(window, lambda: bool(controller.last_snapshot and controller.last_snapshot.viewers))
         window.close()
     finally:
         demo.stop()

@@ -116,8 +116,10 @@ class LiveCharts(QWidget):
         self._apply_palette()
 
     def _plot(self, title: str) -> pg.PlotWidget:
+        # enableMenu=False: the view box's context menu (never shown here) is not even built, ~15% of
+        # building the charts, which happens on the GUI thread at go-live (bench/responsiveness.py)
         plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom"),
-                                        "left": CountAxis(orientation="left")})
+                                        "left": CountAxis(orientation="left")}, enableMenu=False)
         plot.setMenuEnabled(False)
         plot.setLabel("left", title)
         # The same axis width on every chart, so one moment sits at the same x in all three.
