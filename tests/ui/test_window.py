@@ -18,7 +18,7 @@ from streamdesk.ui.demo import Demo, prefill
 from streamdesk.ui.main_window import MainWindow
 from tests.plugins.processes import run_cli
 
-from .conftest import WAIT_MS, Wizard, close
+from .conftest import Wizard, close
 
 
 def test_geometry_and_last_stage_are_restored(make_window: Any, wizard: Wizard, qtbot: Any) -> None:
