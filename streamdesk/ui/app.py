@@ -95,16 +95,16 @@ def _setup_logging(ctx: Any) -> None:
         log.warning("file logging is unavailable", exc_info=True)
 
 
-def run(demo: bool = False, self_test: bool = False) -> int:
+def run(demo: bool = False, self_test: bool = False, keep: bool = False) -> int:
     started = time.perf_counter()
     gc.disable()  # until the first paint (see the module docstring)
     try:
-        return _run(started, demo=demo, self_test=self_test)
+        return _run(started, demo=demo, self_test=self_test, keep=keep)
     finally:
         gc.enable()  # also when start-up failed before painting
 
 
-def _run(started: float, *, demo: bool, self_test: bool) -> int:
+def _run(started: float, *, demo: bool, self_test: bool, keep: bool = False) -> int:
     try:
         from PySide6.QtWidgets import QApplication
 
@@ -129,7 +129,9 @@ def _run(started: float, *, demo: bool, self_test: bool) -> int:
         if demo:
             from streamdesk.ui.demo import Demo
 
-            demo_env = Demo.start()
+            demo_env = Demo.start(keep=keep)
+            if keep:
+                print(f"streamdesk: demo kept in {demo_env.home}", flush=True)
             ctx = demo_env.ctx
         else:
             from streamdesk.core.context import AppContext
