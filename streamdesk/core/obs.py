@@ -272,15 +272,7 @@ class ObsController:
         if self._req is not None and self._req.pending_close() is not None:
             self._drop_request_socket()  # closed or dead while idle (e.g. kicked): open a new one
         if self._req is None:
-            sock = ObsSocket(self.target, timeout=self.timeout, subs=0)
-            try:
-                sock.authenticate()
-                self._req = sock
-                v = self._call("GetVersion")
-            except BaseException:
-                sock.close()
-                self._req = None
-                raise
+            v = self._open_request_socket()
             try:
                 rpc = int(obs_frames.number(v, "rpcVersion", 1, 999, default=1, integer=True))
                 self.info = ObsInfo(obs_frames.text(v, "obsVersion"),
@@ -297,6 +289,28 @@ class ObsController:
             self._events.start_connected()
         assert self.info is not None
         return self.info
+
+    def _open_request_socket(self) -> dict[str, Any]:
+        """A fresh, identified request socket; returns GetVersion's answer. A socket lost between
+        Identified and that first answer is opened once more, then reported as OBS gone (never the
+        internal send/wait signals: they only mean something inside the retry loops)."""
+        for attempt in (1, 2):
+            sock = ObsSocket(self.target, timeout=self.timeout, subs=0)
+            try:
+                sock.authenticate()
+                self._req = sock
+                return self._call("GetVersion")
+            except (_SendFailed, _LostWaiting):
+                sock.close()
+                self._req = None
+                if attempt == 2:
+                    raise ObsNotRunning(f"Lost the connection to OBS at {self.target} while connecting.",
+                                        hint="Is OBS still running?") from None
+            except BaseException:
+                sock.close()
+                self._req = None
+                raise
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         if self._events is not None:
