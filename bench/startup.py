@@ -30,8 +30,9 @@ does before the paint); the cyclic GC is off until the first paint. platformdirs
 Linux (~8 ms).
 
 Measured (--instructions, 2026-11-22): 964 M before the second pass, 824 M after, bare 584 M
-(1.65x -> 1.41x). The rest is a window with ~50 styled widgets against an empty one: the stdlib
-modules above (~45 M), our own modules, and building, polishing and painting the widgets.
+(1.65x -> 1.41x). 2026-12-03: 837 M (1.43x) -> 792 M (1.36x) with the page's skeleton painted first
+and every card built after the paint. Where the rest goes (``--annotate``: by shared object;
+``--phases``: by start-up phase) and what would reach 1.3x: docs/performance.md "Start-up".
 """
 
 from __future__ import annotations
@@ -100,19 +101,137 @@ CPU = re.compile(r"cpu (\d+) ms")
 COLLECTED = re.compile(r"Collected : (\d+)")
 
 
-def instructions(args: list[str], marker: str, code: str = "") -> int:
-    """Instructions ``python UNTIL marker args`` executes up to ``marker`` (callgrind's count)."""
+def instructions(args: list[str], marker: str, code: str = "", keep: Path | None = None) -> int:
+    """Instructions ``python UNTIL marker args`` executes up to ``marker`` (callgrind's count);
+    ``keep``: where to copy callgrind's output file (for ``--annotate``)."""
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_DATA_HOME": home, "BENCH_CODE": code}
         env.pop("STREAMDESK_HOME", None)
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         out = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={home}/cg.out",
                               sys.executable, "-c", UNTIL, marker, *args],
-                             env=env, cwd=REPO, capture_output=True, text=True, timeout=600)
+                             env=env, cwd=REPO, capture_output=True, text=True, timeout=900)
+        if keep is not None and (Path(home) / "cg.out").exists():
+            shutil.copyfile(Path(home) / "cg.out", keep)
     found = COLLECTED.search(out.stderr)
     if not found or marker not in out.stdout:
         raise SystemExit(f"no instruction count for {args}: {out.stderr[-500:]}")
     return int(found.group(1))
+
+
+# streamdesk.ui.app's start-up path (``--self-test``), with a marker after each phase: ``--phases``
+# counts the instructions up to each marker (one callgrind run each) and prints the differences
+PHASES_CODE = r"""
+import gc, sys
+gc.disable()
+def mark(name):
+    print(f"phase {name}", flush=True)
+from PySide6.QtWidgets import QApplication
+from streamdesk.ui.first_paint import FirstPaint
+mark("import-pyside6")
+from streamdesk.ui import app as appmod
+appmod.install_crash_hooks()
+app = QApplication(sys.argv[:1])
+app.setApplicationName("streamdesk")
+app.setOrganizationName("streamdesk")
+app.setApplicationDisplayName("streamdesk")
+mark("qapplication")
+from streamdesk.ui import style
+style.apply(app)
+mark("style-sheet")
+early = appmod._EarlyRecords.install()
+from streamdesk.core.context import AppContext
+ctx = AppContext()
+from streamdesk.ui.controller import Controller
+from streamdesk.ui.main_window import MainWindow
+mark("import-streamdesk")
+controller = Controller(ctx)
+mark("controller")
+window = MainWindow(controller, warm_up=False)
+appmod._set_icon(app, window)
+mark("build-window")
+FirstPaint(window, lambda: mark("show-and-paint"))
+window.show()
+app.exec()
+"""
+PHASES = ("import-pyside6", "qapplication", "style-sheet", "import-streamdesk", "controller", "build-window",
+          "show-and-paint")
+BARE_PHASES = r"""
+import sys
+def mark(name):
+    print(f"phase {name}", flush=True)
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+mark("import-pyside6")
+app = QApplication(sys.argv[:1])
+mark("qapplication")
+w = QMainWindow()
+w.resize(1040, 720)
+mark("build-window")
+class F(QObject):
+    def eventFilter(self, o, e):
+        if e.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, lambda: mark("show-and-paint"))
+        return False
+f = F()
+w.installEventFilter(f)
+w.show()
+app.exec()
+"""
+OBJECT = re.compile(r"^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*?)\s+\[(.+)\]\s*$")
+
+
+def by_object(cg_out: Path) -> dict[str, int]:
+    """Self cost per shared object (libpython, libQt6Widgets, …) from ``callgrind_annotate``."""
+    out = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", str(cg_out)],
+                         capture_output=True, text=True, check=True).stdout
+    totals: dict[str, int] = {}
+    for line in out.splitlines():
+        found = OBJECT.match(line)
+        if found:
+            name = Path(found.group(3)).name
+            name = re.sub(r"\.so[.\d]*$", "", name)
+            totals[name] = totals.get(name, 0) + int(found.group(1).replace(",", ""))
+    return totals
+
+
+def phases() -> None:
+    """Instructions per start-up phase, streamdesk next to the bare window."""
+    def counts(code: str, names: tuple[str, ...]) -> dict[str, int]:
+        return {n: instructions(["-c"], f"phase {n}", code) for n in names}
+
+    bare_names = ("import-pyside6", "qapplication", "build-window", "show-and-paint")
+    bare = counts(BARE_PHASES, bare_names)
+    app = counts(PHASES_CODE, PHASES)
+    print(f"{'phase':20s} {'streamdesk':>11s} {'bare':>9s}   (M instructions in the phase)")
+    prev_a = prev_b = 0
+    for name in PHASES:
+        a = app[name] - prev_a
+        prev_a = app[name]
+        b_text = ""
+        if name in bare:
+            b_text = f"{(bare[name] - prev_b) / 1e6:9.1f}"
+            prev_b = bare[name]
+        print(f"{name:20s} {a / 1e6:11.1f} {b_text:>9s}")
+    print(f"{'total':20s} {prev_a / 1e6:11.1f} {prev_b / 1e6:9.1f}   ratio {prev_a / prev_b:.2f}x "
+          "(this driver skips the CLI's argument parsing)")
+
+
+def annotate() -> None:
+    """Self cost per shared object up to the first paint, streamdesk minus the bare window."""
+    with tempfile.TemporaryDirectory() as tmp:
+        bare_out, app_out = Path(tmp) / "bare.out", Path(tmp) / "app.out"
+        bare = instructions(["-c"], "painted", BARE, keep=bare_out)
+        app = instructions(["-m", "streamdesk", "--self-test"], "window painted", keep=app_out)
+        b, a = by_object(bare_out), by_object(app_out)
+    print(f"{'shared object':28s} {'streamdesk':>11s} {'bare':>9s} {'extra':>9s}"
+          "   (M instructions, self cost)")
+    for name in sorted(set(a) | set(b), key=lambda n: -(a.get(n, 0) - b.get(n, 0))):
+        extra = a.get(name, 0) - b.get(name, 0)
+        if abs(extra) >= 1e6 or a.get(name, 0) >= 5e6:
+            print(f"{name:28s} {a.get(name, 0) / 1e6:11.1f} {b.get(name, 0) / 1e6:9.1f} {extra / 1e6:+9.1f}")
+    print(f"{'total':28s} {app / 1e6:11.1f} {bare / 1e6:9.1f} {(app - bare) / 1e6:+9.1f}   "
+          f"ratio {app / bare:.2f}x")
 
 
 def one(cmd: list[str], marker: str) -> tuple[float, float]:
@@ -146,6 +265,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--instructions", action="store_true",
                         help="count instructions to the first paint under callgrind instead of timing")
+    parser.add_argument("--phases", action="store_true",
+                        help="with --instructions: instructions per start-up phase (one callgrind run each)")
+    parser.add_argument("--annotate", action="store_true",
+                        help="with --instructions: where they go, by shared object (callgrind_annotate)")
     args = parser.parse_args()
     app_cmd = [sys.executable, "-m", "streamdesk", "--self-test"]
     bare_cmd = [sys.executable, "-c", BARE]
@@ -153,6 +276,12 @@ def main() -> int:
     if args.instructions:
         if shutil.which("valgrind") is None:
             raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
+        if args.phases:
+            phases()
+            return 0
+        if args.annotate:
+            annotate()
+            return 0
         bare = instructions(["-c"], "painted", BARE)
         app = instructions(["-m", "streamdesk", "--self-test"], "window painted")
         print(f"bare QMainWindow   {bare / 1e6:8.0f} M instructions to the first paint")

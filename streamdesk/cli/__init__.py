@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from streamdesk import __version__
 from streamdesk.cli._common import run_handler
 
-GUI_FLAGS = {"--demo", "--self-test"}
+GUI_FLAGS = {"--demo", "--keep", "--self-test"}
 
 
 def command_groups() -> tuple:
@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"streamdesk {__version__}")
     parser.add_argument("--demo", action="store_true", help="open the app on the embedded simulators")
+    parser.add_argument("--keep", action="store_true",
+                        help="with --demo: keep the demo (its folder, keyring entries and simulators) "
+                        "so a restart resumes it")
     parser.add_argument(
         "--self-test", action="store_true", help="show the main window, check the keyring, exit once painted"
     )
@@ -57,13 +60,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if set(words) <= GUI_FLAGS and len(set(words)) == len(words):  # the app: skip building the CLI
         from streamdesk.cli._common import run_gui
 
-        return run_gui(demo="--demo" in words, self_test="--self-test" in words)
+        return run_gui(demo="--demo" in words, self_test="--self-test" in words, keep="--keep" in words)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         from streamdesk.cli._common import run_gui
 
-        return run_gui(demo=args.demo, self_test=args.self_test)
+        return run_gui(demo=args.demo, self_test=args.self_test, keep=args.keep)
     return run_handler(args.func, args)
 
 

@@ -129,8 +129,11 @@ def secret_from(env_var: str, use_stdin: bool, what: str) -> str | None:
     return value if value.strip() else None
 
 
-def run_gui(*, demo: bool, self_test: bool) -> int:
+def run_gui(*, demo: bool, self_test: bool, keep: bool = False) -> int:
     # ui.app imports Qt inside run(), which says so in one line when Qt is unusable
     from streamdesk.ui.app import run
 
-    return run(demo=demo, self_test=self_test)
+    if keep and not demo:  # before the window: one sentence, the usage exit code
+        print("streamdesk: --keep keeps a demo: use it with --demo", file=sys.stderr)
+        return 2
+    return run(demo=demo, self_test=self_test, keep=keep)

@@ -25,15 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=tail)
     actions = p.add_subparsers(dest="chat_action", metavar="ACTION")
 
-    a = actions.add_parser("delete", help="delete a message (viewers see it removed)")
-    a.add_argument("message_id", metavar="ID")
-    a.set_defaults(func=delete)
-    a = actions.add_parser("pin", help="pin a message")
-    a.add_argument("message_id", metavar="ID")
-    a.set_defaults(func=pin)
-    a = actions.add_parser("unpin", help="unpin a message")
-    a.add_argument("message_id", metavar="ID")
-    a.set_defaults(func=unpin)
+    for name, what, func in (("delete", "delete a message (viewers see it removed)", delete),
+                             ("pin", "pin a message", pin), ("unpin", "unpin a message", unpin)):
+        a = actions.add_parser(name, help=what)
+        a.add_argument("message_id", metavar="ID")
+        a.set_defaults(func=func)
     a = actions.add_parser("timeout", help="keep a user from posting for some minutes")
     a.add_argument("user_id", metavar="USER")
     a.add_argument("--minutes", type=finite_float, required=True, metavar="N")

@@ -6,14 +6,20 @@ import argparse
 import contextlib
 import json
 import sys
-from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from streamdesk.cli._common import EXIT_OK, UsageError, finite_float, print_json
 from streamdesk.core import live, stats
 from streamdesk.core.context import AppContext
-from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.errors import InvalidInput, StreamdeskError
+from streamdesk.core.obs_errors import ObsError
+from streamdesk.core.secrets import KeyringLocked, KeyringUnavailable
 from streamdesk.core.store import Session
+
+if TYPE_CHECKING:
+    from streamdesk.core.obs import ObsController
+    from streamdesk.core.obs_health import StreamHealth
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -54,13 +60,13 @@ def watch(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.duration is not None and args.duration <= 0:
         raise UsageError("--for needs a positive number of seconds")
     session = _live_session(ctx)
-    bitrate, close_obs = _obs_bitrate(ctx)
-    frames = getattr(bitrate, "frames", None)  # aftershow: OBS frame counters for the summary's dropped %
+    obs = _obs_reading(ctx)
     show = _print_json_line if args.json else _print_text_line
     source: live.LiveRecorder | live.RecordingTail
     try:
         try:
-            source = live.LiveRecorder(ctx, session.id, bitrate=bitrate, frames=frames)
+            source = live.LiveRecorder(ctx, session.id, bitrate=obs.bitrate if obs else None,
+                                       frames=obs.frames if obs else None)
         except live.RecorderBusy as e:  # the app records it: show its samples, count nothing twice
             print(f"streamdesk: {e.message} Showing what it records.", file=sys.stderr, flush=True)
             source = live.RecordingTail(ctx, session.id)
@@ -72,8 +78,8 @@ def watch(args: argparse.Namespace, ctx: AppContext) -> int:
             with contextlib.suppress(KeyboardInterrupt):
                 live.follow(source, show, duration_s=args.duration)
     finally:
-        if close_obs is not None:
-            close_obs()
+        if obs is not None:
+            obs.close()
     if not args.json:
         row = ctx.store.get_session(session.id)
         if row is not None:
@@ -102,31 +108,40 @@ def _live_session(ctx: AppContext) -> Session:
                           hint="Go live first (`streamdesk golive`); `streamdesk status` shows the state.")
 
 
-def _obs_bitrate(ctx: AppContext) -> tuple[Callable[[], float | None] | None, Callable[[], None] | None]:
-    """A bitrate reader when OBS is reachable; (None, None) otherwise (the column is left out)."""
-    from streamdesk.core import obs_ops
+class ObsReading:
+    """OBS's stream health for the recorder while watching: ``bitrate`` and ``frames`` read one health
+    per poll (the recorder asks for the bitrate first, then the frame counters of that same reading)."""
+
+    def __init__(self, controller: ObsController) -> None:
+        self._controller = controller
+        self._last: StreamHealth | None = None
+
+    def bitrate(self) -> float | None:
+        # cleared first: a failed read must not leave the previous poll's counters for ``frames``
+        self._last = None
+        health = self._controller.health(with_stats=False)
+        self._last = health
+        return health.bitrate_kbps if health.active else None
+
+    def frames(self) -> tuple[int, int] | None:
+        health = self._last
+        if health is None or not health.active:
+            return None
+        return health.dropped_frames, health.total_frames
+
+    def close(self) -> None:
+        self._controller.close()
+
+
+def _obs_reading(ctx: AppContext) -> ObsReading | None:
+    """OBS's health reader when OBS is reachable; None otherwise (the column is left out)."""
+    from streamdesk.core import obs_ops  # lazy: the OBS socket stack only when watching
 
     try:
         controller = obs_ops.connect(ctx, timeout=2.0)
-    except Exception:  # no OBS, wrong password, no keyring …: viewers and chat still work
-        return None, None
-
-    last: list[object] = [None]
-
-    def read() -> float | None:
-        health = controller.health(with_stats=False)
-        last[0] = health
-        return health.bitrate_kbps if health.active else None
-
-    def frames() -> tuple[int, int] | None:
-        # the health read a moment ago by ``read`` (the recorder asks for both in one poll)
-        health = last[0]
-        if health is None or not getattr(health, "active", False):
-            return None
-        return int(getattr(health, "dropped_frames", 0)), int(getattr(health, "total_frames", 0))
-
-    read.frames = frames  # type: ignore[attr-defined]
-    return read, controller.close
+    except (ObsError, KeyringUnavailable, KeyringLocked, InvalidInput):
+        return None  # no OBS, wrong password, no keyring, bad saved target: viewers and chat still work
+    return ObsReading(controller)
 
 
 def _print_json_line(snap: live.LiveSnapshot) -> None:

@@ -19,11 +19,13 @@ Every method is blocking: the GUI calls it from a worker thread. Errors are type
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import math
 import random
 import re
 import socket
+import ssl
 import threading
 import time
 import uuid
@@ -386,6 +388,14 @@ def parse_message(data: Any) -> ChatMessage:
     )
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default verifying context, built once per process: building it loads the CA bundle
+    (~50 ms of CPU, more on a loaded machine), and every operation opens a fresh client (so the GUI
+    paid it on each click: bench/golive_latency.py). An SSLContext is safe to share across threads."""
+    return httpx.create_ssl_context()
+
+
 def _rfc3339(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("starts_at must be timezone-aware")
@@ -454,6 +464,7 @@ class GetStreamClient:
             # Per socket operation; each attempt also has a total deadline (``_attempt``).
             timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
             transport=transport,
+            verify=_tls_context() if transport is None else True,
             headers={"X-Stream-Client": USER_AGENT, "stream-auth-type": "jwt"},
             follow_redirects=False,
         )
@@ -659,18 +670,24 @@ class GetStreamClient:
 
         Uses the read-only GetChannel form, so a poll never creates anything. When more than
         ``limit`` messages arrived, the next poll picks up after the last one returned."""
-        params: dict[str, Any] = {"state": "true", "messages_limit": limit}
-        if last_id:
-            params["messages_id_gt"] = last_id
-        data = self._request("GetChannel", "GET", _channel_path(channel_type, channel_id), params=params)
-        messages = data.get("messages")
-        if not isinstance(messages, list):
-            raise ProtocolError("GetStream's reply has no readable response.messages.")
-        parsed = [parse_message(m) for m in messages]
+        parsed = [parse_message(m) for m in self._channel_messages(channel_type, channel_id, last_id, limit)]
         # Oldest first is the documented order; sort defensively (ids are opaque, times are not).
         if any(m.created_at is None for m in parsed):
             return parsed
         return sorted(parsed, key=lambda m: m.created_at)  # type: ignore[arg-type, return-value]
+
+    def _channel_messages(self, channel_type: str, channel_id: str, after_id: str | None,
+                          limit: int) -> list[Any]:
+        """The raw messages of the read-only GetChannel form, after ``after_id`` (all recent ones
+        when None): one read shared by the recorder's count and the chat feed."""
+        params: dict[str, Any] = {"state": "true", "messages_limit": limit}
+        if after_id:
+            params["messages_id_gt"] = after_id
+        data = self._request("GetChannel", "GET", _channel_path(channel_type, channel_id), params=params)
+        messages = data.get("messages")
+        if not isinstance(messages, list):
+            raise ProtocolError("GetStream's reply has no readable response.messages.")
+        return messages
 
     # -- chat feed and moderation (typed results and parsing in core/chat.py) ---------------------
     # core.chat imports this module for ProtocolError and parse_timestamp, so it is imported here
@@ -681,13 +698,7 @@ class GetStreamClient:
         Read-only GetChannel, paged with ``messages_id_gt`` like :meth:`messages_since`."""
         from streamdesk.core import chat
 
-        params: dict[str, Any] = {"state": "true", "messages_limit": limit}
-        if after_id:
-            params["messages_id_gt"] = after_id
-        data = self._request("GetChannel", "GET", _channel_path(channel_type, channel_id), params=params)
-        messages = data.get("messages")
-        if not isinstance(messages, list):
-            raise ProtocolError("GetStream's reply has no readable response.messages.")
+        messages = self._channel_messages(channel_type, channel_id, after_id, limit)
         return [chat.parse_entry(m) for m in messages]
 
     def send_message(self, channel_type: str, channel_id: str, text: str, *, user_id: str) -> chat.ChatEntry:

@@ -272,8 +272,9 @@ class SecretStore:
     """The keyring, vetted. ``backend=None`` means whatever keyring selects (env
     ``PYTHON_KEYRING_BACKEND``, ``keyring.set_keyring`` in tests, or the platform's best)."""
 
-    def __init__(self, backend: KeyringBackend | None = None) -> None:
+    def __init__(self, backend: KeyringBackend | None = None, *, service: str = SERVICE) -> None:
         self._backend = backend
+        self.service = service  # ``streamdesk``; ``--demo --keep`` keeps its throw-away secrets apart
 
     def __repr__(self) -> str:
         return f"SecretStore(backend={_qualname(self._backend) if self._backend else 'default'})"
@@ -302,7 +303,7 @@ class SecretStore:
     def get(self, kind: SecretKind, scope: str = "") -> str | None:
         backend = self._resolve()
         with _keyring_errors():
-            value = _bounded(lambda: backend.get_password(SERVICE, entry_name(kind, scope)))
+            value = _bounded(lambda: backend.get_password(self.service, entry_name(kind, scope)))
         if value:
             register_secret(value)
         return value or None
@@ -319,7 +320,7 @@ class SecretStore:
         register_secret(value)  # before anything can log it
         backend = self._resolve()
         with _keyring_errors():
-            _bounded(lambda: backend.set_password(SERVICE, entry_name(kind, scope), value))
+            _bounded(lambda: backend.set_password(self.service, entry_name(kind, scope), value))
 
     def delete(self, kind: SecretKind, scope: str = "") -> None:
         """Remove one secret; deleting one that is not there is not an error."""
@@ -327,7 +328,7 @@ class SecretStore:
 
         backend = self._resolve()
         with _keyring_errors(), suppress(PasswordDeleteError):
-            _bounded(lambda: backend.delete_password(SERVICE, entry_name(kind, scope)))
+            _bounded(lambda: backend.delete_password(self.service, entry_name(kind, scope)))
 
 
 def keyring_timeout() -> float:

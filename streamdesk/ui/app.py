@@ -95,16 +95,16 @@ def _setup_logging(ctx: Any) -> None:
         log.warning("file logging is unavailable", exc_info=True)
 
 
-def run(demo: bool = False, self_test: bool = False) -> int:
+def run(demo: bool = False, self_test: bool = False, keep: bool = False) -> int:
     started = time.perf_counter()
     gc.disable()  # until the first paint (see the module docstring)
     try:
-        return _run(started, demo=demo, self_test=self_test)
+        return _run(started, demo=demo, self_test=self_test, keep=keep)
     finally:
         gc.enable()  # also when start-up failed before painting
 
 
-def _run(started: float, *, demo: bool, self_test: bool) -> int:
+def _run(started: float, *, demo: bool, self_test: bool, keep: bool = False) -> int:
     try:
         from PySide6.QtWidgets import QApplication
 
@@ -129,7 +129,9 @@ def _run(started: float, *, demo: bool, self_test: bool) -> int:
         if demo:
             from streamdesk.ui.demo import Demo
 
-            demo_env = Demo.start()
+            demo_env = Demo.start(keep=keep)
+            if keep:
+                print(f"streamdesk: demo kept in {demo_env.home}", flush=True)
             ctx = demo_env.ctx
         else:
             from streamdesk.core.context import AppContext
@@ -145,12 +147,12 @@ def _run(started: float, *, demo: bool, self_test: bool) -> int:
         # --self-test exits once painted: no warm-up imports to wait for on the way out
         window = MainWindow(controller, simulator_url=demo_env.api_url if demo_env else "", demo=demo,
                             warm_up=not self_test)
-        _set_icon(app, window)
         if self_test:
             return _self_test(app, window, ctx, started, early)
 
         def after_paint() -> None:
             gc.enable()
+            _set_icon(app, window)  # the taskbar picks it up a moment later; the first frame does not draw it
             _setup_logging(ctx)
             early.replay()
             window.build_cards()
@@ -193,6 +195,7 @@ def _self_test(app: QApplication, window: Any, ctx: Any, started: float, early: 
         cpu = time.process_time() * 1000  # since the process started: bench/startup.py compares it
         print(f"self-test: window painted ({ms:.0f} ms after the app started; cpu {cpu:.0f} ms)", flush=True)
         gc.enable()
+        _set_icon(app, window)
         _setup_logging(ctx)
         early.replay()
         window.build_cards()  # the cards deferred past the first paint must build too (frozen bundles)

@@ -35,11 +35,8 @@ class ObsOps(ControllerBase):
         return value if isinstance(value, dict) else {}
 
     def has_obs_backup(self) -> bool:
-        from streamdesk.core.obs_ops import SETTING_BACKUP
-
-        backup = self.ctx.store.get_setting(SETTING_BACKUP)
-        target = self.obs.target
-        return bool(backup) and (target is None or backup.get("obs") == target.scope)
+        """Reads the store: call it from a task (bench/responsiveness.py --audit)."""
+        return _has_backup(self.ctx, self.obs.target)
 
     def connect_obs(self, host: str, port: int, password: str | None, *, quiet: bool = False) -> None:
         """Connect (password None: the one in the keyring for host:port)."""
@@ -51,12 +48,13 @@ class ObsOps(ControllerBase):
             target = obs_ops.target(ctx, host, port, password)
             info, streaming = self.obs.connect_to_blocking(
                 lambda on_event: obs_ops.connect(ctx, target, events=True, on_event=on_event))
-            return info, streaming, obs_ops.configured_for_channel(ctx, self.obs.controller)
+            return (info, streaming, obs_ops.configured_for_channel(ctx, self.obs.controller),
+                    _has_backup(ctx, target))
 
         def done(result: Any) -> None:
-            info, streaming, configured = result
+            info, streaming, configured, has_backup = result
             self._obs_attached(info)
-            self.obs_backup_changed.emit(self.has_obs_backup())
+            self.obs_backup_changed.emit(has_backup)  # read by the task: no store read on the GUI thread
             if configured and self.state is State.PROVISIONED:
                 self._fire(Event.OBS_CONFIGURED)
             if streaming:
@@ -252,3 +250,11 @@ class ObsOps(ControllerBase):
         stage = "live" if self.state in (State.LIVE, State.GOING_LIVE) else "obs"
         self.message.emit(stage, "warning", "Lost the connection to OBS: check that OBS is running, "
                           "then press Connect.")
+
+
+def _has_backup(ctx: Any, target: Any) -> bool:
+    """Is there an undo backup of OBS's settings for ``target`` (None: for any OBS)?"""
+    from streamdesk.core.obs_ops import SETTING_BACKUP
+
+    backup = ctx.store.get_setting(SETTING_BACKUP)
+    return bool(backup) and (target is None or backup.get("obs") == target.scope)

@@ -190,6 +190,12 @@ class MainWindow(QMainWindow):
         main.addWidget(self.busy_bar)
         main.addWidget(self.stack, 1)
         outer.addLayout(main, 1)
+        # the first frame shows the page's skeleton (its empty panel); the card itself is built on the
+        # event-loop turn after the paint, with the others (build_cards): ~60 M instructions, 7% of
+        # the start-up, that the first paint need not wait for (bench/startup.py --phases)
+        self._skeleton: QWidget | None = QWidget(self.stack)
+        self._skeleton.setObjectName("PageSkeleton")
+        self.stack.addWidget(self._skeleton)
         self._ask_late = ask
         factories = card_factories(controller, self.stack, confirm=ask, simulator_url=simulator_url)
         self.cards = StageCards(self.stack, factories, self._card_built)
@@ -234,8 +240,14 @@ class MainWindow(QMainWindow):
             card.again.clicked.connect(self._leave_summary)  # type: ignore[attr-defined]
 
     def build_cards(self) -> None:
-        """Build every card not built yet, and the OBS watchdog (it shows on the Live card)."""
+        """Build every card not built yet, and the OBS watchdog (it shows on the Live card); the
+        page's skeleton gives way to its card."""
         self.cards.build_all()
+        if self._skeleton is not None:
+            skeleton, self._skeleton = self._skeleton, None
+            self._show_page()
+            self.stack.removeWidget(skeleton)
+            skeleton.deleteLater()
         if self._obs_watchdog is None:
             from streamdesk.ui.obs_watchdog import ObsWatchdog
 
@@ -257,10 +269,10 @@ class MainWindow(QMainWindow):
         current = STAGE_OF_STATE[state]
         if not (self.viewed == "live" and self._summary_shown()):
             self.viewed = current
-        self.stack.setCurrentWidget(self.history if self.history_shown else self.cards[self.viewed])
+        self._show_page()
         self._render_stepper()
         text, level = BADGES[state]
-        self.status.set_state(STATUS_OF_STATE.get(state, "OFFLINE"))
+        self.status.set_state(STATUS_OF_STATE.get(state, "OFFLINE"), polished=polished)
         # a reading belongs to its state: unknown until the next one (the live poll's, or the watch's)
         ingest = getattr(self.controller, "ingest", None)
         if polished:  # (set_ingest repolishes; the strip starts at "—" anyway)
@@ -275,6 +287,12 @@ class MainWindow(QMainWindow):
         self.force_end_button.setEnabled("force_end" not in self.controller.busy)
         if self.tray is not None:
             self.tray.setToolTip(f"streamdesk — {state.description}")
+
+    def _show_page(self) -> None:
+        if self._skeleton is not None and not self.cards.is_built(self.viewed):
+            self.stack.setCurrentWidget(self._skeleton)  # before the first paint: build_cards replaces it
+        else:
+            self.stack.setCurrentWidget(self.history if self.history_shown else self.cards[self.viewed])
 
     # -- the status strip -------------------------------------------------------------------------
     def _status_snapshot(self, snap: Any) -> None:

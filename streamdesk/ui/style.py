@@ -81,19 +81,21 @@ def apply_theme(app: QApplication, theme: str) -> None:
     apply(app)
 
 
-def _mix(a: QColor, b: QColor, share: float) -> str:
+def mix(a: QColor, b: QColor, share: float) -> QColor:
+    """``a`` with ``share`` of ``b`` mixed in, opaque (an opaque line is cheap to draw; a
+    translucent one is blended on every repaint)."""
     def channel(x: int, y: int) -> int:
         return round(x + (y - x) * share)
 
-    mixed = QColor(channel(a.red(), b.red()), channel(a.green(), b.green()), channel(a.blue(), b.blue()))
-    return mixed.name()
+    return QColor(channel(a.red(), b.red()), channel(a.green(), b.green()), channel(a.blue(), b.blue()))
 
 
 def border_colour(palette: QPalette | None = None) -> str:
     """Card and separator lines: visible on light and dark windows alike (palette(mid) vanishes
     into some dark palettes)."""
     palette = palette or QApplication.palette()
-    return _mix(palette.color(QPalette.ColorRole.Window), palette.color(QPalette.ColorRole.WindowText), 0.3)
+    window, text = palette.color(QPalette.ColorRole.Window), palette.color(QPalette.ColorRole.WindowText)
+    return mix(window, text, 0.3).name()
 
 
 def focus_colour(palette: QPalette | None = None) -> str:

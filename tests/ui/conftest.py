@@ -128,6 +128,28 @@ class Wizard:
         self.wait_state(window, State.LIVE)
         self.qtbot.waitUntil(lambda: window.controller.session is not None, timeout=WAIT_MS)
 
+    def demo_to_ready(self, window: MainWindow) -> None:
+        """Through the demo's prefilled forms (``demo.prefill``) up to READY: Go live is next."""
+        window.cards["account"].save.click()
+        self.wait_state(window, State.NEEDS_PROVISION)
+        self.provision(window)
+        window.cards["obs"].connect_button.click()  # prefilled with the demo OBS
+        self.qtbot.waitUntil(lambda: window.controller.obs_info is not None, timeout=WAIT_MS)
+        self.configure_and_stream(window)
+
+    def poll_until(self, window: MainWindow, cond: Callable[[], bool]) -> None:
+        """Poll live until ``cond()``: the poll that LIVE starts may have read GetStream before the
+        test advanced the simulated clock, and ``poll_live_now`` does nothing while one is in flight."""
+        c = window.controller
+
+        def polled() -> bool:
+            if cond():
+                return True
+            c.poll_live_now()
+            return False
+
+        self.qtbot.waitUntil(polled, timeout=WAIT_MS)
+
     def to_live(self, window: MainWindow) -> None:
         self.account(window)
         self.provision(window)

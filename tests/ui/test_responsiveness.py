@@ -7,7 +7,9 @@ machine jitter stays far below it."""
 from __future__ import annotations
 
 import itertools
+import threading
 import time
+import traceback
 from typing import Any
 
 from PySide6.QtCore import QTimer
@@ -42,3 +44,32 @@ def test_timer_keeps_firing_with_slow_getstream(make_window: Any, wizard: Wizard
     gaps = [(b - a) * 1000 for a, b in itertools.pairwise(ticks)]
     assert max(gaps) < WORST_GAP_MS, f"the GUI thread stalled for {max(gaps):.0f} ms"
     assert len(ticks) > 100
+
+
+def test_no_store_reads_on_the_gui_thread_from_account_to_live(
+        make_window: Any, wizard: Wizard, qtbot: Any, monkeypatch: Any) -> None:
+    """Every refresh of the provision card read the call-type backup from the database on the GUI
+    thread (~36 reads a wizard run, bench/responsiveness.py --audit), and Connect OBS read the OBS
+    undo backup there; tasks read both now."""
+    window = make_window()
+    qtbot.waitUntil(lambda: window.controller.tasks.pending == 0, timeout=30_000)
+    store = window.controller.ctx.store
+    gui = threading.get_ident()
+    on_gui: list[str] = []
+    real_conn = store._conn
+
+    def conn() -> Any:
+        if threading.get_ident() == gui:
+            on_gui.append("".join(traceback.format_stack(limit=6)))
+        return real_conn()
+
+    monkeypatch.setattr(store, "_conn", conn)
+    wizard.account(window)
+    wizard.provision(window)
+    window.cards["provision"].refresh()
+    assert window.controller.state is State.PROVISIONED
+    wizard.connect_obs(window)
+    wizard.configure_and_stream(window)
+    wizard.go_live(window)
+    assert window.controller.state is State.LIVE
+    assert not on_gui, f"{len(on_gui)} database reads on the GUI thread, the first from:\n{on_gui[0]}"

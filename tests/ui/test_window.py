@@ -18,7 +18,7 @@ from streamdesk.ui.demo import Demo, prefill
 from streamdesk.ui.main_window import MainWindow
 from tests.plugins.processes import run_cli
 
-from .conftest import WAIT_MS, Wizard, close
+from .conftest import Wizard, close
 
 
 def test_geometry_and_last_stage_are_restored(make_window: Any, wizard: Wizard, qtbot: Any) -> None:
@@ -114,17 +114,10 @@ def test_demo_runs_the_flow_without_touching_the_users_data(qtbot: Any, isolated
         controller.start()
         prefill(window, demo)
         wizard = Wizard(qtbot, demo.gs, demo.obs)
-        window.cards["account"].save.click()
-        wizard.wait_state(window, State.NEEDS_PROVISION)
-        wizard.provision(window)
-        window.cards["obs"].connect_button.click()  # prefilled with the demo OBS
-        qtbot.waitUntil(lambda: controller.obs_info is not None, timeout=WAIT_MS)
-        wizard.configure_and_stream(window)
+        wizard.demo_to_ready(window)
         wizard.go_live(window)
         demo.gs.advance(90)
-        controller.poll_live_now()
-        qtbot.waitUntil(lambda: bool(controller.last_snapshot and controller.last_snapshot.viewers),
-                        timeout=WAIT_MS)
+        wizard.poll_until(window, lambda: bool(controller.last_snapshot and controller.last_snapshot.viewers))
         window.close()
     finally:
         demo.stop()

@@ -48,9 +48,8 @@ def test_account_to_summary(make_window: Any, wizard: Wizard, qtbot: Any) -> Non
     # live numbers: let the simulated audience arrive, poll, compare with the simulator's truth
     gs.advance(120)
     live = window.cards["live"]
-    window.controller.poll_live_now()
-    qtbot.waitUntil(lambda: bool(window.controller.last_snapshot and window.controller.last_snapshot.viewers),
-                    timeout=WAIT_MS)
+    wizard.poll_until(window, lambda: bool(window.controller.last_snapshot
+                                           and window.controller.last_snapshot.viewers))
     truth = gs.truth("livestream:show-1")
     snap = window.controller.last_snapshot
     assert live.viewers.value.text() == f"{snap.viewers:,}"

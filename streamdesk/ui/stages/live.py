@@ -225,6 +225,14 @@ class LiveCard(StageCard):
             metric.set("–")
         self._tick()
         self.ticker.start()
+        # the charts (pyqtgraph: ~60-100 ms on the GUI thread) are built on the event-loop turn after
+        # this one, so LIVE is painted first (bench/golive_latency.py: the click -> LIVE time)
+        QTimer.singleShot(0, self, lambda: self._start_charts(session))
+
+    def _start_charts(self, session: Any) -> None:
+        current = self.controller.session
+        if current is None or getattr(current, "id", None) != getattr(session, "id", None):
+            return  # ended (or replaced) before this turn came: the end shows its own charts
         self._ensure_charts()
         if self.charts is not None:
             # a resumed session shows what was recorded before the restart

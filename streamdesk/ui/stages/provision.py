@@ -56,6 +56,7 @@ def describe_expiry(expires_at: float | None, now: float) -> str:
 class ProvisionCard(StageCard):
     stage = "provision"
     title = "Provision the livestream"
+    _type_backup = False  # is there a call-type backup to undo (read by a task: has_call_type_backup)
     subtitle = ("Creates your livestream call in backstage, its chat channel, and a stream key for OBS. "
                 "Viewers see nothing until you go live.")
 
@@ -152,6 +153,7 @@ class ProvisionCard(StageCard):
         self.next_button = button("Continue to Connect OBS", w, "primary", name="provision_next")
         rtmps.addLayout(row(self.next_button))
         controller.channel_changed.connect(self._on_channel)
+        self._read_type_backup()
         controller.key_loaded.connect(self._on_key)
         controller.state_changed.connect(self._on_state)
         self._on_channel(controller.channel)
@@ -209,9 +211,11 @@ class ProvisionCard(StageCard):
             from streamdesk.core import call_type_settings, channel_ops
 
             with channel_ops.client(ctx) as gs:
-                return call_type_settings.apply(ctx, gs, plan)
+                call_type_settings.apply(ctx, gs, plan)
+            return call_type_settings.backup(ctx) is not None
 
-        def done(_state: Any) -> None:
+        def done(has_backup: bool) -> None:
+            self._type_backup = has_backup
             self.banner.show_message("ok", "The livestream call type now lets hosts join backstage. "
                                      "Undo call-type change restores it.")
             self.refresh()
@@ -243,9 +247,11 @@ class ProvisionCard(StageCard):
             from streamdesk.core import call_type_settings, channel_ops
 
             with channel_ops.client(ctx) as gs:
-                return call_type_settings.undo(ctx, gs, plan)
+                call_type_settings.undo(ctx, gs, plan)
+            return call_type_settings.backup(ctx) is not None
 
-        def done(_state: Any) -> None:
+        def done(has_backup: bool) -> None:
+            self._type_backup = has_backup
             self.banner.show_message("ok", "The livestream call type is back as it was (grants others added "
                                      "since are kept).")
             self.refresh()
@@ -257,9 +263,23 @@ class ProvisionCard(StageCard):
         self.refresh()
 
     def has_call_type_backup(self) -> bool:
-        from streamdesk.core import call_type_settings
+        """As last read by a task: ``refresh`` runs on every busy change, and a store read there put
+        ~36 database reads per wizard run on the GUI thread (bench/responsiveness.py --audit)."""
+        return self._type_backup
 
-        return call_type_settings.backup(self.controller.ctx) is not None
+    def _read_type_backup(self) -> None:
+        ctx = self.controller.ctx
+
+        def op() -> bool:
+            from streamdesk.core import call_type_settings
+
+            return call_type_settings.backup(ctx) is not None
+
+        def done(has_backup: bool) -> None:
+            self._type_backup = has_backup
+            self.refresh()
+
+        self.controller.tasks.run(op, done, lambda _text, _e: None, what="read the call-type backup")
 
     def _copy_server(self) -> None:
         if self.server.text():

@@ -32,6 +32,13 @@ def _span(seconds: float) -> str:
     return f"{mins} min"
 
 
+def expires_too_soon(expires: float | None, planned_end: float | None, now: float) -> bool:
+    """The key has expired, or runs out before the planned end of the show."""
+    if expires is None:
+        return False
+    return key_expired(expires, now) or (planned_end is not None and expires < planned_end)
+
+
 def expiry_text(expires: float, planned_end: float | None, now: float) -> str:
     """The line under the key: expired, expiring before the planned end, or when it expires."""
     if key_expired(expires, now):

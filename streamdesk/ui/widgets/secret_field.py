@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from PySide6 import QtCore
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QHideEvent, QKeyEvent, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import QGuiApplication, QHideEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from streamdesk.core.keys import key_expired
+from streamdesk.ui.style import WARN_AMBER, text_colour
 from streamdesk.ui.widgets.clipboard_guard import ClipboardGuard
-from streamdesk.ui.widgets.key_expiry import Timestamp, expiry_text, to_unix
+from streamdesk.ui.widgets.key_expiry import Timestamp, expires_too_soon, expiry_text, to_unix
 
 REVEAL_TIMEOUT_MS = 30_000
 CLIPBOARD_TIMEOUT_MS = 30_000
@@ -369,11 +369,7 @@ class SecretField(QWidget):
 
     def expiry_warning(self) -> bool:
         """True when the key has expired or will expire before the planned end."""
-        if self._expires_at is None:
-            return False
-        if key_expired(self._expires_at, self._clock()):
-            return True
-        return self._planned_end is not None and self._expires_at < self._planned_end
+        return expires_too_soon(self._expires_at, self._planned_end, self._clock())
 
     def _update_expiry(self) -> None:
         expires = self._expires_at
@@ -385,16 +381,11 @@ class SecretField(QWidget):
         warn = self.expiry_warning()
         self.expiry.setText(text)
         self.expiry.setProperty("level", "warning" if warn else "")
-        self.expiry.setStyleSheet(f"color: {self._warning_colour()};" if warn else "")
+        self.expiry.setStyleSheet(f"color: {text_colour(WARN_AMBER)};" if warn else "")
         self.expiry.setAccessibleName(text)
         self.expiry.show()
         if not self.expiry_timer.isActive():
             self.expiry_timer.start()
-
-    def _warning_colour(self) -> str:
-        # amber that stays readable on both a light and a dark window background
-        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
-        return "#f2a33a" if dark else "#a05a00"
 
     # ------------------------------------------------------------------ texts
 

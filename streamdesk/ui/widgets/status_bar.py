@@ -58,12 +58,14 @@ class CockpitStatus(QFrame):
         self.chat.setVisible(not compact)
 
     # -- setters ------------------------------------------------------------------------------------
-    def set_state(self, state: str) -> None:
-        """OFFLINE, BACKSTAGE, LIVE or ENDED (anything else reads as OFFLINE)."""
+    def set_state(self, state: str, *, polished: bool = True) -> None:
+        """OFFLINE, BACKSTAGE, LIVE or ENDED (anything else reads as OFFLINE). ``polished=False``
+        before the first paint: repolish looks up ``QtCore.Qt`` (tests/ui/test_startup.py)."""
         state = state if state in STATES else "OFFLINE"
         self.state.setText("● LIVE" if state == "LIVE" else state)
         self.state.setProperty("level", STATES[state])
-        repolish(self.state)
+        if polished:
+            repolish(self.state)
 
     def set_on_air(self, seconds: float | None) -> None:
         self.clock.setText(f"on air {DASH if seconds is None else clock_text(seconds)}")
