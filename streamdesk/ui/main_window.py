@@ -276,7 +276,8 @@ class MainWindow(QMainWindow):
         # a reading belongs to its state: unknown until the next one (the live poll's, or the watch's)
         ingest = getattr(self.controller, "ingest", None)
         if polished:  # (set_ingest repolishes; the strip starts at "—" anyway)
-            self.status.set_ingest(None if ingest is None or state in LIVE_STATES else ingest.view.gs_receives)
+            watched = None if ingest is None or state in LIVE_STATES else ingest.view.gs_receives
+            self.status.set_ingest(watched)
         if state is State.LIVE and self.controller.session is not None:
             self._status_clock.start()
         self.badge.setText(text)

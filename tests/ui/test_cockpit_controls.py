@@ -31,9 +31,11 @@ def test_status_strip_says_what_getstream_receives_while_live(make_window: Any, 
     _poll(window, qtbot, lambda: status.ingest.text() == "GetStream receiving")
     wizard.gs.rtmp_unpublish()  # GetStream loses the publisher; only its reply can say so
     _poll(window, qtbot, lambda: status.ingest.text() == "GetStream no stream")
+    seen: list[tuple[str, str]] = []  # (state, strip) right after each change (the window's slot ran first)
+    window.controller.state_changed.connect(lambda _o, new: seen.append((new, status.ingest.text())))
     window.cards["live"]._end()  # End stream (the confirmation is answered Yes)
     wizard.wait_state(window, State.ENDED, State.READY, State.OBS_CONFIGURED, State.PROVISIONED)
-    assert status.ingest.text() != "GetStream no stream"  # the live reading went with the state
+    assert seen and seen[0][1] == "GetStream —", seen  # the live reading went with the state
     wizard.idle(window)
 
 

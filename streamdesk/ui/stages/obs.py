@@ -278,7 +278,7 @@ class ObsCard(StageCard):
                 "show. End the stream first.") if c.state in LIVE_STATES else None
         gate(self.review, live or configure_reason, busy=busy)
         gate(self.apply, live or configure_reason, busy=busy)
-        shown = None if self.plan_shown else "Review the changes first (they show here once OBS is connected)."
+        shown = None if self.plan_shown else "Review the changes first (they show once OBS is connected)."
         gate(self.apply_start, live or configure_reason or shown, busy=busy)
         gate(self.undo, live or (None if self.can_undo and connected else "Nothing to undo yet."), busy=busy)
         streaming = c.flow.obs_streaming
