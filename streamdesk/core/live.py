@@ -83,6 +83,9 @@ class LiveSnapshot:
     error: str | None = None  # one sentence when the poll failed
     ended: bool = False  # the session is over; stop polling
     next_poll_s: float = 0.0  # when the caller should poll again
+    #: GetStream has the broadcaster among the call's participants (it receives the stream);
+    #: None when this poll did not read the call
+    gs_receives: bool | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -158,6 +161,7 @@ class LiveRecorder:
             raise SessionClosed(f"Session {session_id} has already ended.", hint="See `streamdesk sessions`.")
         self.session: Session = session
         self.bitrate = bitrate
+        self.broadcaster = ctx.store.channel().user_id  # whose participation means "receives"
         self.call_type, _, self.call_id = session.call_cid.partition(":")
         chat_cid = ctx.store.channel().chat_cid or f"livestream:{self.call_id}"
         self.chat_type, _, self.chat_id = chat_cid.partition(":")
@@ -215,7 +219,8 @@ class LiveRecorder:
 
         viewers = call.viewers()
         chat_new, cursor, chat_error = self._fetch_chat(until=None)
-        return self._record(now, viewers, chat_new, cursor, error=chat_error)
+        snap = self._record(now, viewers, chat_new, cursor, error=chat_error)
+        return snap if snap.ended else replace(snap, gs_receives=call.has_participant(self.broadcaster))
 
     def finish(self, ended_at: float, reason: str) -> Session:
         """The show is over: count the chat up to its end, then close the row (once). A row closed

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from streamdesk.core.flow import Event, State
@@ -110,7 +111,11 @@ class ObsOps(ControllerBase):
 
         self._run_obs("plan_configure", "obs", op, self.obs_plan.emit)
 
-    def configure_obs(self) -> None:
+    def configure_and_start_obs(self) -> None:
+        """The OBS stage's one click after its diff was shown: apply it, then start streaming."""
+        self.configure_obs(then=self.start_obs_stream)
+
+    def configure_obs(self, *, then: Callable[[], None] | None = None) -> None:
         reason = self.reason(Event.OBS_CONFIGURED)
         if reason:
             self.message.emit("obs", "warning", reason)
@@ -128,6 +133,8 @@ class ObsOps(ControllerBase):
             self._fire(Event.OBS_CONFIGURED)
             self.message.emit("obs", "ok", "OBS now streams to your GetStream call. Undo restores its "
                               "previous settings.")
+            if then is not None:
+                then()
 
         self._run_obs("configure_obs", "obs", op, done)
 

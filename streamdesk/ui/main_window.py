@@ -40,6 +40,7 @@ from streamdesk.ui.plain import ask as ask_plain
 from streamdesk.ui.plain import plain
 from streamdesk.ui.shortcuts import install_shortcuts, tray_icon
 from streamdesk.ui.stage_cards import StageCards, card_factories
+from streamdesk.ui.stages.obs import LIVE_STATES
 from streamdesk.ui.widgets.stepper import Stepper
 
 if TYPE_CHECKING:
@@ -272,6 +273,11 @@ class MainWindow(QMainWindow):
         self._render_stepper()
         text, level = BADGES[state]
         self.status.set_state(STATUS_OF_STATE.get(state, "OFFLINE"), polished=polished)
+        # a reading belongs to its state: unknown until the next one (the live poll's, or the watch's)
+        ingest = getattr(self.controller, "ingest", None)
+        if polished:  # (set_ingest repolishes; the strip starts at "—" anyway)
+            watched = None if ingest is None or state in LIVE_STATES else ingest.view.gs_receives
+            self.status.set_ingest(watched)
         if state is State.LIVE and self.controller.session is not None:
             self._status_clock.start()
         self.badge.setText(text)
@@ -295,6 +301,7 @@ class MainWindow(QMainWindow):
             return
         self.status.set_viewers(getattr(snap, "viewers", None))
         self.status.set_chat_rate(getattr(snap, "chat_per_minute", None))
+        self.status.set_ingest(getattr(snap, "gs_receives", None))  # GetStream's reply to this poll
 
     def _status_health(self, health: Any) -> None:
         if not getattr(health, "active", False):

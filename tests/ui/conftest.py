@@ -103,6 +103,7 @@ class Wizard:
 
     def configure_and_stream(self, window: MainWindow) -> None:
         card = window.cards["obs"]
+        self.qtbot.waitUntil(card.apply.isEnabled, timeout=WAIT_MS)  # the diff read on connect may be out
         card.apply.click()
         self.wait_state(window, State.OBS_CONFIGURED)
         self.idle(window)

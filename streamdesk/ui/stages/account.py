@@ -107,9 +107,11 @@ class AccountCard(StageCard):
         for field in (self.api_key, self.user_id, self.call_id, self.base_url):
             field.textChanged.connect(self.refresh)
             field.returnPressed.connect(self._submit)  # Enter in a field submits the form
+            field.setProperty("own_enter", True)
         secret_edit = getattr(self.secret, "edit", None)
         if secret_edit is not None:
             secret_edit.returnPressed.connect(self._submit)
+            secret_edit.setProperty("own_enter", True)
         signal = getattr(self.secret, "textChanged", None) or getattr(self.secret, "changed", None)
         if signal is not None:
             signal.connect(self.refresh)

@@ -6,7 +6,9 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -24,10 +26,14 @@ if TYPE_CHECKING:
     from streamdesk.ui.widgets.secret_field import SecretField
 
 
+SHORTCUT_TIP = "(Ctrl+Enter)"
+
+
 class StageCard(QScrollArea):
     stage = ""
     title = ""
     subtitle = ""
+    enter_presses_primary = True  # the Live card's main button ends the show: not on a stray Enter
 
     def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +86,43 @@ class StageCard(QScrollArea):
         if ok and self.banner.level == "error" and f"reach {'GetStream' if what == 'getstream' else 'OBS'}" \
                 in self.banner.text:
             self.banner.clear()
+
+    def __init_subclass__(cls, **kw: object) -> None:
+        """Every card's ``refresh`` ends by naming the shortcut on the button Ctrl+Enter presses."""
+        super().__init_subclass__(**kw)
+        own = cls.__dict__.get("refresh")
+        if own is not None and not getattr(own, "_tips_primary", False):
+            def refresh(self: StageCard) -> None:
+                own(self)
+                self._tip_primary()
+
+            refresh._tips_primary = True  # type: ignore[attr-defined]
+            cls.refresh = refresh  # type: ignore[method-assign]
+
+    def _tip_primary(self) -> None:
+        """"Go live (Ctrl+Enter)": the main button's tooltip names its shortcut (and only its)."""
+        target = self.primary()
+        for b in self.findChildren(QPushButton):
+            tip = b.toolTip()
+            if tip.endswith(SHORTCUT_TIP):
+                b.setToolTip(tip[: -len(SHORTCUT_TIP)].rstrip())
+        if target is not None and target.isEnabled():
+            tip = target.toolTip() or target.text().replace("&&", "&")
+            target.setToolTip(f"{tip} {SHORTCUT_TIP}")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter on a stage (a field, a focused button) presses its main button; a field that
+        handles Enter itself (the chat input, the account form) says so with ``own_enter``."""
+        from PySide6.QtCore import Qt
+
+        focus = QApplication.focusWidget()
+        if (self.enter_presses_primary and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and not (focus and focus.property("own_enter"))):
+            target = self.primary()
+            if target is not None and target.isEnabled() and target.isVisible():
+                target.click()
+                return
+        super().keyPressEvent(event)
 
     def refresh(self) -> None:
         """Enable/disable actions from the flow; subclasses override."""

@@ -75,6 +75,7 @@ class LiveCard(StageCard):
     stage = "live"
     title = "Live"
     subtitle = "Your call is on air. Numbers refresh every few seconds."
+    enter_presses_primary = False  # End stream is never one stray Enter away
 
     def __init__(self, controller: Controller, parent: QWidget | None = None,
                  confirm: Callable[[str, str], bool] | None = None) -> None:
@@ -134,6 +135,12 @@ class LiveCard(StageCard):
         charts_frame.setObjectName("Panel")
         self.charts_layout = QVBoxLayout(charts_frame)
         self.charts_layout.setContentsMargins(8, 6, 8, 6)
+        # the charts follow the last minutes; this shows the whole show instead (and back)
+        self.whole_show = QCheckBox("Whole show", charts_frame)
+        self.whole_show.setObjectName("charts_whole_show")
+        self.whole_show.setToolTip("Show the charts from the show's start, not only the last 10 minutes")
+        self.whole_show.toggled.connect(self._follow_or_whole)
+        self.charts_layout.addWidget(self.whole_show)
         chat_frame = QFrame(self.cockpit)
         chat_frame.setObjectName("Panel")
         chat_box = QVBoxLayout(chat_frame)
@@ -145,6 +152,7 @@ class LiveCard(StageCard):
 
         self.chat_feed = ChatFeed(chat_frame)
         self.chat_feed.setMinimumWidth(260)
+        self.chat_feed.input.setProperty("own_enter", True)  # Enter sends the message
         chat_box.addWidget(self.chat_feed, 1)
         self.cockpit.addWidget(charts_frame)
         self.cockpit.addWidget(chat_frame)
@@ -231,6 +239,7 @@ class LiveCard(StageCard):
             session_id = session.id
             self.charts.set_show_start(getattr(session, "started_at", None))
             self.charts.clear()
+            self.whole_show.setChecked(False)
             self.charts.set_window(LIVE_WINDOW_S)
             self._loading = []
             self.controller.load_samples(session_id, self._load_samples)
@@ -343,6 +352,10 @@ class LiveCard(StageCard):
         if self.compact and self.charts is not None and self.charts.bitrate_plot.isVisible():
             self.charts.bitrate_plot.setVisible(False)  # the narrow layout keeps the viewer chart only
 
+    def _follow_or_whole(self, whole: bool) -> None:
+        if self.charts is not None:
+            self.charts.set_window(None if whole else LIVE_WINDOW_S)
+
     def _ensure_charts(self) -> None:
         """pyqtgraph is imported here, after the window is up, never at start-up."""
         if self.charts is not None:
@@ -358,6 +371,7 @@ class LiveCard(StageCard):
         self.charts_placeholder.hide()
         self.charts_layout.takeAt(self.charts_layout.count() - 1)  # the placeholder's stretch
         self.charts_layout.addWidget(self.charts, 1)
+        self.charts.set_window(None if self.whole_show.isChecked() else LIVE_WINDOW_S)
         session = self.controller.session
         if session is not None:
             self.charts.set_show_start(session.started_at)
@@ -426,6 +440,7 @@ class LiveCard(StageCard):
         on_air = self.duration.value.text() if on_air_s is None else clock_text(on_air_s)
         self.duration.set(on_air, "on air in total")
         if self.charts is not None:
+            self.whole_show.setChecked(True)
             self.charts.set_window(None)  # the whole show
             self.charts.flush()
 

@@ -110,10 +110,11 @@ class ObsCard(StageCard):
 
         cfg = self.panel("Stream settings in OBS")
         self.review = button("Review changes", w, slot=controller.plan_configure, name="obs_review")
-        self.apply = button("Configure OBS", w, "primary", controller.configure_obs, name="obs_configure")
+        self.apply = button("Configure OBS", w, slot=controller.configure_obs, name="obs_configure")
         self.undo = button("Undo", w, slot=controller.undo_configure, name="obs_undo")
         self.config_hint = hint_label(w)
-        cfg.addLayout(row(self.review, self.apply, self.undo, self.config_hint))
+        cfg.addLayout(row(self.review, self.apply, self.undo))
+        cfg.addWidget(self.config_hint)
         self.diff = QTableWidget(0, 3, w)
         self.diff.setObjectName("obs_diff")
         self.diff.setHorizontalHeaderLabels(["Setting", "Now in OBS", "After"])
@@ -127,6 +128,12 @@ class ObsCard(StageCard):
         self.diff.horizontalHeader().sectionResized.connect(lambda *_: self._fit_diff())
         self.diff.hide()
         cfg.addWidget(self.diff)
+        # the diff above is shown first (planned as soon as OBS is connected); one click applies it
+        # and starts streaming, so saved credentials reach LIVE in four clicks
+        self.apply_start = button("Configure && start OBS", w, "primary", controller.configure_and_start_obs,
+                                  name="obs_configure_start")
+        cfg.addLayout(row(self.apply_start))
+        self.plan_shown = False  # the current diff is on screen (cleared when OBS or the flow moves)
 
         stream = self.panel("Stream")
         self.start = button("Start streaming in OBS", w, "primary", controller.start_obs_stream,
@@ -158,12 +165,22 @@ class ObsCard(StageCard):
         controller.obs_backup_changed.connect(self._on_backup)
         controller.obs_target.connect(self._on_saved_target)
         controller.ingest.changed.connect(self._on_ingest)
+        controller.state_changed.connect(lambda *_: self._plan_when_ready())
+
+    def _plan_when_ready(self) -> None:
+        """Show the diff without a click once there is something to configure and an OBS to ask."""
+        c = self.controller
+        if (c.state is State.PROVISIONED and c.obs_info is not None and not self.plan_shown
+                and "plan_configure" not in c.busy and "configure_obs" not in c.busy):
+            c.plan_configure()
 
     def _on_ingest(self, view: Any) -> None:
         show_ingest(self.ingest, self.mismatch, view)
 
     def _on_backup(self, present: bool) -> None:
         self.can_undo = present
+        if not present:
+            self.plan_shown = False  # undone: OBS's settings are no longer the diff shown
         self.refresh()
 
     def _on_saved_target(self, host: str, port: int) -> None:
@@ -187,6 +204,7 @@ class ObsCard(StageCard):
         self.controller.connect_obs(host, self.port.value(), secret_text(self.password) or None)
 
     def _on_connected(self, info: Any) -> None:
+        self.plan_shown = False  # another OBS (or none): its settings are not the ones shown
         if info is None:
             self.status.setText("Not connected")
             self.receiving.setText("○  Nothing arriving yet")
@@ -194,9 +212,12 @@ class ObsCard(StageCard):
             self.status.setText(f"✔ Connected: OBS {_pick(info, 'obs_version')} · "
                                 f"obs-websocket {_pick(info, 'websocket_version')}")
         self.refresh()
+        if info is not None:
+            self._plan_when_ready()
 
     def _on_plan(self, changes: Any) -> None:
         changes = list(changes or [])
+        self.plan_shown = self.controller.state is State.PROVISIONED
         self.diff.setRowCount(len(changes))
         for i, change in enumerate(changes):
             raw = _pick(change, "setting", "name", "key", "field", "path")
@@ -215,6 +236,7 @@ class ObsCard(StageCard):
         self.config_hint.setText("Nothing to change: OBS already streams here." if not changes
                                  else f"{len(changes)} setting(s) will change. The key stays masked.")
         self.config_hint.show()
+        self.refresh()
 
     def _fit_diff(self) -> None:
         """Rows as tall as their wrapped text, the table as tall as its rows."""
@@ -256,12 +278,14 @@ class ObsCard(StageCard):
                 "show. End the stream first.") if c.state in LIVE_STATES else None
         gate(self.review, live or configure_reason, busy=busy)
         gate(self.apply, live or configure_reason, busy=busy)
+        shown = None if self.plan_shown else "Review the changes first (they show once OBS is connected)."
+        gate(self.apply_start, live or configure_reason or shown, busy=busy)
         gate(self.undo, live or (None if self.can_undo and connected else "Nothing to undo yet."), busy=busy)
         streaming = c.flow.obs_streaming
         start_reason = not_connected or ("OBS is already streaming." if streaming else None) or (
             None if c.state in (State.PROVISIONED, State.OBS_CONFIGURED) else c.reason(Event.OBS_STREAMING))
         if start_reason is None and c.state is State.PROVISIONED:
-            self.stream_hint.setText("Tip: press Configure OBS first, unless you pasted the server and key "
+            self.stream_hint.setText("Tip: press Configure & start OBS, unless you pasted the server and key "
                                      "into OBS yourself.")
         else:
             self.stream_hint.setText("")
@@ -283,7 +307,7 @@ class ObsCard(StageCard):
         if c.obs_info is None:
             return self.connect_button
         if c.state is State.PROVISIONED:
-            return self.apply
+            return self.apply_start
         if c.state is State.OBS_CONFIGURED:
             return self.start
         return self.next_button
