@@ -157,6 +157,9 @@ class OwnerThread(_Dispatcher):
 
     def _submit(self, fn: Callable[[], Any], done: Done | None, failed: Failed | None, what: str) -> int:
         token, report = self._register(done, failed, what)
+        if self.closed:  # shut down (the window is closing): a late step has nobody to report to
+            self._pending.pop(token, None)
+            return token
         # once closed, queued steps return at once instead of each waiting for a timeout
         self._executor.submit(_call, lambda: None if self.closed else fn(), report)
         return token

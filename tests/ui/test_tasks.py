@@ -89,3 +89,14 @@ def test_obs_events_are_re_emitted_on_the_gui_thread(qtbot: Any) -> None:
     qtbot.waitUntil(lambda: bool(got))
     assert got == [("stream_state", True)]
     worker.close()
+
+
+def test_a_step_submitted_after_the_owner_thread_closed_is_dropped(qtbot: Any) -> None:
+    """A timer or watcher may still fire while the window closes: its step is dropped quietly
+    (the executor is shut down; submitting to it raised RuntimeError on the GUI thread)."""
+    worker = ObsWorker()
+    worker.close()
+    delivered: list[Any] = []
+    worker.submit(lambda _controller: 1, delivered.append, delivered.append)
+    QCoreApplication.processEvents()
+    assert delivered == [] and worker.pending == 0
