@@ -49,6 +49,9 @@ STAGE_OF_STATE = {
     State.ENDING: "live",
 }
 FORCE_END_STATES = (State.READY, State.GOING_LIVE, State.LIVE, State.ENDING)
+#: OBS is (or is about to be) streaming: its settings are not to be rewritten. Here, not in
+#: stages/obs.py, so the main window reads it without importing a card before the first paint
+LIVE_STATES = (State.GOING_LIVE, State.LIVE, State.ENDING)
 #: long GetStream operations the busy bar offers to cancel (``ui/busy_bar.py``)
 CANCELLABLE = {"provision": "Provisioning", "go_live": "Going live", "force_end": "Force ending"}
 WINDOW_SETTING = "ui.window"  # {"geometry": hex, "stage": name}

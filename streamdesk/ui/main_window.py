@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QMainWindow,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -35,35 +34,21 @@ from PySide6.QtWidgets import (
 from streamdesk.core.flow import State
 from streamdesk.ui import style
 from streamdesk.ui.controller import FORCE_END_STATES, STAGE_OF_STATE, STAGES, Controller
+from streamdesk.ui.controller_base import LIVE_STATES  # not via stages/obs: no card before the paint
 from streamdesk.ui.history_page import nav_button
-from streamdesk.ui.plain import ask as ask_plain
 from streamdesk.ui.plain import plain
 from streamdesk.ui.shortcuts import install_shortcuts, tray_icon
 from streamdesk.ui.stage_cards import StageCards, card_factories
-from streamdesk.ui.stages.obs import LIVE_STATES
+from streamdesk.ui.status_wiring import StatusWiring
 from streamdesk.ui.widgets.stepper import Stepper
+from streamdesk.ui.window_actions import RISKY_CONFIRMATIONS, SHORTCUTS, WindowActions  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     from streamdesk.ui.obs_watchdog import ObsWatchdog
     from streamdesk.ui.stages.base import StageCard
-    from streamdesk.ui.stages.live import LiveCard
 
 log = logging.getLogger("streamdesk.ui")
 
-# confirmations whose Enter must not cut the show: they default to No
-RISKY_CONFIRMATIONS = {"Force end the stream?", "Quit while live?", "Stop streaming in OBS?",
-                       "End the stream?"}
-SHORTCUTS = (
-    ("Ctrl+Enter", "Press the current page's main button"),
-    ("Ctrl+1 … Ctrl+5", "Go to a step: Account, Provision, Connect OBS, Go live, Live & end"),
-    ("Ctrl+H", "History"),
-    ("Ctrl+,", "Settings"),
-    ("Ctrl+L", "Log"),
-    ("F5", "Ask GetStream for the current state again"),
-    ("Ctrl+Shift+E", "Force end (while live)"),
-    ("Enter", "In a form: submit it; in a question: the highlighted answer"),
-    ("F1", "This list"),
-)
 COMPACT_WINDOW = 760  # narrower than this, the sidebar folds away
 BADGES = {
     State.NEEDS_ACCOUNT: ("SETUP", ""),
@@ -80,7 +65,9 @@ STATUS_OF_STATE = {State.READY: "BACKSTAGE", State.GOING_LIVE: "BACKSTAGE", Stat
                    State.ENDING: "LIVE", State.ENDED: "ENDED"}
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowActions):
+    """The layout and its rendering; navigation and dialogs are in ``WindowActions``."""
+
     def __init__(self, controller: Controller, *, simulator_url: str = "", demo: bool = False,
                  warm_up: bool = True) -> None:
         super().__init__()
@@ -209,16 +196,8 @@ class MainWindow(QMainWindow):
 
         controller.state_changed.connect(self._on_state)
         controller.reachability.connect(self._on_reach)
-        controller.snapshot.connect(self._status_snapshot)
-        controller.obs_health.connect(self._status_health)
-        self._status_clock = QTimer(self)
-        self._status_clock.setInterval(1000)
-        self._status_clock.timeout.connect(self._status_tick)
-        controller.session_started.connect(lambda _s: self._status_clock.start())
-        controller.session_ended.connect(self._status_ended)
-        ingest = getattr(controller, "ingest", None)  # "GetStream receives your stream" (ui/ingest_watch.py)
-        if ingest is not None:
-            ingest.changed.connect(lambda view: self.status.set_ingest(getattr(view, "gs_receives", None)))
+        # the status strip's numbers and on-air clock (ui/status_wiring.py)
+        self.status_wiring = StatusWiring(controller, self.status, self)
         self._reach: dict[str, bool] = {}
         self.tray: Any = None
         self._warmed = not warm_up
@@ -279,7 +258,7 @@ class MainWindow(QMainWindow):
             watched = None if ingest is None or state in LIVE_STATES else ingest.view.gs_receives
             self.status.set_ingest(watched)
         if state is State.LIVE and self.controller.session is not None:
-            self._status_clock.start()
+            self.status_wiring.clock.start()
         self.badge.setText(text)
         self.badge.setProperty("level", level)
         if polished:
@@ -295,102 +274,11 @@ class MainWindow(QMainWindow):
         else:
             self.stack.setCurrentWidget(self.history if self.history_shown else self.cards[self.viewed])
 
-    # -- the status strip -------------------------------------------------------------------------
-    def _status_snapshot(self, snap: Any) -> None:
-        if self.controller.session is None:
-            return
-        self.status.set_viewers(getattr(snap, "viewers", None))
-        self.status.set_chat_rate(getattr(snap, "chat_per_minute", None))
-        self.status.set_ingest(getattr(snap, "gs_receives", None))  # GetStream's reply to this poll
-
-    def _status_health(self, health: Any) -> None:
-        if not getattr(health, "active", False):
-            self.status.set_obs(None, None, streaming=False)
-        elif getattr(health, "measuring", False):
-            self.status.set_obs(None, getattr(health, "dropped_pct", None))
-        else:
-            self.status.set_obs(getattr(health, "bitrate_kbps", None), getattr(health, "dropped_pct", None))
-
-    def _status_tick(self) -> None:
-        session = self.controller.session
-        if session is None:
-            self._status_clock.stop()
-            return
-        self.status.set_on_air(self.controller.clock() - session.started_at)
-
-    def _status_ended(self, session: Any) -> None:
-        self._status_clock.stop()
-        started, ended = getattr(session, "started_at", None), getattr(session, "ended_at", None)
-        if started is not None and ended is not None:
-            self.status.set_on_air(ended - started)
-        self.status.set_viewers(None)
-        self.status.set_chat_rate(None)
-
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         # narrow beside OBS: the page gets the whole width (the status strip keeps the state)
         self.sidebar.setVisible(self.width() >= COMPACT_WINDOW)
         self.status.set_compact(self.width() < COMPACT_WINDOW)
-
-    def _summary_shown(self) -> bool:
-        if not self.cards.is_built("live"):
-            return False
-        live_card: LiveCard = self.cards["live"]  # type: ignore[assignment]
-        return bool(live_card.summary_shown)
-
-    def show_stage(self, stage: str) -> None:
-        """Show a card; stages ahead of the flow are not reachable."""
-        current = STAGES.index(STAGE_OF_STATE[self.controller.state])
-        if STAGES.index(stage) > current and stage != self.viewed:
-            return
-        if stage != "live" and self.cards.is_built("live"):
-            self.cards["live"].summary_shown = False  # type: ignore[attr-defined]
-        self.history_shown = False
-        self.history_button.setChecked(False)
-        self.viewed = stage
-        self.stack.setCurrentWidget(self.cards[stage])
-        self._render_stepper()
-
-    def _render_stepper(self) -> None:
-        summary = self.viewed == "live" and self._summary_shown()
-        viewed = "" if self.history_shown else self.viewed  # no step is "here" on the History page
-        self.stepper.set_state(STAGE_OF_STATE[self.controller.state], viewed, finished=summary)
-
-    def show_history(self) -> None:
-        """The History page (sessions, their charts, CSV export); the stage stays where it was."""
-        if self.history is None:
-            from streamdesk.ui.history_page import HistoryPage
-
-            self.history = HistoryPage(self.controller.ctx.store, self.stack, ctx=self.controller.ctx,
-                                       tasks=self.controller.tasks)  # aftershow: GetStream + background reads
-            plain(*self.history.findChildren(QLabel))
-            self.stack.addWidget(self.history)
-        else:
-            self.history.refresh()
-        self.history_shown = True
-        self.history_button.setChecked(True)
-        self.stack.setCurrentWidget(self.history)
-        self._render_stepper()
-
-    def toggle_history(self) -> None:
-        if self.history_shown:
-            self.show_stage(self.viewed)
-        else:
-            self.show_history()
-
-    def show_settings(self) -> None:
-        from streamdesk.ui.settings_dialog import SettingsDialog
-
-        SettingsDialog(self.controller, self).exec()
-
-    def show_about(self) -> None:
-        from streamdesk.ui.about import AboutDialog
-
-        AboutDialog(self).exec()
-
-    def _leave_summary(self) -> None:
-        self.cards["live"].summary_shown = False  # type: ignore[attr-defined]
-        self.show_stage(STAGE_OF_STATE[self.controller.state])
 
     def _on_reach(self, what: str, ok: bool) -> None:
         self._reach[what] = ok
@@ -400,47 +288,6 @@ class MainWindow(QMainWindow):
         if "obs" in self._reach:
             parts.append("OBS ✔" if self._reach["obs"] else "OBS not connected")
         self.reach.setText(" · ".join(parts))
-
-    # -- actions --------------------------------------------------------------------------------
-    def force_end(self) -> None:
-        mark = self.mark_ended.isChecked()
-        text = ("For when End does not work or this app is out of step with GetStream: stops live on "
-                "GetStream and stops OBS right now, whatever state this app shows, without the usual "
-                "checks. End (on the Live page) is the normal way.")
-        if mark:
-            text += " The call will also be marked ended: you will need to provision again to stream."
-        if self.confirm("Force end the stream?", text):
-            self.controller.force_end(mark_ended=mark)
-
-    def show_log(self) -> None:
-        from streamdesk.ui.log_view import LogView
-
-        view = LogView(self.controller.ctx.paths.log_file, self)
-        view.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose, True)
-        view.show()
-
-    def press_primary(self) -> None:
-        if self.history_shown:
-            return
-        card = self.cards[self.viewed]
-        target = card.primary()
-        if target is not None and target.isEnabled() and target.isVisible():
-            target.click()
-
-    def _ask(self, title: str, text: str) -> bool:
-        """A modal Yes/No in plain text. Enter presses the default button (or the one Tab moved the
-        focus to): Yes for what the streamer just asked for, No where a slip would cut the show."""
-        return ask_plain(self, title, text, default_no=title in RISKY_CONFIRMATIONS)
-
-    def show_shortcuts(self) -> None:
-        """Help → Keyboard shortcuts."""
-        from PySide6.QtWidgets import QMessageBox
-
-        text = "\n".join(f"{keys}\t{what}" for keys, what in SHORTCUTS)
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", text,
-                          QMessageBox.StandardButton.Close, self)
-        box.setObjectName("shortcuts")
-        box.exec()
 
     # -- after the first paint ------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:

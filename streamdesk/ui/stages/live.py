@@ -24,37 +24,15 @@ from PySide6.QtWidgets import (
 
 from streamdesk.core.flow import Event, State
 from streamdesk.core.options import StopOptions
+from streamdesk.ui.stages import live_numbers
 from streamdesk.ui.stages.base import StageCard, button, frame_of, gate, hint_label, row
+from streamdesk.ui.stages.live_chat import wire_chat
+from streamdesk.ui.stages.live_numbers import Metric, clock_text, viewers_note
 
 if TYPE_CHECKING:
     from streamdesk.ui.controller import Controller
 
 log = logging.getLogger("streamdesk.ui")
-
-
-def clock_text(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-
-
-class Metric(QWidget):
-    def __init__(self, label: str, name: str, parent: QWidget) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        self.value = QLabel("–", self)
-        self.value.setProperty("role", "metric")
-        self.value.setObjectName(f"metric_{name}")
-        self.label = label
-        self.caption = QLabel(label, self)
-        self.caption.setProperty("role", "metricLabel")
-        layout.addWidget(self.value)
-        layout.addWidget(self.caption)
-
-    def set(self, text: str, caption: str | None = None) -> None:
-        self.value.setText(text)
-        self.caption.setText(self.label if caption is None else caption)
 
 
 # While live the charts follow the last 10 minutes (readable at 5 s polls); the summary shows it all.
@@ -106,7 +84,7 @@ class LiveCard(StageCard):
         self.chat_rate = Metric("chat / min", "chat_rate", w)
         self.total_chat = Metric("chat messages", "total_chat", w)
         self.metrics = (self.duration, self.viewers, self.peak, self.chat_rate, self.total_chat)
-        self._reflow_metrics(5)
+        live_numbers.reflow(self.metrics_grid, self.metrics, 5)
         stats.addLayout(self.metrics_grid)
         # what "viewers" counts (issue 12): GetStream's participants, not the streamer, not HLS players
         self.viewers_note = hint_label(w, viewers_note(False))
@@ -247,37 +225,17 @@ class LiveCard(StageCard):
     # -- chat -------------------------------------------------------------------------------------
     def _start_chat(self) -> None:
         if self.chat_poller is None:
-            from streamdesk.ui.chat_poller import ChatPoller
-
-            self.chat_poller = ChatPoller(self.controller.ctx, self)
-            self.chat_poller.entries.connect(self.chat_feed.add)
-            self.chat_poller.status.connect(self.chat_feed.set_status)
-            self.chat_poller.acted.connect(self._chat_acted)
-            self.chat_poller.action_failed.connect(
-                lambda _kind, text: self.chat_feed.set_status(f"Not done: {text}"))
-            self.chat_feed.action.connect(self.chat_poller.act)
+            self.chat_poller = wire_chat(self.controller.ctx, self.chat_feed, self)
         self.chat_poller.reset()
         self.chat_feed.clear()
         self.chat_feed.set_status("Loading the chat…")
         self.chat_poller.start()
-
-    def _chat_acted(self, kind: str, args: Any, result: Any) -> None:
-        from streamdesk.ui.chat_poller import done_text
-
-        self.chat_feed.apply(kind, args, result)
-        self.chat_feed.set_status(done_text(kind, tuple(args)))
 
     def close_chat(self) -> None:
         if self.chat_poller is not None:
             self.chat_poller.close()
 
     # -- layout -------------------------------------------------------------------------------------
-    def _reflow_metrics(self, columns: int) -> None:
-        for metric in self.metrics:
-            self.metrics_grid.removeWidget(metric)
-        for i, metric in enumerate(self.metrics):
-            self.metrics_grid.addWidget(metric, i // columns, i % columns)
-
     def set_compact(self, compact: bool) -> None:
         """A narrow window beside OBS: numbers in two rows, the viewer chart over the chat."""
         if compact == self.compact:
@@ -287,7 +245,7 @@ class LiveCard(StageCard):
 
     def _apply_compact(self) -> None:
         compact = self.compact
-        self._reflow_metrics(3 if compact else 5)
+        live_numbers.reflow(self.metrics_grid, self.metrics, 3 if compact else 5)
         self.metrics_grid.setHorizontalSpacing(12 if compact else 24)
         self.chat_feed.set_compact(compact)
         self.cockpit.setOrientation(Qt.Orientation.Vertical if compact else Qt.Orientation.Horizontal)
@@ -378,20 +336,7 @@ class LiveCard(StageCard):
         self._apply_compact()
 
     def _on_health(self, health: Any) -> None:
-        if not getattr(health, "active", False):
-            self.health.setText("OBS: not streaming")
-            return
-        dropped = getattr(health, "dropped_pct", None) or 0
-        congestion = getattr(health, "congestion", None) or 0
-        tail = f" · dropped {dropped:.1f}% · congestion {congestion * 100:.0f}%"
-        if getattr(health, "measuring", False):
-            # one byte count so far: the rate needs a second one (~2 s); 0 here would be a false alarm
-            self.health.setText("OBS: measuring bitrate…" + tail)
-            return
-        kbps = getattr(health, "bitrate_kbps", None) or 0
-        # no bytes leaving OBS is as bad as dropping them: viewers see a frozen frame
-        mood = "✔" if kbps > 0 and dropped < 1 and congestion < 0.34 else "⚠"
-        self.health.setText(f"{mood} OBS: {kbps:,.0f} kbps" + tail)
+        self.health.setText(live_numbers.health_text(health))
 
     # -- end ------------------------------------------------------------------------------------
     def stop_options(self) -> StopOptions:
@@ -419,16 +364,8 @@ class LiveCard(StageCard):
         self.summary_shown = True
         self.title_label.setText("Stream ended")
         self.subtitle_label.setText("Viewers no longer see the stream. Here is how the show went.")
-        started: float | None = getattr(session, "started_at", None)
-        ended: float | None = getattr(session, "ended_at", None)
-        on_air_s = ended - started if started is not None and ended is not None else None
-        # the same duration as the clock above (the row's total_minutes rounds up a started minute)
-        minutes = round(on_air_s / 60) if on_air_s is not None else getattr(session, "total_minutes", None)
-        self.summary.setText(
-            f"On air {minutes if minutes is not None else '–'} min · "
-            f"peak {getattr(session, 'peak_viewers', 0):,} viewers · "
-            f"{getattr(session, 'total_chat', 0):,} chat messages. "
-            "The call is back in backstage: you can go live again.")
+        on_air_s = live_numbers.on_air_seconds(session)
+        self.summary.setText(live_numbers.summary_text(session))
         self.summary_frame.show()
         self.end_panel.hide()
         self.reconnecting.hide()
@@ -457,11 +394,3 @@ class LiveCard(StageCard):
     def primary(self) -> QPushButton | None:
         return self.again if self.summary_shown else self.end_button
 
-
-def viewers_note(hls: bool) -> str:
-    """What the viewers number counts, said once under it (docs/getstream.md "Viewers")."""
-    text = ("Viewers: everyone in the call as GetStream counts them, signed-in and anonymous, "
-            "not counting you.")
-    if hls:
-        text += " HLS viewers watch the playlist without joining the call and are not in this count."
-    return text

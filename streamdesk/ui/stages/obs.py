@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from streamdesk.core.flow import Event, State
 from streamdesk.ui import style
+from streamdesk.ui.controller_base import LIVE_STATES
 from streamdesk.ui.stages.base import StageCard, button, gate, hint_label, row, secret_field, secret_text
 
 if TYPE_CHECKING:
@@ -48,9 +49,6 @@ SETTING_LABELS = {
     "SimpleOutput/x264Settings": "Keyframe interval",
     "Advanced output encoder settings": "Encoder (Advanced output)",
 }
-
-
-LIVE_STATES = (State.GOING_LIVE, State.LIVE, State.ENDING)
 
 
 def setting_label(raw: str) -> str:
