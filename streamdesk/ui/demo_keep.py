@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from streamdesk.core.paths import default_root
+from streamdesk.core.paths import default_root, open_private
 from streamdesk.core.secrets import SecretKind, SecretStore
 
 log = logging.getLogger("streamdesk.demo")
@@ -94,7 +94,7 @@ def load(home: Path, secrets: SecretStore) -> dict[str, Any] | None:
     obs_password = secrets.get(SecretKind.OBS_PASSWORD, SIM_SCOPE)
     if api_secret is None or obs_password is None:
         return None
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    fd = open_private(path, os.O_RDONLY)
     with os.fdopen(fd, "rb") as f:
         state: dict[str, Any] = pickle.load(f)  # the demo's own file, in its private home
     state["api_secret"] = api_secret
@@ -121,7 +121,7 @@ def save(home: Path, secrets: SecretStore, gs: Any, obs: Any, obs_password: str,
     state = {"app": buf.getvalue(), "gs_port": gs.port, "obs_port": obs.port, "seed": seed,
              "clock_lead": gs.clock.now() - time.time(), "saved_at": time.time()}
     tmp = home / (STATE_FILE + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    fd = open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     with os.fdopen(fd, "wb") as f:
         pickle.dump(state, f)
     os.replace(tmp, home / STATE_FILE)
