@@ -24,7 +24,7 @@ import heapq
 import itertools
 import json
 import logging
-import select
+import selectors
 import socket
 import threading
 import time
@@ -138,6 +138,15 @@ class _Watchdog:
 
 
 _WATCHDOG = _Watchdog()
+
+
+def _readable(raw: socket.socket) -> bool:
+    """Whether ``raw`` has something to read now. A selector, not ``select.select``: a long-running
+    app (or test process) can hold descriptors above FD_SETSIZE (1024), where ``select`` raises
+    ValueError and every fresh socket would look dead."""
+    with selectors.DefaultSelector() as sel:
+        sel.register(raw, selectors.EVENT_READ)
+        return bool(sel.select(0))
 
 
 class DeadlinePassed(Exception):
@@ -308,7 +317,7 @@ class ObsSocket(ObsClient):  # type: ignore[misc]  # obsws-python ships no types
         if raw is None:
             return Closed(None)
         try:
-            while select.select([raw], [], [], 0)[0]:
+            while _readable(raw):
                 with self.deadline(self.timeout):
                     self.settimeout(self.timeout)
                     with contextlib.suppress(ObsMalformed):  # a stray bad frame on an idle socket: dropped
