@@ -28,24 +28,21 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QLabel
 
 from streamdesk.core.flow import State
 from streamdesk.core.options import StopOptions
-from streamdesk.ui.controller import Controller
-from streamdesk.ui.demo import Demo, prefill
-from streamdesk.ui.main_window import BADGES, MainWindow
+from streamdesk.ui.demo import Demo
+from streamdesk.ui.demo_walk import Walk, open_window, waiter
+from streamdesk.ui.main_window import BADGES
 
 PARKED_MS = 3_600_000  # timers that would poll GetStream on their own during a measurement
+wait = waiter(default_timeout=60.0, slice_ms=5)
 
 
-def spin(cond: Callable[[], object], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise SystemExit("golive_latency: the flow timed out")
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+def spin(cond: Callable[[], object]) -> None:
+    wait(cond, "the flow")
 
 
 class PaintWatch(QObject):
@@ -76,14 +73,10 @@ def main() -> int:
     args = parser.parse_args()
     app = QApplication(sys.argv[:1])  # noqa: F841 - must outlive the widgets
     demo = Demo.start()
-    controller = Controller(demo.ctx, health_interval_ms=PARKED_MS)  # live polls: the streamer's setting
+    # live polls at the streamer's setting
+    window = open_window(demo, size=(1040, 720), health_interval_ms=PARKED_MS)
+    controller = window.controller
     poll_s = controller.live_interval_s()
-    window = MainWindow(controller, simulator_url=demo.api_url, demo=True)
-    window.confirm = lambda _t, _x: True
-    window.resize(1040, 720)
-    window.show()
-    controller.start()
-    prefill(window, demo)
     watch = PaintWatch(window.badge, BADGES[State.LIVE][0])
     results: dict[float, list[tuple[float, list[str]]]] = {0.0: [], args.latency_ms: []}
     # the requests that led to LIVE: those received by the time the state turns LIVE (the live
@@ -92,26 +85,10 @@ def main() -> int:
     controller.state_changed.connect(
         lambda _old, new: at_live.append(len(demo.gs.requests())) if new == State.LIVE.value else None)
 
-    def idle() -> None:
-        spin(lambda: not controller.busy and controller.tasks.pending == 0)
-
+    walk = Walk(window, wait, settled=True)
     try:
         spin(lambda: controller.tasks.pending == 0)  # the warm-up imports
-        window.cards["account"].save.click()
-        spin(lambda: controller.state is State.NEEDS_PROVISION)
-        idle()
-        window.cards["provision"].provision_button.click()
-        spin(lambda: controller.state is State.PROVISIONED)
-        idle()
-        window.cards["obs"].connect_button.click()
-        spin(lambda: controller.obs_info is not None)
-        idle()
-        window.cards["obs"].apply.click()
-        spin(lambda: controller.state is State.OBS_CONFIGURED)
-        idle()
-        window.cards["obs"].start.click()
-        spin(lambda: controller.state is State.READY)
-        idle()
+        walk.to_ready()
         golive = window.cards["golive"]
         # one unmeasured go-live first: the first one imports and warms what later ones reuse
         plan = [0.0] + [lat for _ in range(args.runs) for lat in (0.0, args.latency_ms)]
@@ -119,7 +96,7 @@ def main() -> int:
             window.show_stage("golive")
             controller.ingest.poll_now()  # Go live is offered once GetStream receives the stream
             spin(golive.go.isEnabled)
-            idle()
+            walk.idle()
             demo.gs.faults.clear()
             if latency_ms:
                 demo.gs.faults.latency("*", latency_ms / 1000, times=None)
@@ -134,12 +111,12 @@ def main() -> int:
             ops = [r.operation or r.path for r in demo.gs.requests()[before:at_live[0]]]
             demo.gs.faults.clear()
             spin(lambda: controller.state is State.LIVE and controller.session is not None)
-            idle()
+            walk.idle()
             if i:
                 results[latency_ms].append((elapsed, ops))
             controller.stop_live(StopOptions(), stop_obs=False)
             spin(lambda: controller.state is State.READY)
-            idle()
+            walk.idle()
     finally:
         window.close()
         demo.stop()

@@ -26,23 +26,20 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from streamdesk.core.flow import State
-from streamdesk.ui.controller import Controller
-from streamdesk.ui.demo import Demo, prefill
-from streamdesk.ui.main_window import MainWindow
+from streamdesk.ui.demo import Demo
+from streamdesk.ui.demo_walk import Walk, open_window, waiter
 
 INTERVAL_MS = 10
 
 
-def spin(cond: Callable[[], object], timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise SystemExit("responsiveness: the flow timed out")
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+wait = waiter(default_timeout=120.0, slice_ms=5)
+
+
+def spin(cond: Callable[[], object]) -> None:
+    wait(cond, "the flow")
 
 
 def gaps_ms(ticks: list[float]) -> list[float]:
@@ -177,12 +174,8 @@ def main() -> int:
     args = parser.parse_args()
     app = QApplication(sys.argv[:1])  # noqa: F841 - must outlive the widgets
     demo = Demo.start()
-    controller = Controller(demo.ctx, live_interval_ms=3_600_000, health_interval_ms=2000)
-    window = MainWindow(controller, simulator_url=demo.api_url, demo=True)
-    window.confirm = lambda _t, _x: True
-    window.show()
-    controller.start()
-    prefill(window, demo)
+    window = open_window(demo, live_interval_ms=3_600_000, health_interval_ms=2000)
+    controller = window.controller
     ticks: list[float] = []
     timer = QTimer()
     timer.setInterval(INTERVAL_MS)
@@ -196,9 +189,7 @@ def main() -> int:
 
     timer.timeout.connect(tick)
 
-    def idle() -> None:
-        spin(lambda: not controller.busy)
-
+    walk = Walk(window, wait)
     try:
         # the window's warm-up imports (pyqtgraph, the clients) run right after it is shown; let
         # them finish first so this measures the flow, not a one-off start-up cost
@@ -216,33 +207,17 @@ def main() -> int:
         if audit is not None:
             sys.setprofile(audit)
         started = time.perf_counter()
-        window.cards["account"].save.click()
-        spin(lambda: controller.state is State.NEEDS_PROVISION)
-        idle()
-        window.cards["provision"].provision_button.click()
-        spin(lambda: controller.state is State.PROVISIONED)
-        idle()
-        window.cards["obs"].connect_button.click()
-        spin(lambda: controller.obs_info is not None)
-        idle()
-        window.cards["obs"].apply.click()
-        spin(lambda: controller.state is State.OBS_CONFIGURED)
-        idle()
-        window.cards["obs"].start.click()
-        spin(lambda: controller.state is State.READY)
-        idle()
-        spin(window.cards["golive"].go.isEnabled)  # offered once GetStream receives the stream
-        window.cards["golive"].go.click()
-        spin(lambda: controller.state is State.LIVE and controller.session is not None)
+        walk.to_ready()
+        walk.go_live()
         for _ in range(2):
-            idle()
+            walk.idle()
             spin(lambda: not controller._polling)
             controller.poll_live_now()
             spin(lambda: not controller._polling)
-        idle()
+        walk.idle()
         window.cards["live"].end_button.click()
         spin(lambda: window.cards["live"].summary_shown)
-        idle()
+        walk.idle()
         flow_s = time.perf_counter() - started
         timer.stop()
         flow_gaps = gaps_ms(ticks)

@@ -20,12 +20,10 @@ from PySide6.QtWidgets import QApplication
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from scripts.screenshots import settle, wait  # noqa: E402
-from streamdesk.core.flow import State  # noqa: E402
+from scripts.screenshots import wait  # noqa: E402
 from streamdesk.ui import style  # noqa: E402
-from streamdesk.ui.controller import Controller  # noqa: E402
-from streamdesk.ui.demo import Demo, prefill  # noqa: E402
-from streamdesk.ui.main_window import MainWindow  # noqa: E402
+from streamdesk.ui.demo import Demo  # noqa: E402
+from streamdesk.ui.demo_walk import Walk, open_window, settle  # noqa: E402
 
 
 def main() -> int:
@@ -39,41 +37,24 @@ def main() -> int:
     obs = obsws.ReqClient(host=demo.obs_host, port=demo.obs_port, password=demo.obs_password, timeout=5)
     obs.set_stream_service_settings("rtmp_custom", {"server": "rtmp://live.twitch.tv/app", "key": "live_x"})
     obs.disconnect()
-    controller = Controller(demo.ctx, live_interval_ms=60_000, clock=demo.gs.now)
-    window = MainWindow(controller, simulator_url=demo.api_url, demo=True)
-    window.confirm = lambda _title, _text: True
-    window.resize(1180, 760)
+    window = open_window(demo, size=(1180, 760), live_interval_ms=60_000, clock=demo.gs.now)
     window.move(50, 20)
-    window.show()
     wait(window.isVisible, "the window")
-    controller.start()
-    prefill(window, demo)
-
-    def idle() -> None:
-        wait(lambda: not controller.busy, "the app to finish")
+    controller = window.controller
+    walk = Walk(window, wait)
 
     try:
-        window.cards["account"].save.click()
-        wait(lambda: controller.state is State.NEEDS_PROVISION, "the account to save")
-        idle()
-        window.cards["provision"].provision_button.click()
-        wait(lambda: controller.state is State.PROVISIONED, "provisioning")
-        idle()
-        window.show_stage("obs")
+        walk.account()
+        walk.provision()
+        walk.connect_obs()
+        walk.configure_obs()
         card = window.cards["obs"]
-        card.connect_button.click()
-        wait(lambda: controller.obs_info is not None, "OBS to connect")
-        idle()
-        card.apply.click()  # Configure OBS
-        wait(lambda: controller.state is State.OBS_CONFIGURED, "configure")
-        idle()
         wait(card.undo.isEnabled, "Undo")
         card.undo.click()  # Undo: OBS is back on Twitch
         wait(lambda: "twitch" in demo.obs.stream_service["streamServiceSettings"]["server"], "undo")
-        idle()
+        walk.idle()
         wait(card.start.isEnabled, "Start streaming")
-        card.start.click()
-        wait(lambda: controller.state is State.READY, "OBS streaming")
+        walk.start_obs()
         golive = window.cards["golive"]
 
         def named() -> bool:
@@ -83,15 +64,7 @@ def main() -> int:
 
         wait(named, "the mismatch sentence")
 
-        def measured() -> bool:  # OBS's own bytes, shown apart from what GetStream receives
-            health = controller.last_health
-            if health is None or health.measuring or not health.bitrate_kbps:
-                controller.poll_health_now()
-                settle(250)
-                return False
-            return True
-
-        wait(measured, "a measured OBS bitrate")
+        walk.bitrate_measured()  # OBS's own bytes, shown apart from what GetStream receives
         window.show_stage("golive")
         settle(600)
         QGuiApplication.primaryScreen().grabWindow(0).save(str(out))

@@ -11,36 +11,22 @@ Everything runs in-process against the demo's simulators; the stream key stays m
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from streamdesk.core.flow import State  # noqa: E402
 from streamdesk.ui import style  # noqa: E402
-from streamdesk.ui.controller import Controller  # noqa: E402
-from streamdesk.ui.demo import Demo, prefill  # noqa: E402
+from streamdesk.ui.demo import Demo  # noqa: E402
+from streamdesk.ui.demo_walk import Walk, open_window, settle, waiter  # noqa: E402
 from streamdesk.ui.main_window import MainWindow  # noqa: E402
 
-
-def wait(cond: Callable[[], object], what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"screenshots: timed out waiting for {what}")
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-
-
-def settle(ms: int = 400) -> None:
-    end = time.monotonic() + ms / 1000
-    while time.monotonic() < end:
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+wait = waiter(default_timeout=20.0, slice_ms=50)
 
 
 def dark_palette() -> QPalette:
@@ -105,15 +91,11 @@ def main() -> int:
         style.apply(app)
     demo = Demo.start()
     # the demo audience lives in simulated time; the screenshots fast-forward it
-    controller = Controller(demo.ctx, live_interval_ms=60_000, clock=demo.gs.now)
-    window = MainWindow(controller, simulator_url=demo.api_url, demo=True)
-    window.confirm = lambda _title, _text: True
-    window.resize(1180, 760)
+    window = open_window(demo, size=(1180, 760), live_interval_ms=60_000, clock=demo.gs.now)
     window.move(50, 20)
-    window.show()
     wait(window.isVisible, "the window")
-    controller.start()
-    prefill(window, demo)
+    controller = window.controller
+    walk = Walk(window, wait)
     shots: list[Path] = []
 
     def shot(name: str) -> None:
@@ -123,69 +105,38 @@ def main() -> int:
         shots.append(path)
         print(path)
 
-    def idle() -> None:
-        wait(lambda: not controller.busy, "the app to finish")
-
-    def bitrate_measured() -> None:
-        """OBS's bitrate is Δbytes/Δt over ≥ 2 s of real time (the OBS simulator sends bytes in real
-        time, unlike the audience): poll health until a rate is known, as the health timer would."""
-
-        def measured() -> bool:
-            health = controller.last_health
-            if health is None or health.measuring or not health.bitrate_kbps:
-                controller.poll_health_now()
-                settle(250)
-                return False
-            return True
-
-        wait(measured, "a measured OBS bitrate", timeout=15)
-
     try:
         shot("account")
-        window.cards["account"].save.click()
-        wait(lambda: controller.state is State.NEEDS_PROVISION, "the account to save")
-        idle()
+        walk.account()
         window.cards["provision"].advanced_toggle.setChecked(True)
-        window.cards["provision"].provision_button.click()
-        wait(lambda: controller.state is State.PROVISIONED, "provisioning")
-        idle()
+        walk.provision()
         window.show_stage("provision")
         shot("provision")
-        window.show_stage("obs")
-        window.cards["obs"].connect_button.click()
-        wait(lambda: controller.obs_info is not None, "OBS to connect")
-        idle()
+        walk.connect_obs()
         window.cards["obs"].review.click()
         wait(lambda: window.cards["obs"].diff.rowCount() > 0, "the OBS diff")
         shot("obs-review")
-        window.cards["obs"].apply.click()
-        wait(lambda: controller.state is State.OBS_CONFIGURED, "configure")
-        idle()
-        window.cards["obs"].start.click()
-        wait(lambda: controller.state is State.READY, "OBS streaming")
-        idle()
-        bitrate_measured()
+        walk.configure_obs()
+        walk.start_obs()
+        walk.bitrate_measured()
         window.show_stage("obs")
         shot("obs-streaming")
         window.show_stage("golive")
         window.cards["golive"].hls.setChecked(True)
         shot("go-live")
-        wait(window.cards["golive"].go.isEnabled, "GetStream to receive the stream")
-        window.cards["golive"].go.click()
-        wait(lambda: controller.state is State.LIVE, "going live")
-        wait(lambda: controller.session is not None, "the session")
+        walk.go_live()
         for _ in range(12):  # twelve simulated minutes of audience, one poll each
             demo.gs.advance(60)
             controller.poll_live_now()
             wait(lambda: not controller._polling, "a live poll")
             controller.poll_health_now()
-        bitrate_measured()
+        walk.bitrate_measured()
         settle(800)
         shot("live")
         live_cockpit(window, demo, lambda name, w, h: grab_at(window, out, shots, name, w, h))
         window.cards["live"].end_button.click()
         wait(lambda: window.cards["live"].summary.isVisible(), "the summary")
-        idle()
+        walk.idle()
         shot("summary")
         window.show_history()
         window.history.view.table.selectRow(0)

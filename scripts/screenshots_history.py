@@ -20,12 +20,11 @@ from PySide6.QtWidgets import QApplication
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from scripts.screenshots import dark_palette, settle, wait  # noqa: E402
+from scripts.screenshots import dark_palette, wait  # noqa: E402
 from streamdesk.core.flow import State  # noqa: E402
 from streamdesk.ui import style  # noqa: E402
-from streamdesk.ui.controller import Controller  # noqa: E402
-from streamdesk.ui.demo import Demo, prefill  # noqa: E402
-from streamdesk.ui.main_window import MainWindow  # noqa: E402
+from streamdesk.ui.demo import Demo  # noqa: E402
+from streamdesk.ui.demo_walk import Walk, open_window, settle  # noqa: E402
 
 
 def main() -> int:
@@ -40,15 +39,11 @@ def main() -> int:
         app.setPalette(dark_palette())
     style.apply(app)
     demo = Demo.start(seed=11)
-    controller = Controller(demo.ctx, live_interval_ms=60_000, clock=demo.gs.now)
-    window = MainWindow(controller, simulator_url=demo.api_url, demo=True)
-    window.confirm = lambda _title, _text: True
-    window.resize(1180, 800)
+    window = open_window(demo, size=(1180, 800), live_interval_ms=60_000, clock=demo.gs.now)
     window.move(40, 0)
-    window.show()
     wait(window.isVisible, "the window")
-    controller.start()
-    prefill(window, demo)
+    controller = window.controller
+    walk = Walk(window, wait)
 
     def shot(name: str) -> None:
         settle(600)
@@ -56,35 +51,15 @@ def main() -> int:
         QGuiApplication.primaryScreen().grabWindow(0).save(str(path))
         print(path)
 
-    def idle() -> None:
-        wait(lambda: not controller.busy, "the app to finish")
-
     try:
-        window.cards["account"].save.click()
-        wait(lambda: controller.state is State.NEEDS_PROVISION, "the account to save")
-        idle()
-        window.cards["provision"].provision_button.click()
-        wait(lambda: controller.state is State.PROVISIONED, "provisioning")
-        idle()
-        window.show_stage("obs")
-        window.cards["obs"].connect_button.click()
-        wait(lambda: controller.obs_info is not None, "OBS to connect")
-        idle()
-        window.cards["obs"].apply.click()
-        wait(lambda: controller.state is State.OBS_CONFIGURED, "configure")
-        idle()
-        window.cards["obs"].start.click()
-        wait(lambda: controller.state is State.READY, "OBS streaming")
-        idle()
+        walk.to_ready()
         for show, minutes in enumerate((25, 40, 30)):
             window.show_stage("golive")
             golive = window.cards["golive"]
             golive.recording.setChecked(True)
             golive.transcription.setChecked(True)
             golive.hls.setChecked(show == 2)
-            golive.go.click()
-            wait(lambda: controller.state is State.LIVE, "going live")
-            wait(lambda: controller.session is not None, "the session")
+            walk.go_live()
             for _ in range(minutes):
                 demo.gs.advance(60)
                 controller.poll_live_now()
@@ -98,11 +73,11 @@ def main() -> int:
             live.stop_obs.setChecked(False)
             live.end_button.click()
             wait(lambda: controller.state is not State.LIVE and controller.session is None, "the end")
-            idle()
+            walk.idle()
             demo.gs.advance(86_400 - minutes * 60)  # the next show, a day later
             if show < 2:
                 live.again.click()
-                idle()
+                walk.idle()
                 wait(lambda: controller.state is State.READY, "ready again")
         window.show_history()
         view = window.history.view

@@ -28,11 +28,15 @@ class StatusWiring(QObject):
         self.clock = QTimer(self)
         self.clock.setInterval(1000)
         self.clock.timeout.connect(self.tick)
-        controller.session_started.connect(lambda _s: self.clock.start())
+        controller.session_started.connect(self.on_started)
         controller.session_ended.connect(self.on_ended)
         ingest = getattr(controller, "ingest", None)  # "GetStream receives your stream" (ui/ingest_watch.py)
         if ingest is not None:
             ingest.changed.connect(lambda view: self.status.set_ingest(getattr(view, "gs_receives", None)))
+
+    def on_started(self, _session: Any) -> None:
+        self.status.set_on_air(0)  # the last show's length gives way at once, not at the first tick
+        self.clock.start()
 
     def on_snapshot(self, snap: Any) -> None:
         if self.controller.session is None:
@@ -60,6 +64,8 @@ class StatusWiring(QObject):
         self.clock.stop()
         started, ended = getattr(session, "started_at", None), getattr(session, "ended_at", None)
         if started is not None and ended is not None:
-            self.status.set_on_air(ended - started)
+            self.status.set_last_show(ended - started)
+        else:
+            self.status.set_on_air(None)
         self.status.set_viewers(None)
         self.status.set_chat_rate(None)

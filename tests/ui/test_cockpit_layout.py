@@ -82,6 +82,24 @@ def test_the_status_strip_is_on_every_page_and_follows_the_show(live_window, qtb
     assert on_screen(status, window)
 
 
+def test_after_the_end_the_strip_gives_the_last_show_not_a_running_clock(make_window, wizard, qtbot) -> None:
+    """Beside BACKSTAGE (OBS still streaming after End), "on air 0:03:00" would read as on air now."""
+    window = make_window(clock=wizard.gs.now)
+    wizard.to_live(window)
+    status, card = window.status, window.cards["live"]
+    wizard.gs.advance(180)
+    card.stop_obs.setChecked(False)
+    card.end_button.click()
+    qtbot.waitUntil(lambda: card.summary_shown and not window.controller.busy, timeout=WAIT_MS)
+    assert status.state.text() == "BACKSTAGE"
+    assert status.clock.text() == "last show 0:03:00", status.clock.text()
+    assert "on air" not in status.clock.text()
+    card.again.click()
+    wizard.go_live(window)
+    assert status.clock.text().startswith("on air 0:00:0"), status.clock.text()
+    close(window)
+
+
 def test_moderating_from_the_live_view_reaches_getstream(live_window, qtbot, wizard) -> None:
     from streamdesk.core import channel_ops, moderation
 

@@ -69,6 +69,12 @@ class CockpitStatus(QFrame):
 
     def set_on_air(self, seconds: float | None) -> None:
         self.clock.setText(f"on air {DASH if seconds is None else clock_text(seconds)}")
+        self.clock.setToolTip("Time on air in this show")
+
+    def set_last_show(self, seconds: float) -> None:
+        """After the end: the show's length, never read as a clock still running beside BACKSTAGE."""
+        self.clock.setText(f"last show {clock_text(seconds)}")
+        self.clock.setToolTip("How long the last show was on air")
 
     def set_viewers(self, viewers: int | None) -> None:
         self.viewers.setText(f"viewers {DASH if viewers is None else f'{viewers:,}'}")
