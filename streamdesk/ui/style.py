@@ -159,8 +159,21 @@ QLabel#Reconnecting {{ background: {WARN_AMBER}; color: white; font-weight: 600;
 """
 
 
+def checkbox_palette() -> QPalette:
+    """The app's palette as check boxes get it: Fusion draws an indicator's outline in the *window*
+    colour darkened (1.7:1 on the light window; on a dark one darker than the box itself, invisible).
+    A check box never paints its window colour, so setting it there gives the outline 3:1 or more.
+    (A copy from ``QApplication.palette()``: ``QPalette(other)`` would build ``QtCore.Qt`` before the
+    first paint, tests/ui/test_startup.py.)"""
+    adjusted = QApplication.palette()
+    outline = mix(adjusted.color(QPalette.ColorRole.Window), adjusted.color(QPalette.ColorRole.WindowText), 0.55)
+    adjusted.setColor(QPalette.ColorRole.Window, outline.lighter(140))  # Fusion: darker(140), then lighter(110)
+    return adjusted
+
+
 def apply(app: QApplication) -> None:
     app.setStyleSheet(stylesheet())
+    QApplication.setPalette(checkbox_palette(), "QCheckBox")  # again on every theme change
 
 
 def repolish(widget: QWidget) -> None:

@@ -100,3 +100,27 @@ def test_validation_messages_keep_their_space(make_window, qtbot) -> None:
     qtbot.waitUntil(lambda: bool(card.errors["user_id"].text()), timeout=WAIT_MS)
     qtbot.wait(10)
     assert card.call_id.mapTo(window, card.call_id.rect().topLeft()).y() == below
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_an_unchecked_check_box_shows_its_box_in_both_themes(qapp, qtbot, theme) -> None:
+    """Drawn by the real style and read back as pixels: Fusion outlines the box in the window
+    colour darkened, which vanished on the dark theme's window."""
+    from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
+
+    style.apply_theme(qapp, theme)
+    host = QWidget()
+    qtbot.addWidget(host)
+    box = QCheckBox("Record the stream", host)
+    QVBoxLayout(host).addWidget(box)
+    host.resize(240, 60)
+    host.show()
+    qtbot.waitExposed(host)
+    image = host.grab().toImage()
+    window = qapp.palette().color(QPalette.ColorRole.Window)
+    top = box.geometry().top()
+    # the indicator sits at the box's left, before its text: the strongest edge there is its outline
+    edge = max(_contrast(image.pixelColor(x, y), window)
+               for x in range(box.geometry().left(), box.geometry().left() + 20)
+               for y in range(top, top + box.height()))
+    assert edge >= 3.0, f"{theme}: the box's outline is {edge:.2f}:1 against the window"  # WCAG non-text
