@@ -166,8 +166,9 @@ def checkbox_palette() -> QPalette:
     (A copy from ``QApplication.palette()``: ``QPalette(other)`` would build ``QtCore.Qt`` before the
     first paint, tests/ui/test_startup.py.)"""
     adjusted = QApplication.palette()
-    outline = mix(adjusted.color(QPalette.ColorRole.Window), adjusted.color(QPalette.ColorRole.WindowText), 0.55)
-    adjusted.setColor(QPalette.ColorRole.Window, outline.lighter(140))  # Fusion: darker(140), then lighter(110)
+    roles = QPalette.ColorRole
+    outline = mix(adjusted.color(roles.Window), adjusted.color(roles.WindowText), 0.55)
+    adjusted.setColor(roles.Window, outline.lighter(140))  # Fusion draws darker(140), then lighter(110)
     return adjusted
 
 
