@@ -174,7 +174,7 @@ def checkbox_palette() -> QPalette:
 
 def apply(app: QApplication) -> None:
     app.setStyleSheet(stylesheet())
-    QApplication.setPalette(checkbox_palette(), "QCheckBox")  # again on every theme change
+    QApplication.setPalette(checkbox_palette(), "QCheckBox")  # type: ignore[arg-type]  # stub says bytes; str works
 
 
 def repolish(widget: QWidget) -> None:
