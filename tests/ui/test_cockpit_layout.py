@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QRect
+from PySide6.QtWidgets import QLabel
 
 from streamdesk.core.flow import State
 from tests.ui.conftest import close
@@ -55,6 +56,18 @@ def test_the_cockpit_fills_the_window_without_scrolling(live_window, qtbot, widt
     assert card.chat_feed.view.height() >= 80
     assert card.compact is (width < 640)
     assert window.sidebar.isVisible() is (width >= 760)
+    # the status strip's texts at their widest plausible values are whole, none cut off
+    status = window.status
+    status.set_on_air(10 * 3600)
+    status.set_viewers(12_345)
+    status.set_chat_rate(1_234)
+    status.set_obs(12_345, 12.5)
+    shown = [w for w in status.findChildren(QLabel) if w.isVisible()]
+    margins = status.layout().contentsMargins()
+    needed = (sum(w.sizeHint().width() for w in shown) + status.layout().spacing() * (len(shown) - 1)
+              + margins.left() + margins.right())
+    assert needed <= status.width(), [w.text() for w in shown]
+    assert status.state in shown and status.obs in shown and status.ingest in shown
     if height == 600:  # 1024x600: the charts are above the fold, side by side with the chat
         assert on_screen(card.charts.chat_plot, window)
         charts = card.charts.mapTo(window, QPoint(0, 0))

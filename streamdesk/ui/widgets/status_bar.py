@@ -44,6 +44,8 @@ class CockpitStatus(QFrame):
                                   "Whether GetStream receives the stream from OBS")
         for w in (self.state, self.clock, self.viewers, self.chat, self.obs, self.ingest):
             layout.addWidget(w)
+        self._compact = False
+        self._obs: tuple[float | None, float | None, bool | None] = (None, None, None)
         layout.addStretch(1)
 
     def _label(self, name: str, text: str, tip: str) -> QLabel:
@@ -53,9 +55,13 @@ class CockpitStatus(QFrame):
         return label
 
     def set_compact(self, compact: bool) -> None:
-        """A narrow window: tighter, and chat/min left to the page's own numbers."""
-        self._layout.setSpacing(8 if compact else 14)
+        """A narrow window: tighter, the clock and chat/min left to the page's own numbers, and the
+        OBS figures in fewer words, so what is left is never cut off (tests/ui/test_cockpit_layout.py)."""
+        self._compact = compact
+        self._layout.setSpacing(6 if compact else 14)
+        self.clock.setVisible(not compact)
         self.chat.setVisible(not compact)
+        self.set_obs(*self._obs)
 
     # -- setters ------------------------------------------------------------------------------------
     def set_state(self, state: str, *, polished: bool = True) -> None:
@@ -82,15 +88,16 @@ class CockpitStatus(QFrame):
     def set_chat_rate(self, per_minute: float | None) -> None:
         self.chat.setText(f"chat/min {DASH if per_minute is None else f'{per_minute:,.0f}'}")
 
-    def set_obs(self, kbps: float | None, dropped_pct: float | None, *,
-                streaming: bool | None = None) -> None:
+    def set_obs(self, kbps: float | None, dropped_pct: float | None, streaming: bool | None = None) -> None:
+        self._obs = (kbps, dropped_pct, streaming)
         if streaming is False:
             self.obs.setText("OBS not streaming")
             return
         if kbps is None:
             self.obs.setText(f"OBS {DASH}")
             return
-        dropped = "" if dropped_pct is None else f" · dropped {dropped_pct:.1f}%"
+        dropped = "" if dropped_pct is None else (
+            f" · {dropped_pct:.1f}% drop" if self._compact else f" · dropped {dropped_pct:.1f}%")
         self.obs.setText(f"OBS {kbps:,.0f} kbps{dropped}")
 
     def set_ingest(self, receiving: bool | None) -> None:
