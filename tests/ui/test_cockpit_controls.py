@@ -31,6 +31,11 @@ def test_status_strip_says_what_getstream_receives_while_live(make_window: Any, 
     _poll(window, qtbot, lambda: status.ingest.text() == "GetStream receiving")
     wizard.gs.rtmp_unpublish()  # GetStream loses the publisher; only its reply can say so
     _poll(window, qtbot, lambda: status.ingest.text() == "GetStream no stream")
+    assert status.ingest.property("level") == "warning"  # live, and GetStream lost the stream
+    status.set_state("OFFLINE")
+    assert status.ingest.property("level") == "", "offline, no stream is no warning"
+    status.set_state("LIVE")
+    assert status.ingest.property("level") == "warning"
     seen: list[tuple[str, str]] = []  # (state, strip) right after each change (the window's slot ran first)
     window.controller.state_changed.connect(lambda _o, new: seen.append((new, status.ingest.text())))
     window.cards["live"]._end()  # End stream (the confirmation is answered Yes)

@@ -16,6 +16,7 @@ from streamdesk.ui.style import repolish
 
 DASH = "—"
 STATES = {"OFFLINE": "", "BACKSTAGE": "warning", "LIVE": "live", "ENDED": ""}
+STREAM_EXPECTED = ("BACKSTAGE", "LIVE")  # OBS streams to the call: GetStream should receive it
 
 
 def clock_text(seconds: float) -> str:
@@ -45,6 +46,8 @@ class CockpitStatus(QFrame):
         for w in (self.state, self.clock, self.viewers, self.chat, self.obs, self.ingest):
             layout.addWidget(w)
         self._compact = False
+        self._stream_expected = False
+        self._receiving: bool | None = None
         self._obs: tuple[float | None, float | None, bool | None] = (None, None, None)
         layout.addStretch(1)
 
@@ -70,8 +73,10 @@ class CockpitStatus(QFrame):
         state = state if state in STATES else "OFFLINE"
         self.state.setText("● LIVE" if state == "LIVE" else state)
         self.state.setProperty("level", STATES[state])
+        self._stream_expected = state in STREAM_EXPECTED
         if polished:
             repolish(self.state)
+            self.set_ingest(self._receiving)
 
     def set_on_air(self, seconds: float | None) -> None:
         self.clock.setText(f"on air {DASH if seconds is None else clock_text(seconds)}")
@@ -102,7 +107,10 @@ class CockpitStatus(QFrame):
 
     def set_ingest(self, receiving: bool | None) -> None:
         """What GetStream says about the incoming stream: True, False, or None (not known yet)."""
+        self._receiving = receiving
         text = {None: DASH, True: "receiving", False: "no stream"}[receiving]
         self.ingest.setText(f"GetStream {text}")
-        self.ingest.setProperty("level", {None: "", True: "ok", False: "warning"}[receiving])
+        # no stream is a warning only where one should arrive; offline or ended, it is just so
+        missing = "warning" if self._stream_expected else ""
+        self.ingest.setProperty("level", {None: "", True: "ok", False: missing}[receiving])
         repolish(self.ingest)
