@@ -33,7 +33,7 @@ from streamdesk.core.store import Store
 from streamdesk.ui.history_export import Exports
 from streamdesk.ui.history_recordings import FILE_COLUMNS, RecordingsTab
 from streamdesk.ui.history_summary import SUMMARY_COLUMNS, SummaryTab
-from streamdesk.ui.history_table import COLUMNS, ShowRow, ShowsTable, TrendChart, load_rows
+from streamdesk.ui.history_table import COLUMNS, ShowRow, ShowsTable, SummaryCache, TrendChart, load_rows
 from streamdesk.ui.tasks import Tasks
 from streamdesk.ui.widgets.charts import LiveCharts
 
@@ -56,6 +56,7 @@ class HistoryView(Exports, RecordingsTab, SummaryTab, ShowsTable):
         self._files = []
         self._cancel = None
         self._generation = 0
+        self._summaries = SummaryCache()
 
         # -- filters and actions
         self.date_from = QDateEdit(self)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 if TYPE_CHECKING:
     from streamdesk.core import report
     from streamdesk.core.store import Sample, Session, Store
-    from streamdesk.ui.history_table import ShowRow, TrendChart
+    from streamdesk.ui.history_table import ShowRow, SummaryCache, TrendChart
     from streamdesk.ui.tasks import Tasks
     from streamdesk.ui.widgets.charts import LiveCharts
 
@@ -50,6 +50,7 @@ class HistoryBase(QWidget):
     _files: list[Any]  # CallFile, kept only to show names; links are fetched again per action
     _cancel: threading.Event | None
     _generation: int
+    _summaries: SummaryCache
 
     # widgets every part may touch (built in HistoryView.__init__ and the tab builders)
     date_from: QDateEdit

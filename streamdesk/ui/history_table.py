@@ -4,8 +4,9 @@ thread (``Tasks``), like every other I/O."""
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime
 
 from PySide6.QtCore import QDate, QEvent, Qt
@@ -50,10 +51,34 @@ class ShowRow:
     summary: report.Summary
 
 
-def load_rows(store: Store, now: float) -> list[ShowRow]:
+class SummaryCache:
+    """The local summary of each ended show, computed once. An ended show's samples and chat no
+    longer change (its row is closed), so a refresh reads them again only for a show still running,
+    a new one, or one whose row changed since (a late Discord status): a long history refreshes in
+    the time of a few rows, not of every sample ever recorded."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # refreshes run as tasks and may overlap
+        self._ended: dict[int, tuple[tuple[object, ...], report.Summary]] = {}
+
+    def summary(self, store: Store, session: Session, now: float) -> report.Summary:
+        key = astuple(session)
+        with self._lock:
+            cached = self._ended.get(session.id)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        samples, authors = store.samples(session.id), store.chat_authors(session.id)
+        summary = report.summarize(session, samples, authors, now=now)
+        if session.ended_at is not None:
+            with self._lock:
+                self._ended[session.id] = (key, summary)
+        return summary
+
+
+def load_rows(store: Store, now: float, cache: SummaryCache | None = None) -> list[ShowRow]:
     """Every session with its local summary, newest first (blocking: run it through Tasks)."""
-    return [ShowRow(s, report.summarize(s, store.samples(s.id), store.chat_authors(s.id), now=now))
-            for s in store.list_sessions()]
+    cache = cache if cache is not None else SummaryCache()
+    return [ShowRow(s, cache.summary(store, s, now)) for s in store.list_sessions()]
 
 
 class TrendChart(QWidget):
@@ -128,7 +153,8 @@ class ShowsTable(HistoryBase):
         def failed(text: str, _e: BaseException) -> None:
             self.summary.setText(f"Could not read the history: {text}")
 
-        self.tasks.run(lambda: load_rows(store, time.time()), done, failed, what="read the history")
+        cache = self._summaries
+        self.tasks.run(lambda: load_rows(store, time.time(), cache), done, failed, what="read the history")
 
     def _fill(self, rows: list[ShowRow]) -> None:
         selected = self.selected_session()
