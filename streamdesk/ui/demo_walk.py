@@ -110,7 +110,14 @@ class Walk:
         """Go live once it is offered (GetStream receives the stream), then wait for the session."""
         golive = self.window.cards["golive"]
         self.window.show_stage("golive")
-        self.wait(golive.go.isEnabled, "GetStream to receive the stream")  # type: ignore[attr-defined]
+
+        def offered() -> bool:
+            if golive.go.isEnabled():  # type: ignore[attr-defined]
+                return True
+            self.controller.ingest.poll_now()  # at once, not at the next timer (guarded against overlap)
+            return False
+
+        self.wait(offered, "GetStream to receive the stream")
         golive.go.click()  # type: ignore[attr-defined]
         self.wait(lambda: self.controller.state is State.LIVE and self.controller.session is not None,
                   "going live")
