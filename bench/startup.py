@@ -101,10 +101,39 @@ CPU = re.compile(r"cpu (\d+) ms")
 COLLECTED = re.compile(r"Collected : (\d+)")
 
 
-def instructions(args: list[str], marker: str, code: str = "", keep: Path | None = None) -> int:
+def returning_user(data_home: str) -> None:
+    """The data directory of a streamer who ran the app before: a database with a saved theme and
+    window geometry, which the first frame reads (``--returning``)."""
+    sys.path.insert(0, str(REPO))
+    os.environ["XDG_DATA_HOME"] = data_home
+    os.environ.pop("STREAMDESK_HOME", None)
+    from streamdesk.core.paths import get_paths
+    from streamdesk.core.store import Store
+
+    store = Store.open(get_paths().database)
+    store.put_setting("ui.theme", os.environ.get("BENCH_THEME", "dark"))
+    store.put_setting("ui.window", {"geometry": GEOMETRY, "stage": "account"})
+    store.close()
+
+
+# a 1040x720 window's QWidget.saveGeometry(), hex: what a returning streamer's database holds
+GEOMETRY = ("01d9d0cb00030000000000000000000000000413000002d3000000020000000200000411000002d1"
+            "00000000000000000320000000020000000200000411000002d1")
+
+
+def instructions(args: list[str], marker: str, code: str = "", keep: Path | None = None,
+                 returning: bool = False) -> int:
     """Instructions ``python UNTIL marker args`` executes up to ``marker`` (callgrind's count);
-    ``keep``: where to copy callgrind's output file (for ``--annotate``)."""
+    ``keep``: where to copy callgrind's output file (for ``--annotate``); ``returning``: in a data
+    directory with a database (see ``returning_user``), else a fresh one."""
     with tempfile.TemporaryDirectory() as home:
+        if returning:
+            saved = dict(os.environ)
+            try:
+                returning_user(home)
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_DATA_HOME": home, "BENCH_CODE": code}
         env.pop("STREAMDESK_HOME", None)
         env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -269,6 +298,9 @@ def main() -> int:
                         help="with --instructions: instructions per start-up phase (one callgrind run each)")
     parser.add_argument("--annotate", action="store_true",
                         help="with --instructions: where they go, by shared object (callgrind_annotate)")
+    parser.add_argument("--returning", action="store_true",
+                        help="with --instructions: start over a database with a saved theme and geometry "
+                        "(a streamer's second start), not a fresh data directory")
     args = parser.parse_args()
     app_cmd = [sys.executable, "-m", "streamdesk", "--self-test"]
     bare_cmd = [sys.executable, "-c", BARE]
@@ -283,7 +315,7 @@ def main() -> int:
             annotate()
             return 0
         bare = instructions(["-c"], "painted", BARE)
-        app = instructions(["-m", "streamdesk", "--self-test"], "window painted")
+        app = instructions(["-m", "streamdesk", "--self-test"], "window painted", returning=args.returning)
         print(f"bare QMainWindow   {bare / 1e6:8.0f} M instructions to the first paint")
         print(f"streamdesk window  {app / 1e6:8.0f} M instructions to the first paint")
         print(f"ratio streamdesk / bare: {app / bare:.2f}x  (goal <= 1.30x)")

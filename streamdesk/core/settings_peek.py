@@ -10,15 +10,16 @@ in one sentence when the app opens it for real. The settings still live in one p
 
 from __future__ import annotations
 
-import json
 import os
-import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from streamdesk.core.paths import open_private
+
+if TYPE_CHECKING:
+    import sqlite3
 
 
 def peek_settings(database: Path, keys: Iterable[str]) -> dict[str, Any]:
@@ -26,7 +27,9 @@ def peek_settings(database: Path, keys: Iterable[str]) -> dict[str, Any]:
     keys = list(keys)
     files = (database, Path(f"{database}-wal"), Path(f"{database}-shm"))
     if not keys or not os.path.lexists(database):
-        return {}
+        return {}  # a first start: nothing saved, and sqlite3 need not even be imported
+    import json
+    import sqlite3
     old = os.umask(0o077)  # a reader in WAL mode may create the -shm/-wal files: 0600 like the store's
     conn: sqlite3.Connection | None = None
     try:
