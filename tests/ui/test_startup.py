@@ -152,7 +152,7 @@ def test_starting_the_controller_builds_every_card_first(qtbot: Any) -> None:
     assert [window.stack.widget(i) for i in range(window.stack.count())] == [window.cards[s] for s in STAGES]
 
 
-def test_the_first_frame_has_the_saved_theme_and_geometry(isolated_home: Path) -> None:
+def test_the_first_frame_has_the_saved_theme_and_geometry(isolated_home: Path, qapp: Any) -> None:
     """Read before the paint, without the store (core/settings_peek.py): no flash of the other theme,
     no jump to the saved size."""
     from PySide6.QtWidgets import QMainWindow
@@ -172,6 +172,7 @@ def test_the_first_frame_has_the_saved_theme_and_geometry(isolated_home: Path) -
     assert f"theme at first paint: {dark}" in out.stdout, out.stdout + out.stderr
     assert "size at first paint: 640 480" in out.stdout, out.stdout + out.stderr
     assert "at first paint: []" in out.stdout  # reading them did not bring the store in
+    assert "Qt namespace at first paint: False" in out.stdout  # nor did applying the theme
 
 
 def test_the_first_frame_of_a_fresh_home_is_the_default(isolated_home: Path) -> None:
