@@ -148,8 +148,9 @@ def instructions(args: list[str], marker: str, code: str = "", keep: Path | None
     return int(found.group(1))
 
 
-# streamdesk.ui.app's start-up path (``--self-test``), with a marker after each phase: ``--phases``
-# counts the instructions up to each marker (one callgrind run each) and prints the differences
+# streamdesk.ui.app's start-up path up to the paint (``--self-test``; ui/app.py ``_shell``), with a
+# marker after each phase: ``--phases`` counts the instructions up to each marker (one callgrind run
+# each) and prints the differences
 PHASES_CODE = r"""
 import gc, sys
 gc.disable()
@@ -169,22 +170,24 @@ from streamdesk.ui import style
 style.apply(app)
 mark("style-sheet")
 early = appmod._EarlyRecords.install()
-from streamdesk.core.context import AppContext
-ctx = AppContext()
-from streamdesk.ui.controller import Controller
+from streamdesk.core.paths import get_paths
+from streamdesk.core.settings_peek import peek_settings
 from streamdesk.ui.main_window import MainWindow
+from streamdesk.ui.stage_map import WINDOW_SETTING
 mark("import-streamdesk")
-controller = Controller(ctx)
-mark("controller")
-window = MainWindow(controller, warm_up=False)
-appmod._set_icon(app, window)
+paths = get_paths()
+saved = peek_settings(paths.database, (style.THEME_SETTING, WINDOW_SETTING))
+if saved.get(style.THEME_SETTING) in ("light", "dark"):
+    style.apply_theme(app, saved[style.THEME_SETTING])
+mark("home-and-settings")
+window = MainWindow(window_state=saved.get(WINDOW_SETTING) or {}, warm_up=False)
 mark("build-window")
 FirstPaint(window, lambda: mark("show-and-paint"))
 window.show()
 app.exec()
 """
-PHASES = ("import-pyside6", "qapplication", "style-sheet", "import-streamdesk", "controller", "build-window",
-          "show-and-paint")
+PHASES = ("import-pyside6", "qapplication", "style-sheet", "import-streamdesk", "home-and-settings",
+          "build-window", "show-and-paint")
 BARE_PHASES = r"""
 import sys
 def mark(name):
@@ -224,14 +227,14 @@ def by_object(cg_out: Path) -> dict[str, int]:
     return totals
 
 
-def phases() -> None:
+def phases(returning: bool = False) -> None:
     """Instructions per start-up phase, streamdesk next to the bare window."""
-    def counts(code: str, names: tuple[str, ...]) -> dict[str, int]:
-        return {n: instructions(["-c"], f"phase {n}", code) for n in names}
+    def counts(code: str, names: tuple[str, ...], returning: bool = False) -> dict[str, int]:
+        return {n: instructions(["-c"], f"phase {n}", code, returning=returning) for n in names}
 
     bare_names = ("import-pyside6", "qapplication", "build-window", "show-and-paint")
     bare = counts(BARE_PHASES, bare_names)
-    app = counts(PHASES_CODE, PHASES)
+    app = counts(PHASES_CODE, PHASES, returning)
     print(f"{'phase':20s} {'streamdesk':>11s} {'bare':>9s}   (M instructions in the phase)")
     prev_a = prev_b = 0
     for name in PHASES:
@@ -246,12 +249,13 @@ def phases() -> None:
           "(this driver skips the CLI's argument parsing)")
 
 
-def annotate() -> None:
+def annotate(returning: bool = False) -> None:
     """Self cost per shared object up to the first paint, streamdesk minus the bare window."""
     with tempfile.TemporaryDirectory() as tmp:
         bare_out, app_out = Path(tmp) / "bare.out", Path(tmp) / "app.out"
         bare = instructions(["-c"], "painted", BARE, keep=bare_out)
-        app = instructions(["-m", "streamdesk", "--self-test"], "window painted", keep=app_out)
+        app = instructions(["-m", "streamdesk", "--self-test"], "window painted", keep=app_out,
+                           returning=returning)
         b, a = by_object(bare_out), by_object(app_out)
     print(f"{'shared object':28s} {'streamdesk':>11s} {'bare':>9s} {'extra':>9s}"
           "   (M instructions, self cost)")
@@ -309,10 +313,10 @@ def main() -> int:
         if shutil.which("valgrind") is None:
             raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
         if args.phases:
-            phases()
+            phases(args.returning)
             return 0
         if args.annotate:
-            annotate()
+            annotate(args.returning)
             return 0
         bare = instructions(["-c"], "painted", BARE)
         app = instructions(["-m", "streamdesk", "--self-test"], "window painted", returning=args.returning)

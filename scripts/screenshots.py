@@ -106,14 +106,13 @@ def main() -> int:
     demo = Demo.start()
     # the demo audience lives in simulated time; the screenshots fast-forward it
     controller = Controller(demo.ctx, live_interval_ms=60_000, clock=demo.gs.now)
-    window = MainWindow(controller, simulator_url=demo.api_url, demo=True)
+    # as start-up paints it: the shell first (no controller yet), the controller attached after
+    window = MainWindow(simulator_url=demo.api_url, demo=True)
     window.confirm = lambda _title, _text: True
     window.resize(1180, 760)
     window.move(50, 20)
     window.show()
     wait(window.isVisible, "the window")
-    controller.start()
-    prefill(window, demo)
     shots: list[Path] = []
 
     def shot(name: str) -> None:
@@ -122,6 +121,11 @@ def main() -> int:
         QGuiApplication.primaryScreen().grabWindow(0).save(str(path))
         shots.append(path)
         print(path)
+
+    shot("startup-shell")
+    window.attach(controller)
+    controller.start()
+    prefill(window, demo)
 
     def idle() -> None:
         wait(lambda: not controller.busy, "the app to finish")
