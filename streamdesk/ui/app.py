@@ -4,9 +4,10 @@ Start-up is measured (bench/startup.py): only PySide6 and our own light modules 
 first paint. The window paints its shell first (sidebar, badge, status strip, the page's skeleton)
 in the saved theme and geometry, read straight from the database (core/settings_peek.py); the store,
 the controller and its task pool are built and attached on the event-loop turn after the paint, and
-a failure there is reported as one sentence, like one before it. keyring, httpx, jwt, obsws_python and pyqtgraph are imported by the first operation
-that needs them, which runs after the window is on screen. The log file (and the redaction it
-brings) is set up right after the first paint too; records from before it are held and replayed.
+a failure there is reported as one sentence, like one before it. keyring, httpx, jwt, obsws_python
+and pyqtgraph are imported by the first operation that needs them, after the window is on screen.
+The log file (and the redaction it brings) is set up right after the first paint too; records from
+before it are held and replayed.
 
 The cyclic garbage collector is off from the start of ``run`` until the first paint: importing
 PySide6 and building the widgets allocates hundreds of thousands of objects (Qt's enums become
