@@ -1,7 +1,7 @@
 """Start-up: process start → main window painted, for streamdesk and for a bare PySide6
 QMainWindow measured in the same run (same machine, same moment), and their ratio.
 
-    .venv/bin/python bench/startup.py [--runs N] [--instructions]
+    .venv/bin/python bench/startup.py [--runs N] [--instructions [--phases | --annotate] [--returning]]
 
 ``--instructions`` counts instead the CPU instructions each process executes up to its first
 paint, under ``valgrind --tool=callgrind`` (one run each, ~15 s each): the same on a loaded machine
@@ -16,23 +16,26 @@ hits both. Goal: streamdesk within 1.3x of the bare window.
 Both also report the CPU time their process had used when it painted (``time.process_time()``):
 on a shared, loaded machine the wall-clock ratio swings with the load; the CPU ratio much less.
 
-Where the time goes (profiled with -X importtime, cProfile and per-phase timers; CPU ms, medians):
-the bare window is ~200 ms, almost all of it interpreter start and importing PySide6; creating,
-showing and painting its empty window is ~10 ms. streamdesk adds, before its first paint:
-our modules and the stdlib they need (logging, sqlite3, json, dataclasses, concurrent.futures;
-~30 ms; argparse comes with PySide6's signature loader, so the bare window pays for it too), the
-sidebar and the Account card with the style sheet polished onto ~50 widgets (~35 ms), and painting
-them (~25 ms). Deferred past the first paint: the four other stage cards (~60 ms), the log file and
-redaction (~20 ms), the keyring, the GetStream reconcile and OBS, the warm-up imports (pyqtgraph,
-httpx, obsws-python), and PySide6 building the ``QtCore.Qt`` namespace's ~90 Python enums, which it
-does the first time anything looks ``Qt`` up (~25 ms; tests/ui/test_startup.py checks that nothing
-does before the paint); the cyclic GC is off until the first paint. platformdirs is not imported on
-Linux (~8 ms).
+``--returning`` starts streamdesk over a data directory holding a database with a saved Dark theme
+and window geometry (a streamer's second start), instead of a fresh one.
+
+What runs before the first paint: interpreter start and importing PySide6 (the bare window pays
+the same; argparse, inspect, logging, zipfile and tempfile come with PySide6's signature loader),
+our light modules (the window's shell, the stage map, core.paths; not the store, the controller or
+the task pool), the home check, a read-only read of the theme and window geometry from the
+database (core/settings_peek.py; sqlite3 is imported only if a database exists), and the shell:
+sidebar, badge, checklist, status strip and the page's skeleton. On the event-loop turn after the
+paint: the store, the controller and its task pool (attached to the window then), every stage card,
+the window icon, the log file and redaction, the keyring, the GetStream reconcile and OBS, the
+warm-up imports, and PySide6 building the ``QtCore.Qt`` namespace's ~90 Python enums, which it does
+the first time anything looks ``Qt`` up (tests/ui/test_startup.py checks that nothing does before
+the paint); the cyclic GC is off until the first paint.
 
 Measured (--instructions, 2026-11-22): 964 M before the second pass, 824 M after, bare 584 M
 (1.65x -> 1.41x). 2026-12-03: 837 M (1.43x) -> 792 M (1.36x) with the page's skeleton painted first
-and every card built after the paint. Where the rest goes (``--annotate``: by shared object;
-``--phases``: by start-up phase) and what would reach 1.3x: docs/performance.md "Start-up".
+and every card built after the paint. 2026-12-03, the shell painted before the controller exists:
+**728 M, 1.25x** (twice); ``--returning`` **749 M, 1.28x** (was 906 M, 1.55x). Where the rest goes
+(``--annotate``: by shared object; ``--phases``: by start-up phase): docs/performance.md "Start-up".
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore
 from PySide6.QtCore import QByteArray, QTimer
-from PySide6.QtGui import QCloseEvent, QPaintEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -35,7 +34,6 @@ from streamdesk.core.flow import State
 from streamdesk.ui import style
 from streamdesk.ui.history_page import nav_button
 from streamdesk.ui.plain import plain
-from streamdesk.ui.shortcuts import install_shortcuts, tray_icon
 from streamdesk.ui.stage_cards import StageCards, card_factories
 from streamdesk.ui.stage_map import (
     BADGES,
@@ -50,6 +48,8 @@ from streamdesk.ui.widgets.stepper import Stepper
 from streamdesk.ui.window_actions import RISKY_CONFIRMATIONS, SHORTCUTS, WindowActions  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent, QPaintEvent
+
     from streamdesk.ui.controller import Controller
     from streamdesk.ui.obs_watchdog import ObsWatchdog
     from streamdesk.ui.stages.base import StageCard
@@ -220,6 +220,9 @@ class MainWindow(WindowActions):
         controller.reachability.connect(self._on_reach)
         # the status strip's numbers and on-air clock (ui/status_wiring.py)
         self.status_wiring = StatusWiring(controller, self.status, self)
+        # imported here: QKeySequence and QShortcut are new types to PySide6 (~3 ms), after the paint
+        from streamdesk.ui.shortcuts import install_shortcuts
+
         install_shortcuts(self)
         # a shown window was polished with the shell's state: restyle it (repolish looks up QtCore.Qt,
         # which a window not shown yet need not pay for)
@@ -367,6 +370,8 @@ class MainWindow(WindowActions):
     def install_tray(self) -> None:
         """A tray icon with the live state, where the desktop has a tray (cheap; after first paint)."""
         if self.tray is None:
+            from streamdesk.ui.shortcuts import tray_icon
+
             self.tray = tray_icon(self, self.controller.state.description)
 
     # -- persistence ----------------------------------------------------------------------------
