@@ -4,8 +4,10 @@ QMainWindow measured in the same run (same machine, same moment), and their rati
     .venv/bin/python bench/startup.py [--runs N] [--instructions [--phases | --annotate] [--returning]]
 
 ``--instructions`` counts instead the CPU instructions each process executes up to its first
-paint, under ``valgrind --tool=callgrind`` (one run each, ~15 s each): the same on a loaded machine
-as on an idle one, so it is the number to compare two versions of the code with.
+paint, under ``valgrind --tool=callgrind`` (one run each, ~15 s each): it barely moves with the
+machine's load, so it is the number to compare two versions of the code with. Barely: it includes
+Qt's and the session bus's helper threads, which run longer on a loaded machine (a ``--phases`` run
+beside the test suite drifted by up to 13 M per phase); quiet, repeated runs agree within 1 M.
 
 Each run is a fresh process (offscreen Qt, a fresh XDG_DATA_HOME: the app finds its data
 directory through platformdirs, as it does for a streamer, not through STREAMDESK_HOME). The time
