@@ -1,11 +1,13 @@
 """Start-up: process start → main window painted, for streamdesk and for a bare PySide6
 QMainWindow measured in the same run (same machine, same moment), and their ratio.
 
-    .venv/bin/python bench/startup.py [--runs N] [--instructions]
+    .venv/bin/python bench/startup.py [--runs N] [--instructions [--phases | --annotate] [--returning]]
 
 ``--instructions`` counts instead the CPU instructions each process executes up to its first
-paint, under ``valgrind --tool=callgrind`` (one run each, ~15 s each): the same on a loaded machine
-as on an idle one, so it is the number to compare two versions of the code with.
+paint, under ``valgrind --tool=callgrind`` (one run each, ~15 s each): it barely moves with the
+machine's load, so it is the number to compare two versions of the code with. Barely: it includes
+Qt's and the session bus's helper threads, which run longer on a loaded machine (a ``--phases`` run
+beside the test suite drifted by up to 13 M per phase); quiet, repeated runs agree within 1 M.
 
 Each run is a fresh process (offscreen Qt, a fresh XDG_DATA_HOME: the app finds its data
 directory through platformdirs, as it does for a streamer, not through STREAMDESK_HOME). The time
@@ -16,23 +18,26 @@ hits both. Goal: streamdesk within 1.3x of the bare window.
 Both also report the CPU time their process had used when it painted (``time.process_time()``):
 on a shared, loaded machine the wall-clock ratio swings with the load; the CPU ratio much less.
 
-Where the time goes (profiled with -X importtime, cProfile and per-phase timers; CPU ms, medians):
-the bare window is ~200 ms, almost all of it interpreter start and importing PySide6; creating,
-showing and painting its empty window is ~10 ms. streamdesk adds, before its first paint:
-our modules and the stdlib they need (logging, sqlite3, json, dataclasses, concurrent.futures;
-~30 ms; argparse comes with PySide6's signature loader, so the bare window pays for it too), the
-sidebar and the Account card with the style sheet polished onto ~50 widgets (~35 ms), and painting
-them (~25 ms). Deferred past the first paint: the four other stage cards (~60 ms), the log file and
-redaction (~20 ms), the keyring, the GetStream reconcile and OBS, the warm-up imports (pyqtgraph,
-httpx, obsws-python), and PySide6 building the ``QtCore.Qt`` namespace's ~90 Python enums, which it
-does the first time anything looks ``Qt`` up (~25 ms; tests/ui/test_startup.py checks that nothing
-does before the paint); the cyclic GC is off until the first paint. platformdirs is not imported on
-Linux (~8 ms).
+``--returning`` starts streamdesk over a data directory holding a database with a saved Dark theme
+and window geometry (a streamer's second start), instead of a fresh one.
+
+What runs before the first paint: interpreter start and importing PySide6 (the bare window pays
+the same; argparse, inspect, logging, zipfile and tempfile come with PySide6's signature loader),
+our light modules (the window's shell, the stage map, core.paths; not the store, the controller or
+the task pool), the home check, a read-only read of the theme and window geometry from the
+database (core/settings_peek.py; sqlite3 is imported only if a database exists), and the shell:
+sidebar, badge, checklist, status strip and the page's skeleton. On the event-loop turn after the
+paint: the store, the controller and its task pool (attached to the window then), every stage card,
+the window icon, the log file and redaction, the keyring, the GetStream reconcile and OBS, the
+warm-up imports, and PySide6 building the ``QtCore.Qt`` namespace's ~90 Python enums, which it does
+the first time anything looks ``Qt`` up (tests/ui/test_startup.py checks that nothing does before
+the paint); the cyclic GC is off until the first paint.
 
 Measured (--instructions, 2026-11-22): 964 M before the second pass, 824 M after, bare 584 M
 (1.65x -> 1.41x). 2026-12-03: 837 M (1.43x) -> 792 M (1.36x) with the page's skeleton painted first
-and every card built after the paint. Where the rest goes (``--annotate``: by shared object;
-``--phases``: by start-up phase) and what would reach 1.3x: docs/performance.md "Start-up".
+and every card built after the paint. 2026-12-03, the shell painted before the controller exists:
+**728 M, 1.25x** (twice); ``--returning`` **749 M, 1.28x** (was 906 M, 1.55x). Where the rest goes
+(``--annotate``: by shared object; ``--phases``: by start-up phase): docs/performance.md "Start-up".
 """
 
 from __future__ import annotations
@@ -101,10 +106,39 @@ CPU = re.compile(r"cpu (\d+) ms")
 COLLECTED = re.compile(r"Collected : (\d+)")
 
 
-def instructions(args: list[str], marker: str, code: str = "", keep: Path | None = None) -> int:
+def returning_user(data_home: str) -> None:
+    """The data directory of a streamer who ran the app before: a database with a saved theme and
+    window geometry, which the first frame reads (``--returning``)."""
+    sys.path.insert(0, str(REPO))
+    os.environ["XDG_DATA_HOME"] = data_home
+    os.environ.pop("STREAMDESK_HOME", None)
+    from streamdesk.core.paths import get_paths
+    from streamdesk.core.store import Store
+
+    store = Store.open(get_paths().database)
+    store.put_setting("ui.theme", os.environ.get("BENCH_THEME", "dark"))
+    store.put_setting("ui.window", {"geometry": GEOMETRY, "stage": "account"})
+    store.close()
+
+
+# a 1040x720 window's QWidget.saveGeometry(), hex: what a returning streamer's database holds
+GEOMETRY = ("01d9d0cb00030000000000000000000000000413000002d3000000020000000200000411000002d1"
+            "00000000000000000320000000020000000200000411000002d1")
+
+
+def instructions(args: list[str], marker: str, code: str = "", keep: Path | None = None,
+                 returning: bool = False) -> int:
     """Instructions ``python UNTIL marker args`` executes up to ``marker`` (callgrind's count);
-    ``keep``: where to copy callgrind's output file (for ``--annotate``)."""
+    ``keep``: where to copy callgrind's output file (for ``--annotate``); ``returning``: in a data
+    directory with a database (see ``returning_user``), else a fresh one."""
     with tempfile.TemporaryDirectory() as home:
+        if returning:
+            saved = dict(os.environ)
+            try:
+                returning_user(home)
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_DATA_HOME": home, "BENCH_CODE": code}
         env.pop("STREAMDESK_HOME", None)
         env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -119,8 +153,9 @@ def instructions(args: list[str], marker: str, code: str = "", keep: Path | None
     return int(found.group(1))
 
 
-# streamdesk.ui.app's start-up path (``--self-test``), with a marker after each phase: ``--phases``
-# counts the instructions up to each marker (one callgrind run each) and prints the differences
+# streamdesk.ui.app's start-up path up to the paint (``--self-test``; ui/app.py ``_shell``), with a
+# marker after each phase: ``--phases`` counts the instructions up to each marker (one callgrind run
+# each) and prints the differences
 PHASES_CODE = r"""
 import gc, sys
 gc.disable()
@@ -140,22 +175,24 @@ from streamdesk.ui import style
 style.apply(app)
 mark("style-sheet")
 early = appmod._EarlyRecords.install()
-from streamdesk.core.context import AppContext
-ctx = AppContext()
-from streamdesk.ui.controller import Controller
+from streamdesk.core.paths import get_paths
+from streamdesk.core.settings_peek import peek_settings
 from streamdesk.ui.main_window import MainWindow
+from streamdesk.ui.stage_map import WINDOW_SETTING
 mark("import-streamdesk")
-controller = Controller(ctx)
-mark("controller")
-window = MainWindow(controller, warm_up=False)
-appmod._set_icon(app, window)
+paths = get_paths()
+saved = peek_settings(paths.database, (style.THEME_SETTING, WINDOW_SETTING))
+if saved.get(style.THEME_SETTING) in ("light", "dark"):
+    style.apply_theme(app, saved[style.THEME_SETTING])
+mark("home-and-settings")
+window = MainWindow(window_state=saved.get(WINDOW_SETTING) or {}, warm_up=False)
 mark("build-window")
 FirstPaint(window, lambda: mark("show-and-paint"))
 window.show()
 app.exec()
 """
-PHASES = ("import-pyside6", "qapplication", "style-sheet", "import-streamdesk", "controller", "build-window",
-          "show-and-paint")
+PHASES = ("import-pyside6", "qapplication", "style-sheet", "import-streamdesk", "home-and-settings",
+          "build-window", "show-and-paint")
 BARE_PHASES = r"""
 import sys
 def mark(name):
@@ -195,14 +232,14 @@ def by_object(cg_out: Path) -> dict[str, int]:
     return totals
 
 
-def phases() -> None:
+def phases(returning: bool = False) -> None:
     """Instructions per start-up phase, streamdesk next to the bare window."""
-    def counts(code: str, names: tuple[str, ...]) -> dict[str, int]:
-        return {n: instructions(["-c"], f"phase {n}", code) for n in names}
+    def counts(code: str, names: tuple[str, ...], returning: bool = False) -> dict[str, int]:
+        return {n: instructions(["-c"], f"phase {n}", code, returning=returning) for n in names}
 
     bare_names = ("import-pyside6", "qapplication", "build-window", "show-and-paint")
     bare = counts(BARE_PHASES, bare_names)
-    app = counts(PHASES_CODE, PHASES)
+    app = counts(PHASES_CODE, PHASES, returning)
     print(f"{'phase':20s} {'streamdesk':>11s} {'bare':>9s}   (M instructions in the phase)")
     prev_a = prev_b = 0
     for name in PHASES:
@@ -217,12 +254,13 @@ def phases() -> None:
           "(this driver skips the CLI's argument parsing)")
 
 
-def annotate() -> None:
+def annotate(returning: bool = False) -> None:
     """Self cost per shared object up to the first paint, streamdesk minus the bare window."""
     with tempfile.TemporaryDirectory() as tmp:
         bare_out, app_out = Path(tmp) / "bare.out", Path(tmp) / "app.out"
         bare = instructions(["-c"], "painted", BARE, keep=bare_out)
-        app = instructions(["-m", "streamdesk", "--self-test"], "window painted", keep=app_out)
+        app = instructions(["-m", "streamdesk", "--self-test"], "window painted", keep=app_out,
+                           returning=returning)
         b, a = by_object(bare_out), by_object(app_out)
     print(f"{'shared object':28s} {'streamdesk':>11s} {'bare':>9s} {'extra':>9s}"
           "   (M instructions, self cost)")
@@ -269,6 +307,9 @@ def main() -> int:
                         help="with --instructions: instructions per start-up phase (one callgrind run each)")
     parser.add_argument("--annotate", action="store_true",
                         help="with --instructions: where they go, by shared object (callgrind_annotate)")
+    parser.add_argument("--returning", action="store_true",
+                        help="with --instructions: start over a database with a saved theme and geometry "
+                        "(a streamer's second start), not a fresh data directory")
     args = parser.parse_args()
     app_cmd = [sys.executable, "-m", "streamdesk", "--self-test"]
     bare_cmd = [sys.executable, "-c", BARE]
@@ -277,13 +318,13 @@ def main() -> int:
         if shutil.which("valgrind") is None:
             raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
         if args.phases:
-            phases()
+            phases(args.returning)
             return 0
         if args.annotate:
-            annotate()
+            annotate(args.returning)
             return 0
         bare = instructions(["-c"], "painted", BARE)
-        app = instructions(["-m", "streamdesk", "--self-test"], "window painted")
+        app = instructions(["-m", "streamdesk", "--self-test"], "window painted", returning=args.returning)
         print(f"bare QMainWindow   {bare / 1e6:8.0f} M instructions to the first paint")
         print(f"streamdesk window  {app / 1e6:8.0f} M instructions to the first paint")
         print(f"ratio streamdesk / bare: {app / bare:.2f}x  (goal <= 1.30x)")

@@ -90,12 +90,6 @@ def main() -> int:
     else:
         style.apply(app)
     demo = Demo.start()
-    # the demo audience lives in simulated time; the screenshots fast-forward it
-    window = open_window(demo, size=(1180, 760), live_interval_ms=60_000, clock=demo.gs.now)
-    window.move(50, 20)
-    wait(window.isVisible, "the window")
-    controller = window.controller
-    walk = Walk(window, wait)
     shots: list[Path] = []
 
     def shot(name: str) -> None:
@@ -105,6 +99,16 @@ def main() -> int:
         shots.append(path)
         print(path)
 
+    def shell_shown(window: MainWindow) -> None:
+        window.move(50, 20)
+        wait(window.isVisible, "the window")
+        shot("startup-shell")  # as start-up paints it: the shell, before the controller is attached
+
+    # the demo audience lives in simulated time; the screenshots fast-forward it
+    window = open_window(demo, size=(1180, 760), shell_shown=shell_shown, live_interval_ms=60_000,
+                         clock=demo.gs.now)
+    controller = window.controller
+    walk = Walk(window, wait)
     try:
         shot("account")
         walk.account()

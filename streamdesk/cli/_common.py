@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import math
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from streamdesk.core.context import AppContext
 from streamdesk.core.errors import InvalidInput, StreamdeskError
+
+if TYPE_CHECKING:
+    # imported where a command runs: the GUI comes through this module (run_gui) and must not pay
+    # for the store (sqlite3, json, dataclasses) before its first paint (bench/startup.py)
+    from streamdesk.core.context import AppContext
 
 log = logging.getLogger("streamdesk.cli")
 
-Handler = Callable[[argparse.Namespace, AppContext], int]
+Handler = Callable[[argparse.Namespace, "AppContext"], int]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -71,6 +74,8 @@ def _run_handler(handler: Handler, args: argparse.Namespace) -> int:
         # until the log file is set up, records must not fall through to stderr as tracebacks
         logging.getLogger().addHandler(logging.NullHandler())
     try:
+        from streamdesk.core.context import AppContext
+
         ctx = AppContext()
         _setup_logging(ctx)
         return handler(args, ctx)
@@ -103,6 +108,8 @@ def _fail(error: StreamdeskError) -> None:
 
 def _log_hint() -> str:
     try:
+        from streamdesk.core.context import AppContext
+
         return str(AppContext().paths.log_file)
     except Exception:
         return "STREAMDESK_HOME/logs"
@@ -115,6 +122,8 @@ def _setup_logging(ctx: AppContext) -> None:
 
 
 def print_json(data: Any) -> None:
+    import json
+
     print(json.dumps(data, indent=2, sort_keys=True, default=str))
 
 

@@ -1,9 +1,13 @@
 """``streamdesk`` (the window), ``--demo`` and ``--self-test``.
 
 Start-up is measured (bench/startup.py): only PySide6 and our own light modules load before the
-first paint. keyring, httpx, jwt, obsws_python and pyqtgraph are imported by the first operation
-that needs them, which runs after the window is on screen. The log file (and the redaction it
-brings) is set up right after the first paint too; records from before it are held and replayed.
+first paint. The window paints its shell first (sidebar, badge, status strip, the page's skeleton)
+in the saved theme and geometry, read straight from the database (core/settings_peek.py); the store,
+the controller and its task pool are built and attached on the event-loop turn after the paint, and
+a failure there is reported as one sentence, like one before it. keyring, httpx, jwt, obsws_python
+and pyqtgraph are imported by the first operation that needs them, after the window is on screen.
+The log file (and the redaction it brings) is set up right after the first paint too; records from
+before it are held and replayed.
 
 The cyclic garbage collector is off from the start of ``run`` until the first paint: importing
 PySide6 and building the widgets allocates hundreds of thousands of objects (Qt's enums become
@@ -23,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
+
+    from streamdesk.ui.main_window import MainWindow
 
 if importlib.util.find_spec("PySide6") is None:  # the CLI says "the desktop app is not available"
     raise ImportError("No module named 'PySide6'")
@@ -123,8 +129,8 @@ def _run(started: float, *, demo: bool, self_test: bool, keep: bool = False) -> 
 
     style.apply(app)
     demo_env: Any = None
-    ctx: Any = None
     early = _EarlyRecords.install()
+    start = _Start()
     try:
         if demo:
             from streamdesk.ui.demo import Demo
@@ -132,29 +138,24 @@ def _run(started: float, *, demo: bool, self_test: bool, keep: bool = False) -> 
             demo_env = Demo.start(keep=keep)
             if keep:
                 print(f"streamdesk: demo kept in {demo_env.home}", flush=True)
-            ctx = demo_env.ctx
+            start.ctx = demo_env.ctx
+            paths = demo_env.ctx.paths
         else:
-            from streamdesk.core.context import AppContext
+            from streamdesk.core.paths import get_paths
 
-            ctx = AppContext()
-        theme = ctx.store.get_setting(style.THEME_SETTING, "system")
-        if theme in ("light", "dark"):  # before the first paint: no flash of the other theme
-            style.apply_theme(app, theme)
-        from streamdesk.ui.controller import Controller
-        from streamdesk.ui.main_window import MainWindow
-
-        controller = Controller(ctx)
-        # --self-test exits once painted: no warm-up imports to wait for on the way out
-        window = MainWindow(controller, simulator_url=demo_env.api_url if demo_env else "", demo=demo,
-                            warm_up=not self_test)
+            paths = get_paths()  # an unusable home is refused before any window, as the CLI does
+        window = _shell(app, paths.database, simulator_url=demo_env.api_url if demo_env else "", demo=demo,
+                        warm_up=not self_test)  # --self-test exits once painted: no warm-up imports
+        start.window = window
         if self_test:
-            return _self_test(app, window, ctx, started, early)
+            return _self_test(app, start, paths, started, early)
 
         def after_paint() -> None:
             gc.enable()
             _set_icon(app, window)  # the taskbar picks it up a moment later; the first frame does not draw it
-            _setup_logging(ctx)
-            early.replay()
+            controller = start.attach(paths, early)
+            if controller is None:
+                return
             window.build_cards()
             controller.start()
             window.restore_stage()
@@ -166,29 +167,88 @@ def _run(started: float, *, demo: bool, self_test: bool, keep: bool = False) -> 
 
         FirstPaint(window, after_paint, fallback_ms=AFTER_PAINT_FALLBACK_MS)
         window.show()
-        return int(app.exec())
-    except Exception as e:  # a start-up failure: one sentence, traceback in the log only
-        from streamdesk.core.errors import StreamdeskError
-
-        if ctx is not None:
-            _setup_logging(ctx)
-        log.exception("start-up failed")
-        early.replay()
-        text = e.one_line() if isinstance(e, StreamdeskError) else f"unexpected error ({type(e).__name__})"
-        print(f"streamdesk: could not start: {text}", file=sys.stderr)
+        rc = int(app.exec())
+        return 1 if start.failed else rc
+    except Exception as e:  # a start-up failure before the paint: one sentence, traceback in the log only
+        start.fail(e, early)
         return 1
     finally:
         if demo_env is not None:
             demo_env.stop()
 
 
-def _self_test(app: QApplication, window: Any, ctx: Any, started: float, early: _EarlyRecords) -> int:
-    """Show the window; once painted, check the keyring backend; exit 0 if both are fine."""
+def _shell(app: QApplication, database: Any, **options: Any) -> MainWindow:
+    """The window's shell, in the saved theme and geometry: its first frame must not flash the
+    other theme or jump to the saved size. Both are read from the store's database directly
+    (core/settings_peek.py): opening the Store, and building the controller and its task pool,
+    wait until after the paint (bench/startup.py)."""
+    from streamdesk.core.settings_peek import peek_settings
+    from streamdesk.ui import style
+    from streamdesk.ui.main_window import MainWindow
+    from streamdesk.ui.stage_map import WINDOW_SETTING
+
+    saved = peek_settings(database, (style.THEME_SETTING, WINDOW_SETTING))
+    theme = saved.get(style.THEME_SETTING, "system")
+    if theme in ("light", "dark"):
+        style.apply_theme(app, theme)
+    window_state = saved.get(WINDOW_SETTING)
+    return MainWindow(window_state=window_state if isinstance(window_state, dict) else {}, **options)
+
+
+class _Start:
+    """What start-up builds after the first paint (the context, the store, the controller), and
+    how a failure there is reported: the one sentence on stderr, as before the paint, and on the
+    window's page; the process exits 1."""
+
+    def __init__(self) -> None:
+        self.ctx: Any = None
+        self.window: Any = None
+        self.failed = False
+
+    def attach(self, paths: Any, early: _EarlyRecords) -> Any:
+        """Open the store, build the controller and attach it to the window; set up the log file.
+        None if that failed (reported)."""
+        try:
+            if self.ctx is None:
+                from streamdesk.core.context import AppContext
+
+                self.ctx = AppContext(paths=paths)
+            from streamdesk.ui.controller import Controller
+
+            controller = Controller(self.ctx)  # opens the store: a damaged or read-only database fails here
+            self.window.attach(controller)
+        except Exception as e:
+            self.fail(e, early)
+            self.window.show_startup_failure(self.text(e))
+            return None
+        _setup_logging(self.ctx)
+        early.replay()
+        return controller
+
+    @staticmethod
+    def text(e: BaseException) -> str:
+        from streamdesk.core.errors import StreamdeskError
+
+        return e.one_line() if isinstance(e, StreamdeskError) else f"unexpected error ({type(e).__name__})"
+
+    def fail(self, e: BaseException, early: _EarlyRecords) -> None:
+        self.failed = True
+        if self.ctx is not None:
+            _setup_logging(self.ctx)
+        log.error("start-up failed", exc_info=e)
+        early.replay()
+        print(f"streamdesk: could not start: {self.text(e)}", file=sys.stderr, flush=True)
+
+
+def _self_test(app: QApplication, start: _Start, paths: Any, started: float, early: _EarlyRecords) -> int:
+    """Show the window; once painted, attach the controller and check the keyring backend; exit 0
+    if all is fine."""
     from PySide6.QtCore import QTimer
 
     from streamdesk.ui.first_paint import FirstPaint
 
     result = {"rc": 1}
+    window = start.window
 
     def painted() -> None:
         ms = (time.perf_counter() - started) * 1000
@@ -196,11 +256,13 @@ def _self_test(app: QApplication, window: Any, ctx: Any, started: float, early: 
         print(f"self-test: window painted ({ms:.0f} ms after the app started; cpu {cpu:.0f} ms)", flush=True)
         gc.enable()
         _set_icon(app, window)
-        _setup_logging(ctx)
-        early.replay()
+        controller = start.attach(paths, early)
+        if controller is None:
+            app.exit(1)
+            return
         window.build_cards()  # the cards deferred past the first paint must build too (frozen bundles)
         try:
-            backend = ctx.secrets.check()
+            backend = start.ctx.secrets.check()
         except Exception as e:
             from streamdesk.core.errors import StreamdeskError
 
@@ -210,7 +272,7 @@ def _self_test(app: QApplication, window: Any, ctx: Any, started: float, early: 
         else:
             print(f"self-test: keyring ok ({backend})", flush=True)
             result["rc"] = 0
-        window.controller.close()
+        controller.close()
         app.exit(0)
 
     def watchdog() -> None:

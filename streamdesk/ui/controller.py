@@ -16,10 +16,11 @@ from PySide6.QtCore import QTimer
 
 from streamdesk.core.errors import NetworkUnreachable
 from streamdesk.core.flow import State
-from streamdesk.ui.controller_base import CANCELLABLE, FORCE_END_STATES, STAGE_OF_STATE, STAGES, LocalCall
+from streamdesk.ui.controller_base import CANCELLABLE, LocalCall
 from streamdesk.ui.controller_getstream import GetStreamOps
 from streamdesk.ui.controller_live import LiveOps
 from streamdesk.ui.controller_obs import ObsOps
+from streamdesk.ui.stage_map import FORCE_END_STATES, STAGE_OF_STATE, STAGES
 
 if TYPE_CHECKING:
     from streamdesk.core.getstream import CallState

@@ -25,6 +25,7 @@ from streamdesk.core.errors import NetworkUnreachable, StreamdeskError
 from streamdesk.core.flow import Event, Flow, Refused, State
 from streamdesk.core.obs_errors import ObsKicked, ObsNotRunning
 from streamdesk.ui.recorder_worker import RecorderWorker
+from streamdesk.ui.stage_map import WINDOW_SETTING
 from streamdesk.ui.tasks import ObsWorker, Tasks
 
 if TYPE_CHECKING:
@@ -36,25 +37,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("streamdesk.ui")
 
-STAGES = ("account", "provision", "obs", "golive", "live")
-STAGE_OF_STATE = {
-    State.NEEDS_ACCOUNT: "account",
-    State.NEEDS_PROVISION: "provision",
-    State.ENDED: "provision",
-    State.PROVISIONED: "obs",
-    State.OBS_CONFIGURED: "obs",
-    State.READY: "golive",
-    State.GOING_LIVE: "golive",
-    State.LIVE: "live",
-    State.ENDING: "live",
-}
-FORCE_END_STATES = (State.READY, State.GOING_LIVE, State.LIVE, State.ENDING)
-#: OBS is (or is about to be) streaming: its settings are not to be rewritten. Here, not in
-#: stages/obs.py, so the main window reads it without importing a card before the first paint
-LIVE_STATES = (State.GOING_LIVE, State.LIVE, State.ENDING)
 #: long GetStream operations the busy bar offers to cancel (``ui/busy_bar.py``)
 CANCELLABLE = {"provision": "Provisioning", "go_live": "Going live", "force_end": "Force ending"}
-WINDOW_SETTING = "ui.window"  # {"geometry": hex, "stage": name}
 
 
 class ControllerBase(QObject):

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from streamdesk.core.flow import Event, State
-from streamdesk.ui.controller_base import STAGE_OF_STATE, ControllerBase
+from streamdesk.ui.controller_base import ControllerBase
+from streamdesk.ui.stage_map import STAGE_OF_STATE
 
 if TYPE_CHECKING:
     from streamdesk.core.channel_ops import LiveResult

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from streamdesk.core.flow import Event, State
-from streamdesk.ui.controller_base import STAGE_OF_STATE, ControllerBase, LocalCall, is_obs_gone
+from streamdesk.ui.controller_base import ControllerBase, LocalCall, is_obs_gone
+from streamdesk.ui.stage_map import STAGE_OF_STATE
 
 if TYPE_CHECKING:
     from streamdesk.core.obs_events import ObsEvent

@@ -47,14 +47,20 @@ def settle(ms: int = 400, slice_ms: int = 20) -> None:
         QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, slice_ms)
 
 
-def open_window(demo: Demo, *, size: tuple[int, int] | None = None, **controller_options: Any) -> MainWindow:
-    """The demo's main window, shown, started and prefilled; every confirmation answered Yes."""
-    controller = Controller(demo.ctx, **controller_options)
-    window = MainWindow(controller, simulator_url=demo.api_url, demo=True)
+def open_window(demo: Demo, *, size: tuple[int, int] | None = None,
+                shell_shown: Callable[[MainWindow], None] | None = None,
+                **controller_options: Any) -> MainWindow:
+    """The demo's main window in start-up's order: the shell shown (then ``shell_shown(window)``),
+    the controller attached and started, the forms prefilled. Every confirmation is answered Yes."""
+    window = MainWindow(simulator_url=demo.api_url, demo=True)
     window.confirm = lambda _title, _text: True
     if size is not None:
         window.resize(*size)
     window.show()
+    if shell_shown is not None:
+        shell_shown(window)
+    controller = Controller(demo.ctx, **controller_options)
+    window.attach(controller)
     controller.start()
     prefill(window, demo)
     return window

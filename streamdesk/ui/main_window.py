@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore
 from PySide6.QtCore import QByteArray, QTimer
-from PySide6.QtGui import QCloseEvent, QPaintEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -33,51 +32,52 @@ from PySide6.QtWidgets import (
 
 from streamdesk.core.flow import State
 from streamdesk.ui import style
-from streamdesk.ui.controller import FORCE_END_STATES, STAGE_OF_STATE, STAGES, Controller
-from streamdesk.ui.controller_base import LIVE_STATES  # not via stages/obs: no card before the paint
 from streamdesk.ui.history_page import nav_button
 from streamdesk.ui.plain import plain
-from streamdesk.ui.shortcuts import install_shortcuts, tray_icon
 from streamdesk.ui.stage_cards import StageCards, card_factories
+from streamdesk.ui.stage_map import (
+    BADGES,
+    FORCE_END_STATES,
+    LIVE_STATES,
+    STAGE_OF_STATE,
+    STAGES,
+    STATUS_OF_STATE,
+)
 from streamdesk.ui.status_wiring import StatusWiring
 from streamdesk.ui.widgets.stepper import Stepper
 from streamdesk.ui.window_actions import RISKY_CONFIRMATIONS, SHORTCUTS, WindowActions  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent, QPaintEvent
+
+    from streamdesk.ui.controller import Controller
     from streamdesk.ui.obs_watchdog import ObsWatchdog
     from streamdesk.ui.stages.base import StageCard
 
 log = logging.getLogger("streamdesk.ui")
 
 COMPACT_WINDOW = 760  # narrower than this, the sidebar folds away
-BADGES = {
-    State.NEEDS_ACCOUNT: ("SETUP", ""),
-    State.NEEDS_PROVISION: ("SETUP", ""),
-    State.PROVISIONED: ("OFFLINE", ""),
-    State.OBS_CONFIGURED: ("OFFLINE", ""),
-    State.READY: ("BACKSTAGE", "warning"),
-    State.GOING_LIVE: ("GOING LIVE…", "warning"),
-    State.LIVE: ("● LIVE", "live"),
-    State.ENDING: ("ENDING…", "warning"),
-    State.ENDED: ("ENDED", ""),
-}
-STATUS_OF_STATE = {State.READY: "BACKSTAGE", State.GOING_LIVE: "BACKSTAGE", State.LIVE: "LIVE",
-                   State.ENDING: "LIVE", State.ENDED: "ENDED"}
 
 
 class MainWindow(WindowActions):
-    """The layout and its rendering; navigation and dialogs are in ``WindowActions``."""
+    """The layout and its rendering; navigation and dialogs are in ``WindowActions``.
 
-    def __init__(self, controller: Controller, *, simulator_url: str = "", demo: bool = False,
-                 warm_up: bool = True) -> None:
+    Built in two steps so start-up can paint before the controller (and the store and task pool
+    behind it) exists: the constructor builds the shell — sidebar, badge, checklist, status strip
+    and the page's skeleton — and ``attach`` wires a controller: the busy bar, the cards' builders,
+    the signals, the shortcuts. Given a controller, the constructor attaches it at once."""
+
+    def __init__(self, controller: Controller | None = None, *, simulator_url: str = "", demo: bool = False,
+                 warm_up: bool = True, window_state: dict[str, Any] | None = None) -> None:
         super().__init__()
-        self.controller = controller
         self.demo = demo
+        self.attached = False
+        self._simulator_url = simulator_url
         self.setObjectName("MainWindow")
         self.setWindowTitle("streamdesk — demo" if demo else "streamdesk")
         self.setMinimumSize(480, 420)  # a narrow window beside OBS gets the compact layout
         self.confirm: Callable[[str, str], bool] = self._ask
-        ask = lambda title, text: self.confirm(title, text)  # noqa: E731 - late-bound seam
+        self._ask_late = lambda title, text: self.confirm(title, text)  # late-bound seam
 
         central = QWidget(self)
         self.setCentralWidget(central)
@@ -117,10 +117,8 @@ class MainWindow(WindowActions):
             side.addWidget(self.demo_notice)
         side.addSpacing(6)
         self.stepper = Stepper(STAGES, sidebar)
-        self.stepper.step_clicked.connect(self.show_stage)
         side.addWidget(self.stepper)
         self.history_button = nav_button(sidebar)
-        self.history_button.clicked.connect(self.toggle_history)
         side.addSpacing(8)
         side.addWidget(self.history_button)
         side.addStretch(1)
@@ -132,15 +130,12 @@ class MainWindow(WindowActions):
         self.log_button = QPushButton("Show log", sidebar)
         self.log_button.setObjectName("show_log")
         self.log_button.setToolTip("Show the log (Ctrl+L); secrets are redacted")
-        self.log_button.clicked.connect(self.show_log)
         self.settings_button = QPushButton("Settings", sidebar)
         self.settings_button.setObjectName("show_settings")
         self.settings_button.setToolTip("Discord notifications and the live refresh interval (Ctrl+,)")
-        self.settings_button.clicked.connect(self.show_settings)
         self.about_button = QPushButton("About", sidebar)
         self.about_button.setObjectName("show_about")
         self.about_button.setToolTip("About streamdesk: version and licences. Keyboard shortcuts: F1")
-        self.about_button.clicked.connect(self.show_about)
         tools = QHBoxLayout()
         tools.setSpacing(6)
         for b in (self.log_button, self.settings_button, self.about_button):
@@ -158,7 +153,6 @@ class MainWindow(WindowActions):
         self.force_end_button.setObjectName("ForceEnd")
         self.force_end_button.setToolTip("Stop live on GetStream and stop OBS now, whatever this app "
                                          "believes (Ctrl+Shift+E)")
-        self.force_end_button.clicked.connect(self.force_end)
         self.mark_ended = QCheckBox("also end the call", self.emergency)
         self.mark_ended.setObjectName("force_mark_ended")
         self.mark_ended.setToolTip("Marks the call ended: you will need to provision again to stream.")
@@ -169,43 +163,82 @@ class MainWindow(WindowActions):
         outer.addWidget(sidebar)
 
         self.stack = QStackedWidget(central)
-        # hostile (issue 13): long GetStream operations show here, with Cancel
-        from streamdesk.ui.busy_bar import BusyBar
-
-        main = QVBoxLayout()
-        self.busy_bar = BusyBar(controller, central)
-        main.addWidget(self.busy_bar)
-        main.addWidget(self.stack, 1)
-        outer.addLayout(main, 1)
+        self._page = QVBoxLayout()  # the busy bar goes above the stack when a controller is attached
+        self._page.addWidget(self.stack, 1)
+        outer.addLayout(self._page, 1)
         # the first frame shows the page's skeleton (its empty panel); the card itself is built on the
         # event-loop turn after the paint, with the others (build_cards): ~60 M instructions, 7% of
         # the start-up, that the first paint need not wait for (bench/startup.py --phases)
         self._skeleton: QWidget | None = QWidget(self.stack)
         self._skeleton.setObjectName("PageSkeleton")
         self.stack.addWidget(self._skeleton)
-        self._ask_late = ask
-        factories = card_factories(controller, self.stack, confirm=ask, simulator_url=simulator_url)
-        self.cards = StageCards(self.stack, factories, self._card_built)
         self.viewed = "account"
         self.history: Any = None  # the History page, built when first opened
         self.history_shown = False
-        controller.session_ended.connect(lambda _s: self.history.refresh() if self.history else None)
         self._obs_watchdog: ObsWatchdog | None = None
-        # every card exists before the controller reports anything (its first signal is in start())
-        controller.starting.connect(self.build_cards)
-
-        controller.state_changed.connect(self._on_state)
-        controller.reachability.connect(self._on_reach)
-        # the status strip's numbers and on-air clock (ui/status_wiring.py)
-        self.status_wiring = StatusWiring(controller, self.status, self)
         self._reach: dict[str, bool] = {}
         self.tray: Any = None
         self._warmed = not warm_up
         self._painted = False
-        install_shortcuts(self)
-        self._restore()
-        self._on_state(controller.state.value, controller.state.value, polished=False)
+        self._cursors_set = False
+        # a flow starts in NEEDS_ACCOUNT: what the shell shows until the controller reports
+        self._render_state(State.NEEDS_ACCOUNT, polished=False)
+        self.stepper.set_state(STAGE_OF_STATE[State.NEEDS_ACCOUNT], self.viewed)
+        if controller is not None and window_state is None:
+            window_state = controller.window_state()
+        self._restore(window_state or {})
         plain(*self.findChildren(QLabel))  # remote text is text (ui/plain.py); cards: _card_built
+        if controller is not None:
+            self.attach(controller)
+
+    def attach(self, controller: Controller) -> None:
+        """Wire ``controller`` into the shell (at start-up on the event-loop turn after the first
+        paint): the busy bar, the cards' builders, the clicks, the signals the window renders and
+        the shortcuts; then show its state."""
+        if self.attached:
+            raise RuntimeError("the window already has its controller")
+        self.controller = controller
+        self.attached = True
+        # hostile (issue 13): long GetStream operations show here, with Cancel
+        from streamdesk.ui.busy_bar import BusyBar
+
+        self.busy_bar = BusyBar(controller, self.centralWidget())
+        self._page.insertWidget(0, self.busy_bar)
+        factories = card_factories(controller, self.stack, confirm=self._ask_late,
+                                   simulator_url=self._simulator_url)
+        self.cards = StageCards(self.stack, factories, self._card_built)
+        self.stepper.step_clicked.connect(self.show_stage)
+        self.history_button.clicked.connect(self.toggle_history)
+        self.log_button.clicked.connect(self.show_log)
+        self.settings_button.clicked.connect(self.show_settings)
+        self.about_button.clicked.connect(self.show_about)
+        self.force_end_button.clicked.connect(self.force_end)
+        controller.session_ended.connect(lambda _s: self.history.refresh() if self.history else None)
+        # every card exists before the controller reports anything (its first signal is in start())
+        controller.starting.connect(self.build_cards)
+        controller.state_changed.connect(self._on_state)
+        controller.reachability.connect(self._on_reach)
+        # the status strip's numbers and on-air clock (ui/status_wiring.py)
+        self.status_wiring = StatusWiring(controller, self.status, self)
+        # imported here: QKeySequence and QShortcut are new types to PySide6 (~3 ms), after the paint
+        from streamdesk.ui.shortcuts import install_shortcuts
+
+        install_shortcuts(self)
+        # a shown window was polished with the shell's state: restyle it (repolish looks up QtCore.Qt,
+        # which a window not shown yet need not pay for)
+        self._on_state(controller.state.value, controller.state.value, polished=self.isVisible())
+        if self._painted:  # what the first paint deferred until there was a controller
+            self._after_first_paint()
+
+    def show_startup_failure(self, text: str) -> None:
+        """Start-up failed after the paint (the database cannot be opened): the sentence on the page,
+        in place of the skeleton; the app exits non-zero when the streamer closes the window."""
+        failure = QLabel(f"streamdesk could not start: {text}", self.stack)
+        failure.setObjectName("StartupFailure")
+        failure.setWordWrap(True)
+        plain(failure)
+        self.stack.addWidget(failure)
+        self.stack.setCurrentWidget(failure)
 
     # -- stage cards ----------------------------------------------------------------------------
     def _card_built(self, stage: str, card: StageCard) -> None:
@@ -242,16 +275,14 @@ class MainWindow(WindowActions):
 
     # -- rendering ------------------------------------------------------------------------------
     def _on_state(self, _old: str, new: str, *, polished: bool = True) -> None:
-        """``polished=False`` from ``__init__``: nothing is polished before the window first shows
-        (the style sheet reads the badge's level then), and style.repolish looks up ``QtCore.Qt``."""
+        """``polished=False`` before the window first shows: nothing is polished yet (the style sheet
+        reads the badge's level then), and style.repolish looks up ``QtCore.Qt``."""
         state = State(new)
         current = STAGE_OF_STATE[state]
         if not (self.viewed == "live" and self._summary_shown()):
             self.viewed = current
         self._show_page()
         self._render_stepper()
-        text, level = BADGES[state]
-        self.status.set_state(STATUS_OF_STATE.get(state, "OFFLINE"), polished=polished)
         # a reading belongs to its state: unknown until the next one (the live poll's, or the watch's)
         ingest = getattr(self.controller, "ingest", None)
         if polished:  # (set_ingest repolishes; the strip starts at "—" anyway)
@@ -259,17 +290,23 @@ class MainWindow(WindowActions):
             self.status.set_ingest(watched)
         if state is State.LIVE and self.controller.session is not None:
             self.status_wiring.clock.start()
+        self._render_state(state, polished=polished)
+        self.force_end_button.setEnabled("force_end" not in self.controller.busy)
+        if self.tray is not None:
+            self.tray.setToolTip(f"streamdesk — {state.description}")
+
+    def _render_state(self, state: State, *, polished: bool) -> None:
+        """The badge, the status strip's state and Force end's panel: what the shell shows of a state."""
+        text, level = BADGES[state]
+        self.status.set_state(STATUS_OF_STATE.get(state, "OFFLINE"), polished=polished)
         self.badge.setText(text)
         self.badge.setProperty("level", level)
         if polished:
             style.repolish(self.badge)
         self.emergency.setVisible(state in FORCE_END_STATES)
-        self.force_end_button.setEnabled("force_end" not in self.controller.busy)
-        if self.tray is not None:
-            self.tray.setToolTip(f"streamdesk — {state.description}")
 
     def _show_page(self) -> None:
-        if self._skeleton is not None and not self.cards.is_built(self.viewed):
+        if self._skeleton is not None and not (self.attached and self.cards.is_built(self.viewed)):
             self.stack.setCurrentWidget(self._skeleton)  # before the first paint: build_cards replaces it
         else:
             self.stack.setCurrentWidget(self.history if self.history_shown else self.cards[self.viewed])
@@ -297,10 +334,14 @@ class MainWindow(WindowActions):
             QTimer.singleShot(0, self._after_first_paint)
 
     def _after_first_paint(self) -> None:
-        """What start-up deferred so the window paints sooner: the cards not on screen, then the
-        warm-up imports."""
+        """What start-up deferred so the window paints sooner: the cards, then the warm-up imports;
+        both need the controller, so a window that painted its shell alone does them when attached."""
+        if not self._cursors_set:
+            self._cursors_set = True
+            self._hand_cursors()
+        if not self.attached:
+            return
         self.build_cards()
-        self._hand_cursors()
         if not self._warmed:
             self._warmed = True
             self._warm_up()
@@ -329,13 +370,16 @@ class MainWindow(WindowActions):
     def install_tray(self) -> None:
         """A tray icon with the live state, where the desktop has a tray (cheap; after first paint)."""
         if self.tray is None:
+            from streamdesk.ui.shortcuts import tray_icon
+
             self.tray = tray_icon(self, self.controller.state.description)
 
     # -- persistence ----------------------------------------------------------------------------
-    def _restore(self) -> None:
-        saved = self.controller.window_state()
+    def _restore(self, saved: dict[str, Any]) -> None:
         geometry = saved.get("geometry")
-        if not (geometry and self.restoreGeometry(QByteArray.fromHex(geometry.encode()))):
+        # any JSON may be saved there (it is the streamer's file): only a hex string is a geometry
+        if not (isinstance(geometry, str) and geometry
+                and self.restoreGeometry(QByteArray.fromHex(geometry.encode()))):
             self.resize(1040, 720)
         self.saved_stage = saved.get("stage")
 
@@ -349,6 +393,9 @@ class MainWindow(WindowActions):
         self.controller.save_window_state({"geometry": geometry, "stage": self.viewed})
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.attached:  # closed before start-up attached a controller, or after it failed
+            event.accept()
+            return
         if self.controller.state in (State.LIVE, State.GOING_LIVE) and not self.demo and not self.confirm(
             "Quit while live?", "The call stays live on GetStream and OBS keeps streaming. "
             "streamdesk picks the session up again when you reopen it."

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QKeySequence, QShortcut
 
-from streamdesk.ui.controller import STAGES
+from streamdesk.ui.stage_map import STAGES
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QSystemTrayIcon

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6 import QtCore
 from PySide6.QtWidgets import QLabel, QMainWindow
 
-from streamdesk.ui.controller import STAGE_OF_STATE, STAGES
 from streamdesk.ui.plain import ask as ask_plain
 from streamdesk.ui.plain import plain
+from streamdesk.ui.stage_map import STAGE_OF_STATE, STAGES
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QCheckBox, QPushButton, QStackedWidget

@@ -13,9 +13,9 @@ from streamdesk.core.context import AppContext
 from streamdesk.core.flow import State
 from streamdesk.core.secrets import register_secret, setup_logging
 from streamdesk.ui.controller import Controller
-from streamdesk.ui.controller_base import WINDOW_SETTING
 from streamdesk.ui.demo import Demo, prefill
 from streamdesk.ui.main_window import MainWindow
+from streamdesk.ui.stage_map import WINDOW_SETTING
 from tests.plugins.processes import run_cli
 
 from .conftest import Wizard, close

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from streamdesk.core.flow import Event, State
 from streamdesk.ui import style
-from streamdesk.ui.controller_base import LIVE_STATES
+from streamdesk.ui.stage_map import LIVE_STATES
 from streamdesk.ui.stages.base import StageCard, button, gate, hint_label, row, secret_field, secret_text
 
 if TYPE_CHECKING:
