@@ -68,6 +68,7 @@ def test_the_obs_stream_joins_the_call_only_with_the_provisioned_server_and_key(
     _wait(lambda: _participants(http) == [])
     session = http.get(CALL).json()["call"]["session"]
     assert session["ended_at"] is not None
+    _wait(lambda: not obs.streaming)  # OBS answers StartStream with 500 (OutputRunning) until stopped
     client.start_stream()  # a new join starts a new session
     _wait(lambda: _participants(http) == ["host-1"])
     assert http.get(CALL).json()["call"]["session"]["id"] != first_session
