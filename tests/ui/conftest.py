@@ -24,6 +24,16 @@ from streamdesk.ui.stages.base import set_secret_text
 WAIT_MS = 15_000
 
 
+@pytest.fixture(autouse=True)
+def app_style(qapp: Any) -> None:
+    """The look a streamer gets (``ui/app.py`` applies it before the window): layouts are measured
+    with the app's style sheet, never with bare Fusion's smaller margins and fonts."""
+    from streamdesk.ui import style
+
+    if qapp.styleSheet() != style.stylesheet():
+        style.apply(qapp)
+
+
 @pytest.fixture
 def make_window(qtbot: Any) -> Iterator[Callable[..., MainWindow]]:
     windows: list[MainWindow] = []
