@@ -36,7 +36,9 @@ if TYPE_CHECKING:
 # While live the charts follow the last 10 minutes (readable at 5 s polls); the summary shows it all.
 LIVE_WINDOW_S = 600
 COMPACT_WIDTH = 640  # below this the live card stacks the viewer chart over the chat
-CHARTS_AFTER_LIVE_MS = 30
+# between a page's own update and the next piece of work (the chat poller, the charts): Qt runs
+# posted events back to back, with no timer or input between them, until none is left
+PAUSE_MS = 30
 
 
 class _Cockpit(QSplitter):
@@ -199,7 +201,8 @@ class LiveCard(StageCard):
         self.summary_shown = False
         self.summary_frame.hide()
         self.end_panel.show()
-        self._start_chat()
+        self.chat_feed.clear()
+        self.chat_feed.set_status("Loading the chat…")
         self.peak.set(f"{getattr(session, 'peak_viewers', 0):,}")
         self.total_chat.set(f"{getattr(session, 'total_chat', 0):,}")
         for metric in (self.viewers, self.chat_rate):
@@ -207,10 +210,12 @@ class LiveCard(StageCard):
         self._tick()
         self.ticker.start()
         self._loading = []  # the polls wait for the charts (and the stored samples)
-        # the charts go on the page once LIVE is painted (bench/golive_latency.py: the click -> LIVE
-        # time), after a pause: queued at once, they ran in the same event-loop pass as LIVE's
-        # layout and paint, one freeze; built beforehand while READY, or now in steps
-        QTimer.singleShot(CHARTS_AFTER_LIVE_MS, self,
+        # The chat poller and the charts start once LIVE is painted (bench/golive_latency.py: the
+        # click -> LIVE time), each after a pause: queued at once, they ran in the same event-loop
+        # pass as LIVE's layout and paint, one freeze. The charts were built while READY (or now,
+        # in steps: _prepare_charts).
+        QTimer.singleShot(PAUSE_MS, self, lambda: self._start_chat(session))
+        QTimer.singleShot(2 * PAUSE_MS, self,
                           lambda: self._prepare_charts(lambda: self._start_charts(session)))
 
     def _prepare_charts(self, then: Callable[[], None] | None = None) -> None:
@@ -241,9 +246,8 @@ class LiveCard(StageCard):
             step()
 
     def _start_charts(self, session: Any) -> None:
-        current = self.controller.session
-        if current is None or getattr(current, "id", None) != getattr(session, "id", None):
-            return  # ended (or replaced) before this turn came: the end shows its own charts
+        if not self._is_current(session):
+            return  # ended (or replaced) before this turn came
         self._show_charts()
         if self.charts is None:
             self._loading = None  # no charts (their build failed): the numbers go on alone
@@ -260,13 +264,17 @@ class LiveCard(StageCard):
         self.controller.load_samples(session_id, self._load_samples)
 
     # -- chat -------------------------------------------------------------------------------------
-    def _start_chat(self) -> None:
+    def _start_chat(self, session: Any) -> None:
+        if self.summary_shown or not self._is_current(session):
+            return  # ended (or replaced) before this turn came
         if self.chat_poller is None:
             self.chat_poller = wire_chat(self.controller.ctx, self.chat_feed, self)
         self.chat_poller.reset()
-        self.chat_feed.clear()
-        self.chat_feed.set_status("Loading the chat…")
         self.chat_poller.start()
+
+    def _is_current(self, session: Any) -> bool:
+        current = self.controller.session
+        return current is not None and getattr(current, "id", None) == getattr(session, "id", None)
 
     def close_chat(self) -> None:
         if self.chat_poller is not None:
@@ -390,7 +398,7 @@ class LiveCard(StageCard):
 
     def _on_session_ended(self, session: Any) -> None:
         self.ticker.stop()
-        if self.chat_poller is not None:
+        if self.chat_poller is not None and self.chat_poller.timer.isActive():
             self.chat_poller.stop()
             self.chat_poller.poll_now()  # the last messages; the feed stays readable
         self.summary_shown = True
@@ -411,7 +419,8 @@ class LiveCard(StageCard):
         if self.charts is not None:
             self.whole_show.setChecked(True)
             self.charts.set_window(None)  # the whole show
-            self.charts.flush()
+            # re-ranged after a pause: not in the same event-loop pass as the summary's layout
+            QTimer.singleShot(PAUSE_MS, self.charts, self.charts.flush)
 
     def _on_state(self, _old: str, new: str) -> None:
         if State(new) is State.READY:

@@ -87,6 +87,7 @@ class LiveCharts(QWidget):
         self._y_top: dict[pg.PlotWidget, float] = {}  # the top last set: an unchanged axis is left alone
         self._values_shown: bool | None = None
         self._cursor_lines: list[pg.InfiniteLine] = []
+        self._x_stale = True
         self._steps: Iterator[None] | None = self._build(redraw_ms)
         if not in_steps:
             while self.build_step():
@@ -260,8 +261,9 @@ class LiveCharts(QWidget):
     def set_window(self, seconds: float | None) -> None:
         """Show only the last ``seconds`` (follow mode), or the whole session with None."""
         self._window_s = seconds
-        if seconds is None and self.built:
-            self.viewers_plot.enableAutoRange(axis="x")
+        # the next flush sets the x range even if it looks unchanged (cheap here: the new range is
+        # laid out and painted by that flush, not now)
+        self._x_stale = True
         self._dirty = True
 
     @property
@@ -326,7 +328,8 @@ class LiveCharts(QWidget):
         pad = (end - start) * 0.02
         target = [start - pad if left_margin else start, end + pad]
         vb = self.viewers_plot.getPlotItem().vb
-        if vb.viewRange()[0] != target or vb.autoRangeEnabled()[0]:
+        if vb.viewRange()[0] != target or vb.autoRangeEnabled()[0] or self._x_stale:
+            self._x_stale = False
             self.chat_bars.view(*target)
             vb.setXRange(*target, padding=0)
 
