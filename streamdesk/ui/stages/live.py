@@ -219,7 +219,7 @@ class LiveCard(StageCard):
                           lambda: self._prepare_charts(lambda: self._start_charts(session)))
 
     def _prepare_charts(self, then: Callable[[], None] | None = None) -> None:
-        """Build the charts, hidden and off the page, one plot per event-loop turn (pyqtgraph: 20-60
+        """Build the charts, hidden and off the page, a part per event-loop turn (pyqtgraph: 20-60
         ms of GUI-thread work a plot; all three at go-live froze the window for 150-350 ms,
         bench/responsiveness.py); then run ``then``. pyqtgraph is imported by then (the window's
         warm-up), never at start-up."""

@@ -17,7 +17,9 @@ with 12 hours on the charts against one with 1 minute):
 - the whole-show view grows in steps (the next 10 minutes, then the next whole hour) instead of
   every minute, so the axes and the cached curves are not re-laid out on every minute step;
 - grid lines are opaque (a colour mixed from the palette, not a translucent pen: blending them
-  cost ~10x the rest of a repaint).
+  cost ~10x the rest of a repaint);
+- they can be built a part at a time, with the GUI's own events in between (``build_in_steps``):
+  the Live card builds them while the stream is backstage, so going live only shows them.
 
 The time axis starts at the show's start (``set_show_start``): the chat buckets are the show's
 minutes, so no bar sits before the show began; while following, the view shows the first ten
@@ -96,12 +98,13 @@ class LiveCharts(QWidget):
     @classmethod
     def build_in_steps(cls, parent: QWidget, done: Callable[[LiveCharts | None], None], *,
                        window_s: float | None = None) -> None:
-        """Build the charts hidden, one plot per event-loop turn, then call ``done`` with them
-        (with None if that failed: a chart bug must not take the live view down with it).
+        """Build the charts hidden, a part at a time (a plot's axes, the plot, our settings for it)
+        on timers ``STEP_GAP_MS`` apart, then call ``done`` with them (with None if that failed: a
+        chart bug must not take the live view down with it).
 
         A pyqtgraph plot costs 20-60 ms of GUI-thread work to build (its axes' text, its options
         form, signal wiring); three in one turn froze the window for 150-350 ms at go-live
-        (bench/responsiveness.py)."""
+        (bench/responsiveness.py). A part is 5-20 ms."""
         charts = cls(parent, in_steps=True)
         charts.hide()
         charts.set_window(window_s)
