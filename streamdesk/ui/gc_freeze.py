@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import gc
 
+_frozen = False
+
 
 def freeze_long_lived() -> None:
-    """Exclude every object alive now from future collections (cheap: a list splice)."""
-    gc.freeze()
+    """Exclude every object alive now from future collections (cheap: a list splice). Once a
+    process: later calls would also freeze the garbage of the windows built since (tests build many)."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.freeze()

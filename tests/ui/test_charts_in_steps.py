@@ -70,6 +70,8 @@ def test_the_steps_build_what_the_constructor_builds(qtbot: Any) -> None:
         assert b.backgroundBrush().color() == a.backgroundBrush().color()
         for side in ("top", "right"):
             assert not b.getPlotItem().getAxis(side).isVisible()
+        # pyqtgraph's options menu belongs to the plot (Qt deletes it, on the GUI thread), not to Python
+        assert b.getPlotItem().ctrlMenu.parent() is b and a.getPlotItem().ctrlMenu.parent() is a
 
 
 def test_charts_are_built_while_ready_and_shown_after_live_paints(make_window: Any, wizard: Wizard,

@@ -181,6 +181,12 @@ class LiveCharts(QWidget):
             plot.hideAxis(name)  # given axes are shown; pyqtgraph's own top and right are hidden
         yield
         plot.setMenuEnabled(False)
+        # pyqtgraph leaves the plot's options menu (never shown here) without a parent, so Python
+        # owns it: freed by the cyclic collector on a worker thread, PySide defers its delete to the
+        # GUI thread, and that deadlocked inside a signal emission (a test run hung in
+        # QObject::~QObject). Owned by the plot, it is deleted with it, on the GUI thread.
+        menu = plot.getPlotItem().ctrlMenu
+        menu.setParent(plot, menu.windowFlags())
         plot.setLabel("left", title)
         # The same axis width on every chart, so one moment sits at the same x in all three.
         plot.getAxis("left").setWidth(64)
