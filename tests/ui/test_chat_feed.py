@@ -78,6 +78,18 @@ def test_it_follows_the_newest_and_holds_still_when_scrolled_back(feed, qtbot) -
     assert feed.at_bottom() and not feed.jump.isVisible()
 
 
+def test_it_keeps_following_when_the_view_gets_shorter(feed, qtbot) -> None:
+    # the charts going on the page beside the feed make it shorter: a larger scroll range, the same
+    # value; nobody scrolled back, so the newest rows stay in view and nothing counts as unseen
+    feed.add(entries(0, 100))
+    qtbot.waitUntil(feed.at_bottom)
+    feed.host.resize(360, 200)
+    qtbot.waitUntil(lambda: feed.view.height() < 150)
+    qtbot.waitUntil(feed.at_bottom)
+    feed.add(entries(100, 5))
+    assert feed.at_bottom() and not feed.jump.isVisible() and feed.unseen == 0
+
+
 def test_text_is_plain(feed) -> None:
     hostile = ChatEntry("m-x", "<b>bold</b> <a href='x'>link</a>", "v", "<i>name</i>", "regular", T0)
     feed.add([hostile])

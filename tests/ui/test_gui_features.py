@@ -127,7 +127,9 @@ def test_bitrate_reads_measuring_then_a_real_rate_and_the_summary_reads_as_ended
     c.poll_health_now()
     qtbot.waitUntil(lambda: "kbps" in live.health.text(), timeout=WAIT_MS)
     assert live.health.text().startswith("✔ OBS:") and "measuring" not in live.health.text()
-    assert live.charts is not None and live.charts._window_s == 600  # live: the last 10 minutes
+    # the charts go on the page a moment after LIVE is painted (LiveCard._on_session_started)
+    qtbot.waitUntil(lambda: live.charts is not None, timeout=WAIT_MS)
+    assert live.charts._window_s == 600  # live: the last 10 minutes
 
     live.end_button.click()
     qtbot.waitUntil(lambda: live.summary.isVisible(), timeout=WAIT_MS)

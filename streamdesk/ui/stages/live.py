@@ -6,7 +6,6 @@ session summary and a way to go live again. The chat is read and moderated throu
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from streamdesk.core.flow import Event, State
 from streamdesk.core.options import StopOptions
+from streamdesk.ui.gc_freeze import freeze_long_lived
 from streamdesk.ui.stages import live_numbers
 from streamdesk.ui.stages.base import StageCard, button, frame_of, gate, hint_label, row
 from streamdesk.ui.stages.live_chat import wire_chat
@@ -32,12 +32,13 @@ from streamdesk.ui.stages.live_numbers import Metric, clock_text, viewers_note
 if TYPE_CHECKING:
     from streamdesk.ui.controller import Controller
 
-log = logging.getLogger("streamdesk.ui")
-
 
 # While live the charts follow the last 10 minutes (readable at 5 s polls); the summary shows it all.
 LIVE_WINDOW_S = 600
 COMPACT_WIDTH = 640  # below this the live card stacks the viewer chart over the chat
+# between a page's own update and the next piece of work (the chat poller, the charts): Qt runs
+# posted events back to back, with no timer or input between them, until none is left
+PAUSE_MS = 30
 
 
 class _Cockpit(QSplitter):
@@ -111,6 +112,7 @@ class LiveCard(StageCard):
         self.cockpit.setChildrenCollapsible(False)
         charts_frame = QFrame(self.cockpit)
         charts_frame.setObjectName("Panel")
+        self.charts_frame = charts_frame
         self.charts_layout = QVBoxLayout(charts_frame)
         self.charts_layout.setContentsMargins(8, 6, 8, 6)
         # the charts follow the last minutes; this shows the whole show instead (and back)
@@ -171,8 +173,11 @@ class LiveCard(StageCard):
         self.summary_box.addLayout(row(self.again))
         self.summary_frame.hide()
 
-        self.charts: Any = None
-        self._loading: list[Any] | None = None  # snapshots that land while stored samples load
+        self.charts: Any = None  # on the page (built beforehand, hidden: _prepare_charts)
+        self._built_charts: Any = None
+        self._charts_building = False
+        self._charts_then: list[Callable[[], None]] = []
+        self._loading: list[Any] | None = None  # snapshots that land before the charts show them
         self.charts_placeholder = hint_label(w, "The charts start with the first numbers.")
         self.charts_layout.addWidget(self.charts_placeholder)
         self.charts_layout.addStretch(1)
@@ -196,40 +201,80 @@ class LiveCard(StageCard):
         self.summary_shown = False
         self.summary_frame.hide()
         self.end_panel.show()
-        self._start_chat()
+        self.chat_feed.clear()
+        self.chat_feed.set_status("Loading the chat…")
         self.peak.set(f"{getattr(session, 'peak_viewers', 0):,}")
         self.total_chat.set(f"{getattr(session, 'total_chat', 0):,}")
         for metric in (self.viewers, self.chat_rate):
             metric.set("–")
         self._tick()
         self.ticker.start()
-        # the charts (pyqtgraph: ~60-100 ms on the GUI thread) are built on the event-loop turn after
-        # this one, so LIVE is painted first (bench/golive_latency.py: the click -> LIVE time)
-        QTimer.singleShot(0, self, lambda: self._start_charts(session))
+        self._loading = []  # the polls wait for the charts (and the stored samples)
+        # The chat poller and the charts start once LIVE is painted (bench/golive_latency.py: the
+        # click -> LIVE time), each after a pause: queued at once, they ran in the same event-loop
+        # pass as LIVE's layout and paint, one freeze. The charts were built while READY (or now,
+        # in steps: _prepare_charts).
+        QTimer.singleShot(PAUSE_MS, self, lambda: self._start_chat(session))
+        QTimer.singleShot(2 * PAUSE_MS, self,
+                          lambda: self._prepare_charts(lambda: self._start_charts(session)))
+
+    def _prepare_charts(self, then: Callable[[], None] | None = None) -> None:
+        """Build the charts, hidden and off the page, a part per event-loop turn (pyqtgraph: 20-60
+        ms of GUI-thread work a plot; all three at go-live froze the window for 150-350 ms,
+        bench/responsiveness.py); then run ``then``. pyqtgraph is imported by then (the window's
+        warm-up), never at start-up."""
+        if then is not None:
+            self._charts_then.append(then)
+        if self._charts_building:
+            return
+        if self._built_charts is not None:
+            self._charts_ready(self._built_charts)
+            return
+        from streamdesk.ui.widgets.charts import LiveCharts
+
+        self._charts_building = True
+        LiveCharts.build_in_steps(self.charts_frame, self._charts_ready, window_s=LIVE_WINDOW_S)
+
+    def _charts_ready(self, charts: Any) -> None:
+        if self._charts_building and charts is not None:
+            # the page is complete: what exists now lives until the app quits (ui/gc_freeze.py)
+            freeze_long_lived()
+        self._charts_building = False
+        self._built_charts = charts
+        then, self._charts_then = self._charts_then, []
+        for step in then:
+            step()
 
     def _start_charts(self, session: Any) -> None:
-        current = self.controller.session
-        if current is None or getattr(current, "id", None) != getattr(session, "id", None):
-            return  # ended (or replaced) before this turn came: the end shows its own charts
-        self._ensure_charts()
-        if self.charts is not None:
-            # a resumed session shows what was recorded before the restart
-            session_id = session.id
-            self.charts.set_show_start(getattr(session, "started_at", None))
+        if not self._is_current(session):
+            return  # ended (or replaced) before this turn came
+        self._show_charts()
+        if self.charts is None:
+            self._loading = None  # no charts (their build failed): the numbers go on alone
+            return
+        # a resumed session shows what was recorded before the restart
+        session_id = session.id
+        self.charts.set_show_start(getattr(session, "started_at", None))
+        if len(self.charts.viewers) or self.charts.window_s != LIVE_WINDOW_S:  # a show before this one
             self.charts.clear()
             self.whole_show.setChecked(False)
             self.charts.set_window(LIVE_WINDOW_S)
+        if self._loading is None:
             self._loading = []
-            self.controller.load_samples(session_id, self._load_samples)
+        self.controller.load_samples(session_id, self._load_samples)
 
     # -- chat -------------------------------------------------------------------------------------
-    def _start_chat(self) -> None:
+    def _start_chat(self, session: Any) -> None:
+        if self.summary_shown or not self._is_current(session):
+            return  # ended (or replaced) before this turn came
         if self.chat_poller is None:
             self.chat_poller = wire_chat(self.controller.ctx, self.chat_feed, self)
         self.chat_poller.reset()
-        self.chat_feed.clear()
-        self.chat_feed.set_status("Loading the chat…")
         self.chat_poller.start()
+
+    def _is_current(self, session: Any) -> bool:
+        current = self.controller.session
+        return current is not None and getattr(current, "id", None) == getattr(session, "id", None)
 
     def close_chat(self) -> None:
         if self.chat_poller is not None:
@@ -253,6 +298,10 @@ class LiveCard(StageCard):
                     self.continue_transcription):
             box.setVisible(not compact)
         self.subtitle_label.setVisible(not compact)
+        self._compact_charts()
+
+    def _compact_charts(self) -> None:
+        compact = self.compact
         if self.charts is not None:
             self.charts.chat_plot.setVisible(not compact)
             if compact:
@@ -302,7 +351,6 @@ class LiveCard(StageCard):
         self.peak.set(f"{getattr(snap, 'peak_viewers', 0):,}")
         self.chat_rate.set(f"{getattr(snap, 'chat_per_minute', 0):,.0f}")
         self.total_chat.set(f"{getattr(snap, 'total_chat', 0):,}")
-        self._ensure_charts()
         if self._loading is not None:
             self._loading.append(snap)
         elif self.charts is not None:
@@ -314,26 +362,18 @@ class LiveCard(StageCard):
         if self.charts is not None:
             self.charts.set_window(None if whole else LIVE_WINDOW_S)
 
-    def _ensure_charts(self) -> None:
-        """pyqtgraph is imported here, after the window is up, never at start-up."""
-        if self.charts is not None:
+    def _show_charts(self) -> None:
+        """Put the built charts on the page, in place of the placeholder."""
+        if self.charts is not None or self._built_charts is None:
             return
-        from streamdesk.ui.widgets.charts import LiveCharts
-
-        try:
-            self.charts = LiveCharts(self.widget())
-        except Exception:  # a chart bug must not take the live view down with it
-            log.exception("the live charts could not be created")
-            return
+        self.charts = self._built_charts
         self.charts.setMinimumHeight(160)
+        self.charts.set_window(None if self.whole_show.isChecked() else LIVE_WINDOW_S)
+        self._compact_charts()
         self.charts_placeholder.hide()
         self.charts_layout.takeAt(self.charts_layout.count() - 1)  # the placeholder's stretch
         self.charts_layout.addWidget(self.charts, 1)
-        self.charts.set_window(None if self.whole_show.isChecked() else LIVE_WINDOW_S)
-        session = self.controller.session
-        if session is not None:
-            self.charts.set_show_start(session.started_at)
-        self._apply_compact()
+        self.charts.show()
 
     def _on_health(self, health: Any) -> None:
         self.health.setText(live_numbers.health_text(health))
@@ -358,7 +398,7 @@ class LiveCard(StageCard):
 
     def _on_session_ended(self, session: Any) -> None:
         self.ticker.stop()
-        if self.chat_poller is not None:
+        if self.chat_poller is not None and self.chat_poller.timer.isActive():
             self.chat_poller.stop()
             self.chat_poller.poll_now()  # the last messages; the feed stays readable
         self.summary_shown = True
@@ -379,9 +419,12 @@ class LiveCard(StageCard):
         if self.charts is not None:
             self.whole_show.setChecked(True)
             self.charts.set_window(None)  # the whole show
-            self.charts.flush()
+            # re-ranged after a pause: not in the same event-loop pass as the summary's layout
+            QTimer.singleShot(PAUSE_MS, self.charts, self.charts.flush)
 
     def _on_state(self, _old: str, new: str) -> None:
+        if State(new) is State.READY:
+            self._prepare_charts()  # backstage: going live is the next step
         if State(new) is State.LIVE and not self.ticker.isActive() and self.controller.session is not None:
             self.ticker.start()
 

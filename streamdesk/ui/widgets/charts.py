@@ -17,7 +17,9 @@ with 12 hours on the charts against one with 1 minute):
 - the whole-show view grows in steps (the next 10 minutes, then the next whole hour) instead of
   every minute, so the axes and the cached curves are not re-laid out on every minute step;
 - grid lines are opaque (a colour mixed from the palette, not a translucent pen: blending them
-  cost ~10x the rest of a repaint).
+  cost ~10x the rest of a repaint);
+- they can be built a part at a time, with the GUI's own events in between (``build_in_steps``):
+  the Live card builds them while the stream is backstage, so going live only shows them.
 
 The time axis starts at the show's start (``set_show_start``): the chat buckets are the show's
 minutes, so no bar sits before the show began; while following, the view shows the first ten
@@ -31,23 +33,22 @@ the cursor in a readout line.
 
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from streamdesk.core.stats import MINUTE, fmt_duration, minute_start
 from streamdesk.core.store import Sample
 from streamdesk.ui.style import is_dark
 from streamdesk.ui.widgets.chart_items import (
-    BITRATE_COLOUR,
-    CHAT_COLOUR,
-    VIEWERS_COLOUR,
     CountAxis,
     SplitBars,
     SplitLine,
@@ -60,8 +61,13 @@ from streamdesk.ui.widgets.plot_theme import GRID_SHARE, apply_palette, palette_
 # as if it were a crowd, and a flat line must not get a ±0.5 axis.
 Y_FLOOR = {"viewers": 5.0, "chat": 5.0, "bitrate": 500.0}
 FOLLOW_S = 600.0  # the live view: the first ten minutes of the show, then the last ten
+# between two steps of building the charts: room for the GUI's own events (a repaint, a timer) so
+# two steps never run back to back in one event-loop pass
+STEP_GAP_MS = 20
 
 __all__ = ["GrowableSeries", "LiveCharts", "line_colours"]
+
+log = logging.getLogger("streamdesk.ui")
 
 
 class LiveCharts(QWidget):
@@ -71,7 +77,7 @@ class LiveCharts(QWidget):
     carries a bitrate (OBS connected)."""
 
     def __init__(self, parent: QWidget | None = None, *, show_bitrate: bool | None = None,
-                 redraw_ms: int = 500) -> None:
+                 redraw_ms: int = 500, in_steps: bool = False) -> None:
         super().__init__(parent)
         self.viewers = GrowableSeries()
         self.chat = GrowableSeries(1024)  # x = minute start, y = messages in that minute
@@ -82,45 +88,105 @@ class LiveCharts(QWidget):
         self._origin: float | None = None  # the show's start (set_show_start); else the first sample
         self._y_top: dict[pg.PlotWidget, float] = {}  # the top last set: an unchanged axis is left alone
         self._values_shown: bool | None = None
+        self._cursor_lines: list[pg.InfiniteLine] = []
+        self._x_stale = True
+        self._steps: Iterator[None] | None = self._build(redraw_ms)
+        if not in_steps:
+            while self.build_step():
+                pass
 
+    @classmethod
+    def build_in_steps(cls, parent: QWidget, done: Callable[[LiveCharts | None], None], *,
+                       window_s: float | None = None) -> None:
+        """Build the charts hidden, a part at a time (a plot's axes, the plot, our settings for it)
+        on timers ``STEP_GAP_MS`` apart, then call ``done`` with them (with None if that failed: a
+        chart bug must not take the live view down with it).
+
+        A pyqtgraph plot costs 20-60 ms of GUI-thread work to build (its axes' text, its options
+        form, signal wiring); three in one turn froze the window for 150-350 ms at go-live
+        (bench/responsiveness.py). A part is 5-20 ms."""
+        charts = cls(parent, in_steps=True)
+        charts.hide()
+        charts.set_window(window_s)
+
+        def step() -> None:
+            try:
+                more = charts.build_step()
+            except Exception:
+                log.exception("the live charts could not be created")
+                charts.deleteLater()
+                done(None)
+                return
+            if more:
+                QTimer.singleShot(STEP_GAP_MS, charts, step)
+            else:
+                done(charts)
+
+        QTimer.singleShot(STEP_GAP_MS, charts, step)
+
+    @property
+    def built(self) -> bool:
+        return self._steps is None
+
+    def build_step(self) -> bool:
+        """Build the next part (a plot, then the rest); True while parts remain."""
+        if self._steps is None:
+            return False
+        if next(self._steps, StopIteration) is StopIteration:
+            self._steps = None
+            return False
+        return True
+
+    def _build(self, redraw_ms: int) -> Iterator[None]:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        self.viewers_plot = self._plot("Viewers")
-        self.chat_plot = self._plot("Chat / min")
-        self.bitrate_plot = self._plot("kbps")  # "Bitrate (kbps)" does not fit the short chart's height
+        pal = self.palette()
+        colours = line_colours(is_dark(pal))
+        self.viewers_plot = yield from self._plot("Viewers", layout, 2, pal)
+        self.viewers_line = SplitLine(self.viewers_plot, colours["viewers"])
+        yield
+        self.chat_plot = yield from self._plot("Chat / min", layout, 1, pal)
+        self.chat_bars = SplitBars(self.chat_plot, colours["chat"])
+        yield
+        # "Bitrate (kbps)" does not fit the short chart's height
+        self.bitrate_plot = yield from self._plot("kbps", layout, 1, pal)
+        self.bitrate_line = SplitLine(self.bitrate_plot, colours["bitrate"])
         for p in (self.chat_plot, self.bitrate_plot):
             p.setXLink(self.viewers_plot)
-        self.viewers_line = SplitLine(self.viewers_plot, VIEWERS_COLOUR)
-        self.bitrate_line = SplitLine(self.bitrate_plot, BITRATE_COLOUR)
-        self.chat_bars = SplitBars(self.chat_plot, CHAT_COLOUR)
         self.readout = QLabel(" ", self)
         self.readout.setObjectName("ChartReadout")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._cursor_lines = []
-        for plot in (self.viewers_plot, self.chat_plot, self.bitrate_plot):
-            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(width=1, style=Qt.PenStyle.DotLine))
-            line.setVisible(False)
-            plot.addItem(line, ignoreBounds=True)
-            self._cursor_lines.append(line)
-            plot.scene().sigMouseMoved.connect(lambda pos, plot=plot: self._on_mouse(plot, pos))
-            layout.addWidget(plot, 2 if plot is self.viewers_plot else 1)
         layout.addWidget(self.readout)
         self._bitrate_on = False
-        self._set_bitrate_on(bool(show_bitrate))
-
+        self._set_bitrate_on(bool(self._show_bitrate))
         self._timer = QTimer(self)
         self._timer.setInterval(redraw_ms)
         self._timer.timeout.connect(self.flush)
         self._timer.start()
-        self._apply_palette()
+        if self.palette() != pal:  # switched light/dark while the plots were being built
+            self._apply_palette()
 
-    def _plot(self, title: str) -> pg.PlotWidget:
+    def _plot(self, title: str, layout: QVBoxLayout, stretch: int,
+              pal: QPalette) -> Generator[None, None, pg.PlotWidget]:
+        """One plot in three steps (its axes, pyqtgraph's plot, our settings), each ~5-15 ms."""
+        # all four axes: pyqtgraph builds the unused top and right ones itself otherwise
+        axes = {"bottom": pg.DateAxisItem(orientation="bottom"), "left": CountAxis(orientation="left"),
+                "top": pg.AxisItem(orientation="top"), "right": pg.AxisItem(orientation="right")}
+        yield
         # enableMenu=False: the view box's context menu (never shown here) is not even built, ~15% of
-        # building the charts, which happens on the GUI thread at go-live (bench/responsiveness.py)
-        plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom"),
-                                        "left": CountAxis(orientation="left")}, enableMenu=False)
+        # building a plot (bench/responsiveness.py)
+        plot = pg.PlotWidget(axisItems=axes, enableMenu=False)
+        for name in ("top", "right"):
+            plot.hideAxis(name)  # given axes are shown; pyqtgraph's own top and right are hidden
+        yield
         plot.setMenuEnabled(False)
+        # pyqtgraph leaves the plot's options menu (never shown here) without a parent, so Python
+        # owns it: freed by the cyclic collector on a worker thread, PySide defers its delete to the
+        # GUI thread, and that deadlocked inside a signal emission (a test run hung in
+        # QObject::~QObject). Owned by the plot, it is deleted with it, on the GUI thread.
+        menu = plot.getPlotItem().ctrlMenu
+        menu.setParent(plot, menu.windowFlags())
         plot.setLabel("left", title)
         # The same axis width on every chart, so one moment sits at the same x in all three.
         plot.getAxis("left").setWidth(64)
@@ -136,6 +202,13 @@ class LiveCharts(QWidget):
         plot.getPlotItem().vb.disableAutoRange(axis="y")
         plot.getPlotItem().hideButtons()
         plot.setMinimumHeight(80)
+        apply_palette(plot, pal, line_share=GRID_SHARE)  # opaque grid: see the module docstring
+        cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(width=1, style=Qt.PenStyle.DotLine))
+        cursor.setVisible(False)
+        plot.addItem(cursor, ignoreBounds=True)
+        self._cursor_lines.append(cursor)
+        plot.scene().sigMouseMoved.connect(lambda pos: self._on_mouse(plot, pos))
+        layout.addWidget(plot, stretch)
         return plot
 
     # -- data ---------------------------------------------------------------------------------------
@@ -202,9 +275,14 @@ class LiveCharts(QWidget):
     def set_window(self, seconds: float | None) -> None:
         """Show only the last ``seconds`` (follow mode), or the whole session with None."""
         self._window_s = seconds
-        if seconds is None:
-            self.viewers_plot.enableAutoRange(axis="x")
+        # the next flush sets the x range even if it looks unchanged (cheap here: the new range is
+        # laid out and painted by that flush, not now)
+        self._x_stale = True
         self._dirty = True
+
+    @property
+    def window_s(self) -> float | None:
+        return self._window_s
 
     def drawn(self, chart: str) -> tuple[np.ndarray, np.ndarray]:
         """What the ``"viewers"``, ``"chat"`` or ``"bitrate"`` chart's items hold: (x, y), bars as
@@ -264,7 +342,8 @@ class LiveCharts(QWidget):
         pad = (end - start) * 0.02
         target = [start - pad if left_margin else start, end + pad]
         vb = self.viewers_plot.getPlotItem().vb
-        if vb.viewRange()[0] != target or vb.autoRangeEnabled()[0]:
+        if vb.viewRange()[0] != target or vb.autoRangeEnabled()[0] or self._x_stale:
+            self._x_stale = False
             self.chat_bars.view(*target)
             vb.setXRange(*target, padding=0)
 
@@ -342,7 +421,7 @@ class LiveCharts(QWidget):
 
     # -- light/dark -------------------------------------------------------------------------------
     def changeEvent(self, event: QEvent) -> None:
-        if palette_changed(event) and hasattr(self, "chat_bars"):
+        if palette_changed(event) and self.built:
             self._apply_palette()
         super().changeEvent(event)
 

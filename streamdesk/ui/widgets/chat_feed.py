@@ -130,6 +130,10 @@ class ChatFeed(QWidget):
         self.setObjectName("ChatFeed")
         self.model = ChatModel(self, limit=limit)
         self.unseen = 0
+        # Following the newest rows: decided by where the streamer scrolled, not by the scroll bar
+        # when rows arrive. A view that got shorter (the charts going on the page beside it) has a
+        # larger range while its value stays: "not at the bottom", yet nobody scrolled back.
+        self.following = True
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -149,6 +153,7 @@ class ChatFeed(QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._menu)
         self.view.verticalScrollBar().valueChanged.connect(self._scrolled)
+        self.view.verticalScrollBar().rangeChanged.connect(self._range_changed)
         self.view.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
         self.view.setAccessibleName("Chat messages")
         layout.addWidget(self.view, 1)
@@ -229,7 +234,7 @@ class ChatFeed(QWidget):
     # -- data in ----------------------------------------------------------------------------------
     def add(self, entries: list[ChatEntry]) -> None:
         bar = self.view.verticalScrollBar()
-        following = self.at_bottom()
+        following = self.following
         value = bar.value()
         added, dropped = self.model.add(entries)
         if not added:
@@ -264,6 +269,7 @@ class ChatFeed(QWidget):
     def clear(self) -> None:
         self.model.clear()
         self.unseen = 0
+        self.following = True
         self.jump.hide()
 
     # -- scrolling ----------------------------------------------------------------------------------
@@ -276,8 +282,13 @@ class ChatFeed(QWidget):
         self.unseen = 0
         self.jump.hide()
 
+    def _range_changed(self, _low: int, high: int) -> None:
+        if self.following:
+            self.view.verticalScrollBar().setValue(high)
+
     def _scrolled(self, _value: int) -> None:
-        if self.at_bottom() and self.unseen:
+        self.following = self.at_bottom()
+        if self.following and self.unseen:
             self.unseen = 0
             self.jump.hide()
 
