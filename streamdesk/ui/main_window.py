@@ -199,6 +199,10 @@ class MainWindow(WindowActions):
             raise RuntimeError("the window already has its controller")
         self.controller = controller
         self.attached = True
+        # from now on worker threads run; a collection there could free a Qt object off its thread
+        from streamdesk.ui.gui_gc import collect_on_gui_thread
+
+        collect_on_gui_thread()
         # hostile (issue 13): long GetStream operations show here, with Cancel
         from streamdesk.ui.busy_bar import BusyBar
 

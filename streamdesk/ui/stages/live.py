@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from streamdesk.core.flow import Event, State
 from streamdesk.core.options import StopOptions
-from streamdesk.ui.gc_freeze import freeze_long_lived
+from streamdesk.ui.gui_gc import freeze_long_lived
 from streamdesk.ui.stages import live_numbers
 from streamdesk.ui.stages.base import StageCard, button, frame_of, gate, hint_label, row
 from streamdesk.ui.stages.live_chat import wire_chat
@@ -237,7 +237,7 @@ class LiveCard(StageCard):
 
     def _charts_ready(self, charts: Any) -> None:
         if self._charts_building and charts is not None:
-            # the page is complete: what exists now lives until the app quits (ui/gc_freeze.py)
+            # the page is complete: what exists now lives until the app quits (ui/gui_gc.py)
             freeze_long_lived()
         self._charts_building = False
         self._built_charts = charts
@@ -294,6 +294,9 @@ class LiveCard(StageCard):
         self.metrics_grid.setHorizontalSpacing(12 if compact else 24)
         self.chat_feed.set_compact(compact)
         self.cockpit.setOrientation(Qt.Orientation.Vertical if compact else Qt.Orientation.Horizontal)
+        # stacked, the chat is as tall as the (viewers-only) chart; side by side the charts get the
+        # larger share. Proportions: the splitter scales them to its size. The handle still drags.
+        self.cockpit.setSizes([1, 1] if compact else [3, 2])
         for box in (self.continue_hls, self.continue_recording, self.continue_captions,
                     self.continue_transcription):
             box.setVisible(not compact)

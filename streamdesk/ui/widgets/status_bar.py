@@ -58,8 +58,9 @@ class CockpitStatus(QFrame):
         return label
 
     def set_compact(self, compact: bool) -> None:
-        """A narrow window: tighter, the clock and chat/min left to the page's own numbers, and the
-        OBS figures in fewer words, so what is left is never cut off (tests/ui/test_cockpit_layout.py)."""
+        """A narrow window: tighter, the clock and chat/min left to the page's own numbers, and OBS's
+        figures without their lead word, so what is left is never cut off
+        (tests/ui/test_cockpit_layout.py)."""
         self._compact = compact
         self._layout.setSpacing(6 if compact else 14)
         self.clock.setVisible(not compact)
@@ -101,8 +102,11 @@ class CockpitStatus(QFrame):
         if kbps is None:
             self.obs.setText(f"OBS {DASH}")
             return
-        dropped = "" if dropped_pct is None else (
-            f" · {dropped_pct:.1f}% drop" if self._compact else f" · dropped {dropped_pct:.1f}%")
+        if self._compact:  # the figures alone (the tooltip says they are OBS's)
+            dropped = "" if dropped_pct is None else f" · {dropped_pct:.1f}% drop"
+            self.obs.setText(f"{kbps:,.0f} kbps{dropped}")
+            return
+        dropped = "" if dropped_pct is None else f" · dropped {dropped_pct:.1f}%"
         self.obs.setText(f"OBS {kbps:,.0f} kbps{dropped}")
 
     def set_ingest(self, receiving: bool | None) -> None:
