@@ -60,6 +60,7 @@ def main() -> int:
             golive.transcription.setChecked(True)
             golive.hls.setChecked(show == 2)
             walk.go_live()
+            walk.bitrate_measured()  # OBS's rate needs 2 s of real time; the simulated show is faster
             for _ in range(minutes):
                 demo.gs.advance(60)
                 controller.poll_live_now()
