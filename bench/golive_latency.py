@@ -34,7 +34,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 from streamdesk.core.flow import State
 from streamdesk.core.options import StopOptions
 from streamdesk.ui.demo import Demo
-from streamdesk.ui.demo_walk import Walk, open_window, waiter
+from streamdesk.ui.demo_walk import Walk, close_window, open_window, waiter
 from streamdesk.ui.main_window import BADGES
 
 PARKED_MS = 3_600_000  # timers that would poll GetStream on their own during a measurement
@@ -118,8 +118,7 @@ def main() -> int:
             spin(lambda: controller.state is State.READY)
             walk.idle()
     finally:
-        window.close()
-        demo.stop()
+        close_window(window, demo)
 
     base = statistics.median(e for e, _ in results[0.0])
     print(f"go-live click -> LIVE painted, {args.runs} runs per latency, alternating; "

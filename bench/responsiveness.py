@@ -30,7 +30,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from streamdesk.ui.demo import Demo
-from streamdesk.ui.demo_walk import Walk, open_window, waiter
+from streamdesk.ui.demo_walk import Walk, close_window, open_window, waiter
 
 INTERVAL_MS = 10
 
@@ -225,8 +225,7 @@ def main() -> int:
         if tracer is not None:
             tracer.stop()
     finally:
-        window.close()
-        demo.stop()
+        close_window(window, demo)
 
     requests = len(demo.gs.requests())
     print(f"timer interval {INTERVAL_MS} ms; GetStream latency {args.latency:g} s on each of {requests} "

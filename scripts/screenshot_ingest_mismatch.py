@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 from scripts.screenshots import wait  # noqa: E402
 from streamdesk.ui import style  # noqa: E402
 from streamdesk.ui.demo import Demo  # noqa: E402
-from streamdesk.ui.demo_walk import Walk, open_window, settle  # noqa: E402
+from streamdesk.ui.demo_walk import Walk, close_window, open_window, settle  # noqa: E402
 
 
 def main() -> int:
@@ -73,9 +73,7 @@ def main() -> int:
         print(golive.check_ingest.text())
         print(golive.check_target.text())
     finally:
-        window.demo = True
-        window.close()
-        demo.stop()
+        close_window(window, demo)
     return 0
 
 

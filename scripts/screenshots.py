@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from streamdesk.ui import style  # noqa: E402
 from streamdesk.ui.demo import Demo  # noqa: E402
-from streamdesk.ui.demo_walk import Walk, open_window, settle, waiter  # noqa: E402
+from streamdesk.ui.demo_walk import Walk, close_window, open_window, settle, waiter  # noqa: E402
 from streamdesk.ui.main_window import MainWindow  # noqa: E402
 
 wait = waiter(default_timeout=20.0, slice_ms=50)
@@ -172,9 +172,7 @@ def main() -> int:
         modal("settings", window.show_settings, settings)
         modal("about", window.show_about, lambda _d: None)
     finally:
-        window.demo = True
-        window.close()
-        demo.stop()
+        close_window(window, demo)
     print(f"{len(shots)} screenshots in {out}")
     return 0
 

@@ -24,7 +24,7 @@ from scripts.screenshots import dark_palette, wait  # noqa: E402
 from streamdesk.core.flow import State  # noqa: E402
 from streamdesk.ui import style  # noqa: E402
 from streamdesk.ui.demo import Demo  # noqa: E402
-from streamdesk.ui.demo_walk import Walk, open_window, settle  # noqa: E402
+from streamdesk.ui.demo_walk import Walk, close_window, open_window, settle  # noqa: E402
 
 
 def main() -> int:
@@ -98,9 +98,7 @@ def main() -> int:
         shot("history-recordings")
         wait(lambda: not view.progress.isVisible(), "the download", timeout=30)
     finally:
-        window.demo = True
-        window.close()
-        demo.stop()
+        close_window(window, demo)
     return 0
 
 

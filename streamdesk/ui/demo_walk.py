@@ -66,6 +66,13 @@ def open_window(demo: Demo, *, size: tuple[int, int] | None = None,
     return window
 
 
+def close_window(window: MainWindow, demo: Demo) -> None:
+    """Close the window without its "quit while live?" question, then stop the simulators."""
+    window.demo = True
+    window.close()
+    demo.stop()
+
+
 class Walk:
     """Each step clicks one button and waits for the state it leads to, then for the controller
     to be idle (``settled``: also no queued task, for a bench that must not measure leftovers)."""
