@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from streamdesk.core.errors import InvalidInput, StreamdeskError
+from streamdesk.core.errors import InvalidInput, StreamdeskError, bug_sentence
 
 if TYPE_CHECKING:
     # imported where a command runs: the GUI comes through this module (run_gui) and must not pay
@@ -90,12 +90,8 @@ def _run_handler(handler: Handler, args: argparse.Namespace) -> int:
         print("streamdesk: interrupted", file=sys.stderr)
         return 130
     except Exception as e:  # a bug: keep the traceback in the (redacted) log, not on the terminal
-        log.exception("unexpected error")
-        print(
-            f"streamdesk: unexpected error ({type(e).__name__}); details are in the log under "
-            f"{_log_hint()}",
-            file=sys.stderr,
-        )
+        log.exception("a bug stopped the command")
+        print(f"streamdesk: {bug_sentence(e, f'the log under {_log_hint()}')}", file=sys.stderr)
         return EXIT_ERROR
 
 

@@ -25,6 +25,13 @@ class StreamdeskError(Exception):
         return f"{self.message} {self.hint}".strip()
 
 
+def bug_sentence(error: BaseException, where: str = "the log") -> str:
+    """What a streamer reads when streamdesk itself failed (an exception no one expected): that it
+    is streamdesk's fault, not theirs, and where the details are. Every expected failure is a
+    ``StreamdeskError`` with its own sentence; this is the one for everything else."""
+    return f"a bug in streamdesk stopped this ({type(error).__name__}); the details are in {where}."
+
+
 class InvalidInput(StreamdeskError):
     """A value the streamer typed (a command-line argument or a form field) is not acceptable.
 

@@ -80,7 +80,9 @@ def install_crash_hooks() -> None:
         log.error("unhandled exception%s", where, exc_info=(kind, value, tb))
         # no usable stderr (a windowed build) is fine: the log has it
         with contextlib.suppress(Exception):
-            print(f"streamdesk: unexpected error ({kind.__name__}); details in the log", file=sys.stderr)
+            from streamdesk.core.errors import bug_sentence
+
+            print(f"streamdesk: {bug_sentence(value)}", file=sys.stderr)
 
     def on_thread_crash(args: threading.ExceptHookArgs) -> None:
         if args.exc_type is SystemExit:
@@ -227,9 +229,9 @@ class _Start:
 
     @staticmethod
     def text(e: BaseException) -> str:
-        from streamdesk.core.errors import StreamdeskError
+        from streamdesk.core.errors import StreamdeskError, bug_sentence
 
-        return e.one_line() if isinstance(e, StreamdeskError) else f"unexpected error ({type(e).__name__})"
+        return e.one_line() if isinstance(e, StreamdeskError) else bug_sentence(e)
 
     def fail(self, e: BaseException, early: _EarlyRecords) -> None:
         self.failed = True

@@ -61,3 +61,21 @@ def test_runtime_errors_are_one_line_exit_1(isolated_home) -> None:
     assert out.returncode == 1
     assert "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_a_bug_is_one_sentence_that_says_so_and_where_the_details_are(capsys, isolated_home) -> None:
+    """An exception nobody expected (a bug, not the streamer's doing): no traceback, the blame on
+    streamdesk, and the log's place."""
+    import argparse
+
+    from streamdesk.cli._common import run_handler
+
+    def broken(_args: argparse.Namespace, _ctx: object) -> int:
+        return {}["missing"]  # type: ignore[no-any-return]
+
+    assert run_handler(broken, argparse.Namespace()) == 1
+    err = capsys.readouterr().err.strip()
+    said = "streamdesk: a bug in streamdesk stopped this (KeyError); the details are in the log under"
+    assert err.startswith(said), err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+    assert "unexpected" not in err
