@@ -4,8 +4,8 @@ as a queued signal on the GUI thread (Anki ``QueryOp`` style).
 ``Tasks.run(op, done, failed)`` runs ``op()`` on a ``QThreadPool``; ``done(result)`` or
 ``failed(message, error)`` is then called on the GUI thread. ``op`` must never touch a widget.
 Errors become friendly one-liners here, once: a ``StreamdeskError`` shows its ``one_line()``,
-anything else is a bug and shows "Unexpected error (details in the log)" while the traceback
-goes to the (redacted) log only.
+anything else is a bug and says so ("A bug in streamdesk stopped this (KeyError); the details are
+in the log.", ``core.errors.bug_sentence``) while the traceback goes to the (redacted) log only.
 
 ``ObsWorker`` is the same primitive over a single dedicated thread that owns the
 ``ObsController`` (it is not thread-safe), and re-emits the controller's events, which arrive
@@ -24,11 +24,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from streamdesk.core.errors import StreamdeskError
+from streamdesk.core.errors import StreamdeskError, bug_sentence
 
 log = logging.getLogger("streamdesk.ui.tasks")
-
-UNEXPECTED = "Unexpected error (details in the log)."
 
 Done = Callable[[Any], None]
 Failed = Callable[[str, BaseException], None]
@@ -38,7 +36,8 @@ def friendly(error: BaseException) -> str:
     """The sentence a streamer sees for ``error`` (never a traceback, never a secret)."""
     if isinstance(error, StreamdeskError):
         return error.one_line()
-    return UNEXPECTED
+    sentence = bug_sentence(error)
+    return sentence[0].upper() + sentence[1:]
 
 
 class _Relay(QObject):
