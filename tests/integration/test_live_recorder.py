@@ -315,7 +315,11 @@ def test_ctrl_c_stops_watching_cleanly_and_frees_the_session(on_air: Live) -> No
     on_air.ctx.store.put_setting(live.POLL_INTERVAL_SETTING, 0.1)
     env = {**os.environ, "STREAMDESK_API_SECRET": SIM_API_SECRET,
            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    proc = subprocess.Popen([sys.executable, "-m", "streamdesk", "watch"], cwd=REPO, env=env,
+    # Ctrl-C at a terminal: SIGINT raises KeyboardInterrupt in the watcher. A SIGINT its parent
+    # ignored (a suite started as a background job) stays ignored in Python: restore the terminal's.
+    terminal = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                "sys.argv = ['streamdesk', 'watch']; runpy.run_module('streamdesk', run_name='__main__')")
+    proc = subprocess.Popen([sys.executable, "-c", terminal], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().startswith(f"Watching session {on_air.session.id}")
