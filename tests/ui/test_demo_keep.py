@@ -8,22 +8,18 @@ from typing import Any
 from streamdesk.core.context import AppContext
 from streamdesk.core.flow import State
 from streamdesk.ui.controller import Controller
-from streamdesk.ui.demo import Demo, prefill
+from streamdesk.ui.demo import Demo
 from streamdesk.ui.demo_keep import DEMO_SERVICE, STATE_FILE, demo_home
+from streamdesk.ui.demo_walk import open_window
 from streamdesk.ui.main_window import MainWindow
 
 from .conftest import WAIT_MS, Wizard
 
 
 def _open(qtbot: Any, demo: Demo) -> tuple[Controller, MainWindow]:
-    controller = Controller(demo.ctx, live_interval_ms=60_000, health_interval_ms=60_000, clock=demo.gs.now)
-    window = MainWindow(controller, simulator_url=demo.api_url, demo=True)
-    window.confirm = lambda _t, _x: True
+    window = open_window(demo, live_interval_ms=60_000, health_interval_ms=60_000, clock=demo.gs.now)
     qtbot.addWidget(window)
-    window.show()
-    controller.start()
-    prefill(window, demo)
-    return controller, window
+    return window.controller, window
 
 
 def test_demo_keep_resumes_live_after_a_restart(qtbot: Any, isolated_home: Path, memory_keyring: Any,

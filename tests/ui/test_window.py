@@ -12,9 +12,8 @@ from PySide6.QtCore import Qt
 from streamdesk.core.context import AppContext
 from streamdesk.core.flow import State
 from streamdesk.core.secrets import register_secret, setup_logging
-from streamdesk.ui.controller import Controller
-from streamdesk.ui.demo import Demo, prefill
-from streamdesk.ui.main_window import MainWindow
+from streamdesk.ui.demo import Demo
+from streamdesk.ui.demo_walk import open_window
 from streamdesk.ui.stage_map import WINDOW_SETTING
 from tests.plugins.processes import run_cli
 
@@ -106,13 +105,9 @@ def test_demo_runs_the_flow_without_touching_the_users_data(qtbot: Any, isolated
                                                             memory_keyring: Any) -> None:
     demo = Demo.start()
     try:
-        controller = Controller(demo.ctx, live_interval_ms=60_000, health_interval_ms=60_000)
-        window = MainWindow(controller, simulator_url=demo.api_url, demo=True)
-        window.confirm = lambda _t, _x: True
+        window = open_window(demo, live_interval_ms=60_000, health_interval_ms=60_000)
         qtbot.addWidget(window)
-        window.show()
-        controller.start()
-        prefill(window, demo)
+        controller = window.controller
         wizard = Wizard(qtbot, demo.gs, demo.obs)
         wizard.demo_to_ready(window)
         wizard.go_live(window)
